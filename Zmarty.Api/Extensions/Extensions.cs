@@ -1,0 +1,11 @@
+namespace Zmarty.Api.Extensions;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        // The Api reads users, symbols and credits from A and trading data from B.
+        builder.AddNpgsqlDataSource("chat");
+        builder.AddNpgsqlDataSource("trading");
+    }
+}

@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Processes;
+
+namespace Zmarty.AppHost.Postgres;
+
+/// <summary>
+/// One real PostgreSQL 15 server on loopback with its own data directory: what a Supabase project's
+/// database is, minus the rest of Supabase. Its database is <c>postgres</c>, like a Supabase project's.
+/// </summary>
+internal sealed class PostgresServer(
+    string name,
+    PostgresBinaries binaries,
+    string dataDirectory,
+    int port,
+    string password,
+    bool preloadPgCron,
+    bool durable,
+    ResourceLog log) : IAsyncDisposable
+{
+    private const string ServiceUser = "postgres";
+
+    private Process? _process;
+
+    public string Name => name;
+    public int Port => port;
+    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
+
+    public string ConnectionString => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = port,
+        Database = "postgres",
+        Username = ServiceUser,
+        Password = password,
+    }.ConnectionString;
+
+    /// <summary>The same server as a URI psql accepts.</summary>
+    public string Uri => $"postgresql://{ServiceUser}:{System.Uri.EscapeDataString(password)}@127.0.0.1:{port}/postgres";
+
+    public string DisplayUrl => $"postgresql://{ServiceUser}@127.0.0.1:{port}/postgres";
+
+    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await StopLeftoverServerAsync(dataDirectory, cancellationToken, log);
+        if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
+        {
+            await InitializeAsync(cancellationToken);
+        }
+
+        _process = StartAsServiceUser(binaries.Postgres, ServerArguments());
+        log.Attach(_process);
+        await WaitUntilAcceptingConnectionsAsync(timeout, cancellationToken);
+    }
+
+    private IEnumerable<string> ServerArguments()
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["listen_addresses"] = "127.0.0.1",
+            ["port"] = port.ToString(CultureInfo.InvariantCulture),
+            // TCP only: the socket directory Debian uses is not ours to write when we are not root.
+            ["unix_socket_directories"] = "",
+            ["logging_collector"] = "off",
+            ["log_line_prefix"] = "%m [%p] ",
+            ["max_connections"] = "200",
+        };
+        if (preloadPgCron)
+        {
+            settings["shared_preload_libraries"] = "pg_cron";
+            settings["cron.database_name"] = "postgres";
+            // Jobs run in background workers, so pg_cron needs no password to connect back to us.
+            settings["cron.use_background_workers"] = "on";
+            settings["max_worker_processes"] = "32";
+        }
+        if (!durable)
+        {
+            settings["fsync"] = "off";
+            settings["synchronous_commit"] = "off";
+            settings["full_page_writes"] = "off";
+        }
+
+        yield return "-D";
+        yield return dataDirectory;
+        foreach (var (key, value) in settings)
+        {
+            yield return "-c";
+            yield return $"{key}={value}";
+        }
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        log.Write($"initialising a new database cluster in {dataDirectory}");
+        Directory.CreateDirectory(dataDirectory);
+        var passwordFile = Path.Combine(dataDirectory, "..", $".{name}.pwfile");
+        await File.WriteAllTextAsync(passwordFile, password, cancellationToken);
+        try
+        {
+            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await HandToServiceUserAsync(dataDirectory, cancellationToken);
+            await HandToServiceUserAsync(passwordFile, cancellationToken);
+
+            var initdb = StartAsServiceUser(binaries.InitDb,
+            [
+                "-D", dataDirectory, "-U", ServiceUser, "--pwfile", passwordFile,
+                "--auth-host=scram-sha-256", "--auth-local=peer",
+                "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
+            ]);
+            var output = new List<string>();
+            initdb.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.Add(e.Data); } } };
+            initdb.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.Add(e.Data); } } };
+            initdb.BeginOutputReadLine();
+            initdb.BeginErrorReadLine();
+            await initdb.WaitForExitAsync(cancellationToken);
+            if (initdb.ExitCode != 0)
+            {
+                throw new AppHostException(
+                    $"initdb for {name} failed (exit {initdb.ExitCode}):{Environment.NewLine}{string.Join(Environment.NewLine, output)}");
+            }
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+    }
+
+    private async Task WaitUntilAcceptingConnectionsAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { Timeout = 2, Pooling = false };
+        while (true)
+        {
+            if (_process!.HasExited)
+            {
+                throw new AppHostException(
+                    $"{name} exited with code {_process.ExitCode} while starting. Its last log lines:{Environment.NewLine}{log.Tail()}");
+            }
+
+            try
+            {
+                await using var connection = new NpgsqlConnection(builder.ConnectionString);
+                await connection.OpenAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                if (deadline.Elapsed > timeout)
+                {
+                    throw new AppHostException(
+                        $"{name} did not accept connections within {timeout.TotalSeconds:0} s ({ex.Message}). " +
+                        $"Its last log lines:{Environment.NewLine}{log.Tail()}");
+                }
+
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A server an earlier run left behind (the AppHost was killed) still holds the data directory;
+    /// stop it so this run can start cleanly.
+    /// </summary>
+    public static async Task StopLeftoverServerAsync(
+        string dataDirectory, CancellationToken cancellationToken, ResourceLog? log = null)
+    {
+        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile)
+            || !int.TryParse((await File.ReadAllLinesAsync(pidFile, cancellationToken)).FirstOrDefault(), out var pid)
+            || !IsPostgres(pid))
+        {
+            return;
+        }
+
+        log?.Write($"stopping a server an earlier run left running (pid {pid})");
+        await ShutDownAsync(pid, () => !Posix.IsAlive(pid), cancellationToken);
+    }
+
+    private static bool IsPostgres(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim() == "postgres";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        if (!_process.HasExited)
+        {
+            var process = _process;
+            await ShutDownAsync(process.Id, () => process.HasExited, CancellationToken.None);
+        }
+
+        _process.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Fast shutdown (SIGINT), then immediate (SIGQUIT), then SIGKILL.</summary>
+    private static async Task ShutDownAsync(int pid, Func<bool> hasExited, CancellationToken cancellationToken)
+    {
+        foreach (var (signal, wait) in new[] { (Posix.SigInt, 15), (Posix.SigQuit, 5), (9, 5) })
+        {
+            if (!Posix.Signal(pid, signal))
+            {
+                return;
+            }
+
+            for (var i = 0; i < wait * 20 && !hasExited(); i++)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+
+            if (hasExited())
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>initdb and postgres refuse to run as root: as root, run them as the postgres user.</summary>
+    private static Process StartAsServiceUser(string program, IEnumerable<string> arguments)
+    {
+        var startInfo = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (Posix.IsRoot)
+        {
+            // setpriv execs in place (unlike runuser, which forks), so the PID we hold is the server's own.
+            startInfo.FileName = "setpriv";
+            foreach (var argument in new[] { $"--reuid={ServiceUser}", $"--regid={ServiceUser}", "--init-groups", "--", program })
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+        }
+        else
+        {
+            startInfo.FileName = program;
+        }
+
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(startInfo)
+            ?? throw new AppHostException($"Could not start {program}.");
+    }
+
+    private static async Task HandToServiceUserAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!Posix.IsRoot)
+        {
+            return;
+        }
+
+        using var chown = Process.Start("chown", ["-R", $"{ServiceUser}:{ServiceUser}", path]);
+        await chown.WaitForExitAsync(cancellationToken);
+        if (chown.ExitCode != 0)
+        {
+            throw new AppHostException($"Could not give {path} to the {ServiceUser} user (chown exit {chown.ExitCode}).");
+        }
+    }
+
+    /// <summary>
+    /// True when the postgres user can reach <paramref name="directory"/>. A checkout under a private
+    /// home (say /root) is not reachable, and the server could not open its own data there.
+    /// </summary>
+    public static async Task<bool> ServiceUserCanReachAsync(string directory, CancellationToken cancellationToken)
+    {
+        if (!Posix.IsRoot)
+        {
+            return true;
+        }
+
+        using var probe = StartAsServiceUser("/usr/bin/test", ["-x", directory]);
+        await probe.WaitForExitAsync(cancellationToken);
+        return probe.ExitCode == 0;
+    }
+}

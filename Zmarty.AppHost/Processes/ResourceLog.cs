@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace Zmarty.AppHost.Processes;
+
+/// <summary>
+/// A resource's log: every line goes to the shared sink with the resource's name in front, and the
+/// last lines are kept so a failed start can show them.
+/// </summary>
+internal sealed class ResourceLog(string resource, Action<string>? sink)
+{
+    private const int KeptLines = 40;
+
+    private readonly Queue<string> _recent = new();
+
+    public void Attach(Process process)
+    {
+        process.OutputDataReceived += (_, e) => Write(e.Data);
+        process.ErrorDataReceived += (_, e) => Write(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public void Write(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_recent)
+        {
+            _recent.Enqueue(line);
+            if (_recent.Count > KeptLines)
+            {
+                _recent.Dequeue();
+            }
+        }
+
+        sink?.Invoke($"{resource,-10} | {line}");
+    }
+
+    public string Tail(int lines = 20)
+    {
+        lock (_recent)
+        {
+            return string.Join(Environment.NewLine, _recent.TakeLast(lines).Select(l => "    " + l));
+        }
+    }
+}
