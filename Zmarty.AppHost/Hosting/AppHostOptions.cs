@@ -9,6 +9,11 @@ public sealed class AppHostOptions
     /// <summary>Where databases and local secrets are kept between runs (<c>.zmarty/</c> by default).</summary>
     public required string DataDirectory { get; set; }
 
+    /// <summary>Where <c>local/</c>, <c>chat/migrations</c> and <c>trading/migrations</c> are read from.</summary>
+    public string? SupabaseDirectory { get; set; }
+
+    public string SupabaseFolder => SupabaseDirectory ?? Path.Combine(RepositoryRoot, "supabase");
+
     /// <summary>Wipe <see cref="DataDirectory"/> before starting.</summary>
     public bool Reset { get; set; }
 
@@ -55,6 +60,12 @@ public sealed class AppHostOptions
 
     /// <summary>Extra environment for every service, after the AppHost's own (tests use it to tune services).</summary>
     public Dictionary<string, string> ServiceEnvironment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Delete the data directory when the application is disposed (throw-away test environments).</summary>
+    public bool DeleteDataOnDispose { get; set; }
+
+    /// <summary>Told of every process the AppHost starts (resource name, PID), so tests can check none is left.</summary>
+    public Action<string, int>? ProcessStarted { get; set; }
 
     /// <summary>Receives every resource's log lines, prefixed with its name; null discards them.</summary>
     public Action<string>? Log { get; set; }

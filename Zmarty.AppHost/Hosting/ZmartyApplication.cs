@@ -14,13 +14,11 @@ public sealed class ZmartyApplication : IAsyncDisposable
     private readonly Dictionary<string, PostgresServer> _databases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ProjectResource> _services = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _connectionStrings = new(StringComparer.Ordinal);
-    private readonly bool _deleteDataOnDispose;
     private string _databaseDirectory;
 
-    private ZmartyApplication(AppHostOptions options, bool deleteDataOnDispose)
+    private ZmartyApplication(AppHostOptions options)
     {
         _options = options;
-        _deleteDataOnDispose = deleteDataOnDispose;
         _databaseDirectory = options.DataDirectory;
     }
 
@@ -34,10 +32,9 @@ public sealed class ZmartyApplication : IAsyncDisposable
 
     public IReadOnlyList<string> AppliedMigrations { get; private set; } = [];
 
-    public static async Task<ZmartyApplication> StartAsync(
-        AppHostOptions options, CancellationToken cancellationToken = default, bool deleteDataOnDispose = false)
+    public static async Task<ZmartyApplication> StartAsync(AppHostOptions options, CancellationToken cancellationToken = default)
     {
-        var app = new ZmartyApplication(options, deleteDataOnDispose);
+        var app = new ZmartyApplication(options);
         try
         {
             await app.StartCoreAsync(cancellationToken);
@@ -188,7 +185,8 @@ public sealed class ZmartyApplication : IAsyncDisposable
                 Secrets.DatabasePassword,
                 preloadPgCron: database.Connection == ResourceNames.TradingConnection,
                 _options.DurableDatabases,
-                new ResourceLog(database.Resource, _options.Log));
+                new ResourceLog(database.Resource, _options.Log),
+                _options.ProcessStarted);
         }
 
         await Task.WhenAll(_databases.Values.Select(server => server.StartAsync(_options.StartupTimeout, cancellationToken)));
@@ -213,12 +211,12 @@ public sealed class ZmartyApplication : IAsyncDisposable
             if (isLocal)
             {
                 // What Supabase provides and a bare Postgres lacks; never applied to a real project.
-                folders.Add(new(Path.Combine(_options.RepositoryRoot, "supabase", "local"), VersionPrefix: "local_"));
+                folders.Add(new(Path.Combine(_options.SupabaseFolder, "local"), VersionPrefix: "local_"));
             }
 
-            folders.Add(new(Path.Combine(_options.RepositoryRoot, "supabase", database.Connection, "migrations")));
+            folders.Add(new(Path.Combine(_options.SupabaseFolder, database.Connection, "migrations")));
             var result = await MigrationRunner.ApplyAsync(
-                _connectionStrings[database.Connection], database.Resource, folders, _options.RepositoryRoot, cancellationToken);
+                _connectionStrings[database.Connection], database.Resource, folders, _options.SupabaseFolder, cancellationToken);
             applied.AddRange(result.Applied);
             foreach (var file in result.Applied)
             {
@@ -250,7 +248,7 @@ public sealed class ZmartyApplication : IAsyncDisposable
         var assembly = Path.Combine(projectDirectory, "bin", _options.BuildConfiguration, "net10.0", project + ".dll");
         var service = new ProjectResource(
             resource, projectDirectory, assembly, ports[resource], ServiceEnvironment(resource, ports),
-            new ResourceLog(resource, _options.Log));
+            new ResourceLog(resource, _options.Log), _options.ProcessStarted);
         _services[resource] = service;
         return service;
     }
@@ -310,7 +308,7 @@ public sealed class ZmartyApplication : IAsyncDisposable
         _services.Clear();
         _databases.Clear();
 
-        if (_deleteDataOnDispose)
+        if (_options.DeleteDataOnDispose)
         {
             foreach (var directory in new[] { _options.DataDirectory, _databaseDirectory }.Distinct())
             {

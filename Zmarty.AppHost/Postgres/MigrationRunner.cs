@@ -26,7 +26,7 @@ internal static partial class MigrationRunner
     public sealed record Result(IReadOnlyList<string> Applied, int AlreadyApplied);
 
     public static async Task<Result> ApplyAsync(
-        string connectionString, string database, IEnumerable<Folder> folders, string repositoryRoot,
+        string connectionString, string database, IEnumerable<Folder> folders, string supabaseFolder,
         CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -48,12 +48,12 @@ internal static partial class MigrationRunner
 
             foreach (var file in Directory.GetFiles(folder.Path, "*.sql").Order(StringComparer.Ordinal))
             {
-                var displayName = Path.GetRelativePath(repositoryRoot, file);
+                var displayName = "supabase/" + Path.GetRelativePath(supabaseFolder, file).Replace('\\', '/');
                 var (version, name) = ParseFileName(file, folder.VersionPrefix);
                 var content = await File.ReadAllTextAsync(file, cancellationToken);
                 if (applied.TryGetValue(version, out var recorded))
                 {
-                    if (Normalize(recorded) != Normalize(content))
+                    if (Normalize(recorded) != Normalize(string.Concat(SqlScript.Split(content).Select(s => s.Text))))
                     {
                         throw new AppHostException(
                             $"Migration {displayName} was changed after it was applied to {database}. An applied migration " +
@@ -76,20 +76,26 @@ internal static partial class MigrationRunner
         NpgsqlConnection connection, string displayName, string database, string version, string name, string content,
         CancellationToken cancellationToken)
     {
+        var statements = SqlScript.Split(content);
+        var current = -1;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
-            await using (var migrate = new NpgsqlCommand(content, connection, transaction))
+            // One statement at a time, so a failure names the statement and so the line it is on.
+            for (current = 0; current < statements.Count; current++)
             {
+                await using var migrate = new NpgsqlCommand(statements[current].Text, connection, transaction);
                 await migrate.ExecuteNonQueryAsync(cancellationToken);
             }
+
+            current = -1;
 
             await using (var record = new NpgsqlCommand(
                 "insert into supabase_migrations.schema_migrations (version, statements, name) values ($1, $2, $3)",
                 connection, transaction))
             {
                 record.Parameters.Add(new() { Value = version });
-                record.Parameters.Add(new() { Value = new[] { content } });
+                record.Parameters.Add(new() { Value = statements.Select(s => s.Text).ToArray() });
                 record.Parameters.Add(new() { Value = name });
                 await record.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -99,7 +105,7 @@ internal static partial class MigrationRunner
         catch (PostgresException ex)
         {
             await transaction.RollbackAsync(CancellationToken.None);
-            var where = LineOf(content, ex) is { } line ? $" at line {line}" : "";
+            var where = LineOf(content, statements, current, ex.Position) is { } line ? $" at line {line}" : "";
             throw new AppHostException(
                 $"Migration {displayName} failed on {database}{where}: {ex.SqlState}: {ex.MessageText}" +
                 (ex.Detail is { } detail ? $" ({detail})" : "") +
@@ -137,25 +143,21 @@ internal static partial class MigrationRunner
     }
 
     /// <summary>
-    /// The CLI records a file split into statements; comparing without whitespace and semicolons
-    /// lets a file applied either way be recognised as unchanged.
+    /// Statements as recorded, by us or by the CLI (which trims them and may drop the semicolons),
+    /// compare equal when only whitespace and statement ends differ.
     /// </summary>
     private static string Normalize(string sql) => Insignificant().Replace(sql, "");
 
-    /// <summary>
-    /// Npgsql sends a file as a batch of statements, and PostgreSQL's error position counts from the
-    /// start of the failing statement; find that statement in the file to give the file's line.
-    /// </summary>
-    private static int? LineOf(string content, PostgresException ex)
+    /// <summary>PostgreSQL's error position counts from the start of the failing statement.</summary>
+    private static int? LineOf(string content, IReadOnlyList<SqlScript.Statement> statements, int failed, int position)
     {
-        var statement = ex.BatchCommand?.CommandText;
-        var start = string.IsNullOrEmpty(statement) ? -1 : content.IndexOf(statement, StringComparison.Ordinal);
-        if (start < 0)
+        if (failed < 0 || failed >= statements.Count)
         {
             return null;
         }
 
-        var offset = Math.Min(start + Math.Max(ex.Position - 1, 0), content.Length);
+        var statement = statements[failed];
+        var offset = Math.Min(statement.Offset + Math.Max(position - 1, 0), content.Length);
         return content.AsSpan(0, offset).Count('\n') + 1;
     }
 

@@ -18,7 +18,8 @@ internal sealed class PostgresServer(
     string password,
     bool preloadPgCron,
     bool durable,
-    ResourceLog log) : IAsyncDisposable
+    ResourceLog log,
+    Action<string, int>? processStarted) : IAsyncDisposable
 {
     private const string ServiceUser = "postgres";
 
@@ -51,6 +52,7 @@ internal sealed class PostgresServer(
         }
 
         _process = StartAsServiceUser(binaries.Postgres, ServerArguments());
+        processStarted?.Invoke(name, _process.Id);
         log.Attach(_process);
         await WaitUntilAcceptingConnectionsAsync(timeout, cancellationToken);
     }

@@ -13,7 +13,8 @@ internal sealed class ProjectResource(
     string assemblyPath,
     int port,
     IReadOnlyDictionary<string, string> environment,
-    ResourceLog log) : IAsyncDisposable
+    ResourceLog log,
+    Action<string, int>? processStarted) : IAsyncDisposable
 {
     private static readonly TimeSpan s_gracefulStop = TimeSpan.FromSeconds(10);
 
@@ -48,6 +49,7 @@ internal sealed class ProjectResource(
         }
 
         _process = Process.Start(startInfo) ?? throw new AppHostException($"Could not start {name}.");
+        processStarted?.Invoke(name, _process.Id);
         log.Attach(_process);
         await WaitUntilHealthyAsync(timeout, cancellationToken);
     }

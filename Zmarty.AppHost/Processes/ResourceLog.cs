@@ -8,7 +8,7 @@ namespace Zmarty.AppHost.Processes;
 /// </summary>
 internal sealed class ResourceLog(string resource, Action<string>? sink)
 {
-    private const int KeptLines = 40;
+    private const int KeptLines = 60;
 
     private readonly Queue<string> _recent = new();
 
@@ -39,7 +39,7 @@ internal sealed class ResourceLog(string resource, Action<string>? sink)
         sink?.Invoke($"{resource,-10} | {line}");
     }
 
-    public string Tail(int lines = 20)
+    public string Tail(int lines = 40)
     {
         lock (_recent)
         {

@@ -17,6 +17,7 @@ public static class ZmartyTestingBuilder
             // Under /tmp, which the postgres user can always reach, unlike a checkout in /root.
             DataDirectory = Path.Combine(Path.GetTempPath(), "zmarty-test-" + Guid.NewGuid().ToString("N")[..12]),
             DurableDatabases = false,
+            DeleteDataOnDispose = true,
         };
         foreach (var resource in options.Ports.Keys.ToList())
         {
@@ -32,6 +33,6 @@ public static class ZmartyTestingBuilder
     {
         var options = CreateOptions();
         configure?.Invoke(options);
-        return ZmartyApplication.StartAsync(options, cancellationToken, deleteDataOnDispose: true);
+        return ZmartyApplication.StartAsync(options, cancellationToken);
     }
 }
