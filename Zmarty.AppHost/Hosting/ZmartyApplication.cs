@@ -72,6 +72,18 @@ public sealed class ZmartyApplication : IAsyncDisposable
 
     public HttpClient CreateHttpClient(string resource) => new() { BaseAddress = GetEndpoint(resource) };
 
+    /// <summary>Stops one local database, as an outage would; its data stays.</summary>
+    public async Task StopDatabaseAsync(string resource) => await LocalDatabase(resource).DisposeAsync();
+
+    /// <summary>Starts a database stopped with <see cref="StopDatabaseAsync"/> again, on the same port and data.</summary>
+    public Task StartDatabaseAsync(string resource, CancellationToken cancellationToken = default) =>
+        LocalDatabase(resource).StartAsync(_options.StartupTimeout, cancellationToken);
+
+    private PostgresServer LocalDatabase(string resource) =>
+        _databases.TryGetValue(resource, out var server)
+            ? server
+            : throw new ArgumentException($"No local database '{resource}'.", nameof(resource));
+
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();

@@ -56,6 +56,25 @@ public sealed class WholeSystemTests
     }
 
     [Fact]
+    public async Task Services_report_unhealthy_while_their_database_is_down_and_recover_after()
+    {
+        await using var app = await ZmartyTestingBuilder.StartAsync();
+        using var api = app.CreateHttpClient(ResourceNames.Api);
+        using var emulators = app.CreateHttpClient(ResourceNames.Emulators);
+
+        await app.StopDatabaseAsync(ResourceNames.SupabaseB);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await api.GetAsync("/health")).StatusCode);
+        Assert.Equal("Unhealthy", await (await api.GetAsync("/health")).Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/alive")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await emulators.GetAsync("/health")).StatusCode);
+
+        await app.StartDatabaseAsync(ResourceNames.SupabaseB);
+
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_service_that_crashes_while_starting_stops_the_start_and_nothing_is_left_running()
     {
         var probe = new ProcessProbe();
