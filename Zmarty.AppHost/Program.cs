@@ -6,6 +6,7 @@ try
     return command.Verb switch
     {
         "env" => EnvCommand.Run(command.Options),
+        "token" => await TokenCommand.RunAsync(command.Options, command.Argument),
         _ => await UpCommand.RunAsync(command.Options),
     };
 }

@@ -4,10 +4,10 @@ using System.Globalization;
 namespace Zmarty.AppHost.Hosting;
 
 /// <summary>
-/// <c>[up|env] [--reset] [--data-dir DIR] [--RESOURCE-port N] [--migrate-external]</c>; ports also
+/// <c>[up|env|token EMAIL] [--reset] [--data-dir DIR] [--RESOURCE-port N] [--migrate-external]</c>; ports also
 /// from <c>ZMARTY_RESOURCE_PORT</c>, external databases from <c>ConnectionStrings__chat|trading</c>.
 /// </summary>
-internal sealed record CommandLine(string Verb, AppHostOptions Options)
+internal sealed record CommandLine(string Verb, AppHostOptions Options, string? Argument = null)
 {
     public static CommandLine Parse(string[] args, IDictionary environment)
     {
@@ -36,13 +36,17 @@ internal sealed record CommandLine(string Verb, AppHostOptions Options)
         }
 
         var verb = "up";
+        string? argument = null;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
             switch (arg)
             {
-                case "up" or "env" when i == 0:
+                case "up" or "env" or "token" when i == 0:
                     verb = arg;
+                    break;
+                case var _ when verb == "token" && argument is null && !arg.StartsWith("--", StringComparison.Ordinal):
+                    argument = arg;
                     break;
                 case "--reset":
                     options.Reset = true;
@@ -66,7 +70,7 @@ internal sealed record CommandLine(string Verb, AppHostOptions Options)
             }
         }
 
-        return new CommandLine(verb, options);
+        return new CommandLine(verb, options, argument);
     }
 
     private static string ValueOf(string[] args, ref int i) =>

@@ -277,6 +277,7 @@ public sealed class ZmartyApplication : IAsyncDisposable
             ["Logging__Console__FormatterName"] = "simple",
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
             ["Supabase__JwtSecret"] = Secrets.JwtSecret,
+            ["Supabase__JwtIssuer"] = DevTokens.LocalIssuer,
             ["Webhooks__Secret"] = Secrets.WebhookSecret,
             ["Admin__Password"] = Secrets.AdminPassword,
         };

@@ -43,6 +43,15 @@ public sealed class CommandLineTests
         Assert.False(command.Options.ExternalConnectionStrings.ContainsKey("trading"));
     }
 
+    [Fact]
+    public void Token_takes_the_email_as_its_argument()
+    {
+        var command = CommandLine.Parse(["token", "dev@example.com", "--supabase-a-port", "6000"], new Hashtable());
+
+        Assert.Equal(("token", "dev@example.com"), (command.Verb, command.Argument));
+        Assert.Equal(6000, command.Options.Ports[ResourceNames.SupabaseA]);
+    }
+
     [Theory]
     [InlineData(new[] { "--api-port", "http" }, "--api-port must be a port number from 1 to 65535, not 'http'")]
     [InlineData(new[] { "--api-port" }, "--api-port needs a value")]
