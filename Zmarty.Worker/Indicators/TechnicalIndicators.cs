@@ -125,22 +125,30 @@ public static class TechnicalIndicators
         Validate(bars.Length, period, output.Length);
         var n = bars.Length;
         FillWarmUp(output, period);
+
+        // Running sums drift by rounding once large flows have left the window; counting the flows in the window
+        // keeps "no inflow" exactly 0, so a flat stretch cannot turn the ratio into noise outside 0..100.
         double positive = 0, negative = 0;
+        int inflows = 0, outflows = 0;
         for (var i = 1; i < n; i++)
         {
             var (inflow, outflow) = MoneyFlow(bars, i);
             positive += inflow;
             negative += outflow;
+            inflows += inflow > 0 ? 1 : 0;
+            outflows += outflow > 0 ? 1 : 0;
             if (i > period)
             {
                 var (oldIn, oldOut) = MoneyFlow(bars, i - period);
                 positive -= oldIn;
                 negative -= oldOut;
+                inflows -= oldIn > 0 ? 1 : 0;
+                outflows -= oldOut > 0 ? 1 : 0;
             }
 
             if (i >= period)
             {
-                output[i] = Ratio100(positive, negative);
+                output[i] = Ratio100(inflows == 0 ? 0 : positive, outflows == 0 ? 0 : negative);
             }
         }
     }
@@ -157,46 +165,26 @@ public static class TechnicalIndicators
         ArgumentOutOfRangeException.ThrowIfLessThan(longPeriod, mediumPeriod);
         var n = bars.Length;
         FillWarmUp(output, longPeriod);
-        double bpShort = 0, trShort = 0, bpMedium = 0, trMedium = 0, bpLong = 0, trLong = 0;
+        Span<Window> windows = [new(shortPeriod), new(mediumPeriod), new(longPeriod)];
         for (var i = 1; i < n; i++)
         {
             var (bp, tr) = BuyingPressure(bars, i);
-            bpShort += bp;
-            trShort += tr;
-            bpMedium += bp;
-            trMedium += tr;
-            bpLong += bp;
-            trLong += tr;
-            if (i > shortPeriod)
+            foreach (ref var window in windows)
             {
-                (bp, tr) = BuyingPressure(bars, i - shortPeriod);
-                bpShort -= bp;
-                trShort -= tr;
-            }
-
-            if (i > mediumPeriod)
-            {
-                (bp, tr) = BuyingPressure(bars, i - mediumPeriod);
-                bpMedium -= bp;
-                trMedium -= tr;
-            }
-
-            if (i > longPeriod)
-            {
-                (bp, tr) = BuyingPressure(bars, i - longPeriod);
-                bpLong -= bp;
-                trLong -= tr;
+                window.Add(bp, tr);
+                if (i > window.Period)
+                {
+                    var (oldBp, oldTr) = BuyingPressure(bars, i - window.Period);
+                    window.Remove(oldBp, oldTr);
+                }
             }
 
             if (i >= longPeriod)
             {
-                // A flat window has no range to be bought within: it counts as the midpoint.
-                var weighted = (4 * Average(bpShort, trShort)) + (2 * Average(bpMedium, trMedium)) + Average(bpLong, trLong);
+                var weighted = (4 * windows[0].Average) + (2 * windows[1].Average) + windows[2].Average;
                 output[i] = 100.0 * weighted / 7.0;
             }
         }
-
-        static double Average(double bp, double tr) => tr == 0 ? 0.5 : bp / tr;
     }
 
     /// <summary>
@@ -545,21 +533,18 @@ public static class TechnicalIndicators
     {
         Validate(bars.Length, period, output.Length);
         FillWarmUp(output, period - 1);
-        double sum = 0;
-        for (var i = 0; i < bars.Length; i++)
+        for (var i = period - 1; i < bars.Length; i++)
         {
-            sum += bars[i].TypicalPrice;
-            if (i >= period)
+            // CCI divides by the deviation, so rounding must not invent one in a flat window: the mean is taken
+            // afresh (no running sum) and as an offset from the window's first value, which is exactly 0 when flat.
+            var origin = bars[i - period + 1].TypicalPrice;
+            double offset = 0;
+            for (var j = i - period + 1; j <= i; j++)
             {
-                sum -= bars[i - period].TypicalPrice;
+                offset += bars[j].TypicalPrice - origin;
             }
 
-            if (i < period - 1)
-            {
-                continue;
-            }
-
-            var mean = sum / period;
+            var mean = origin + (offset / period);
             double deviation = 0;
             for (var j = i - period + 1; j <= i; j++)
             {
@@ -664,6 +649,34 @@ public static class TechnicalIndicators
         var up = bars[index].High - bars[index - 1].High;
         var down = bars[index - 1].Low - bars[index].Low;
         return (up > 0 && up > down ? up : 0, down > 0 && down > up ? down : 0);
+    }
+
+    /// <summary>Running sums of buying pressure and true range over one Ultimate Oscillator period.</summary>
+    private struct Window(int period)
+    {
+        private double _buyingPressure;
+        private double _trueRange;
+        private int _movingBars;
+
+        public readonly int Period => period;
+
+        // A window without range has nothing to be bought within: it counts as the midpoint. The count, not the
+        // drifting sum, decides that; the clamp absorbs rounding, as BP ≤ TR bar by bar.
+        public readonly double Average => _movingBars == 0 ? 0.5 : Math.Clamp(_buyingPressure / _trueRange, 0, 1);
+
+        public void Add(double buyingPressure, double trueRange)
+        {
+            _buyingPressure += buyingPressure;
+            _trueRange += trueRange;
+            _movingBars += trueRange > 0 ? 1 : 0;
+        }
+
+        public void Remove(double buyingPressure, double trueRange)
+        {
+            _buyingPressure -= buyingPressure;
+            _trueRange -= trueRange;
+            _movingBars -= trueRange > 0 ? 1 : 0;
+        }
     }
 
     /// <summary>
