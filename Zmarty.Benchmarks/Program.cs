@@ -1,4 +1,6 @@
+using System.Reflection;
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project Zmarty.Benchmarks -- --filter '*'   (see docs/benchmarks.md)
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// GetExecutingAssembly, not typeof(Program): the referenced Worker also exposes a Program type.
+BenchmarkSwitcher.FromAssembly(Assembly.GetExecutingAssembly()).Run(args);

@@ -1,3 +1,6 @@
+using Zmarty.Worker.Signals;
+using Zmarty.Worker.Sizing;
+
 namespace Zmarty.Worker.Extensions;
 
 internal static class Extensions
@@ -7,5 +10,8 @@ internal static class Extensions
         // The queue consumers work on B; the symbol relay reads A's outbox.
         builder.AddNpgsqlDataSource("trading");
         builder.AddNpgsqlDataSource("chat");
+
+        builder.Services.Configure<SignalScoringOptions>(builder.Configuration.GetSection(SignalScoringOptions.SectionName));
+        builder.Services.Configure<DoublingOptions>(builder.Configuration.GetSection(DoublingOptions.SectionName));
     }
 }
