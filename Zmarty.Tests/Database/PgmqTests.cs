@@ -133,18 +133,19 @@ public sealed class PgmqTests(DatabaseFixture db)
             "select * from pgmq.send_batch($1, array['{\"n\":2}', '{\"n\":3}']::jsonb[])", queue);
         Assert.Equal([first + 1, first + 2], batch);
 
-        var read = await ReadAsync(queue, 1, 2);
+        // A 2 s timeout: long enough that a slow, shared machine still reads twice within it.
+        var read = await ReadAsync(queue, 2, 2);
         Assert.Equal([first, first + 1], read.Select(m => m.MsgId));
         Assert.All(read, m => Assert.Equal(1, m.ReadCt));
-        Assert.All(read, m => Assert.True(m.Vt > m.EnqueuedAt.AddMilliseconds(900)));
+        Assert.All(read, m => Assert.True(m.Vt > m.EnqueuedAt.AddMilliseconds(1900)));
         Assert.Equal("""{"n": 1}""", read[0].Body);
 
         // Invisible within their timeout: only the third comes back now.
-        Assert.Equal([first + 2], (await ReadAsync(queue, 1, 10)).Select(m => m.MsgId));
-        Assert.Empty(await ReadAsync(queue, 1, 10));
+        Assert.Equal([first + 2], (await ReadAsync(queue, 2, 10)).Select(m => m.MsgId));
+        Assert.Empty(await ReadAsync(queue, 2, 10));
 
         // After the timeout they reappear, read_ct + 1.
-        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+        await Task.Delay(TimeSpan.FromMilliseconds(2300));
         var again = await ReadAsync(queue, 30, 10);
         Assert.Equal([first, first + 1, first + 2], again.Select(m => m.MsgId));
         Assert.All(again, m => Assert.Equal(2, m.ReadCt));
@@ -366,7 +367,7 @@ public sealed class PgmqTests(DatabaseFixture db)
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             await using var connection = await db.Trading.OpenConnectionAsync();
-            var until = DateTime.UtcNow.AddMilliseconds(1600);
+            var until = DateTime.UtcNow.AddMilliseconds(2200);
             while (DateTime.UtcNow < until)
             {
                 await using var command = Sql.Command(connection, "select msg_id, read_ct from pgmq.read($1, 1, 20)", queue);
