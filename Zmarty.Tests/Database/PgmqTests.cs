@@ -125,6 +125,30 @@ public sealed class PgmqTests(DatabaseFixture db)
     }
 
     [Fact]
+    public async Task Queue_names_are_case_insensitive_and_kept_as_given()
+    {
+        var queue = "Mixed_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        await Sql.ExecuteAsync(db.Trading, "select pgmq.create($1)", queue);
+        Assert.Equal(queue, await Sql.ScalarAsync<string>(db.Trading,
+            "select queue_name from pgmq.list_queues() where queue_name = $1", queue));
+        Assert.NotNull(await Sql.ScalarAsync<object?>(db.Trading, "select to_regclass($1)::text", $"pgmq.q_{queue.ToLowerInvariant()}") as string);
+        await Sql.ExecuteAsync(db.Trading, "select pgmq.send($1, '{}'::jsonb)", queue.ToLowerInvariant());
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(db.Trading, "select queue_length from pgmq.metrics($1)", queue));
+        Assert.True(await Sql.ScalarAsync<bool>(db.Trading, "select pgmq.drop_queue($1)", queue));
+        Assert.Empty(await Sql.ColumnAsync<string>(db.Trading, "select queue_name from pgmq.list_queues() where queue_name = $1", queue));
+    }
+
+    [Fact]
+    public async Task Reading_an_unknown_queue_fails_and_an_empty_queue_returns_nothing()
+    {
+        await Sql.ThrowsAsync("42P01", () => Sql.ExecuteAsync(db.Trading, "select * from pgmq.read('no_such_queue', 30, 1)"));
+        var queue = await NewQueueAsync();
+        Assert.Empty(await ReadAsync(queue, 30, 10));
+        Assert.Empty(await QueryAsync("select msg_id, read_ct, enqueued_at, vt, message::text, headers::text from pgmq.pop($1)", queue));
+        Assert.Empty(await QueryAsync("select msg_id, read_ct, enqueued_at, vt, message::text, headers::text from pgmq.set_vt($1, 1, 10)", queue));
+    }
+
+    [Fact]
     public async Task Send_read_and_visibility_timeout()
     {
         var queue = await NewQueueAsync();

@@ -134,8 +134,9 @@ begin
     execute format('create index if not exists %I on pgmq.%I (vt asc)', qtable || '_vt_idx', qtable);
     execute format('create index if not exists %I on pgmq.%I (archived_at)', 'archived_at_idx_' || lower(queue_name), atable);
 
+    -- The name is kept as given (tables use it lower-cased), as pgmq does.
     insert into pgmq.meta (queue_name, is_partitioned, is_unlogged)
-    values (lower(queue_name), false, unlogged)
+    values (queue_name, false, unlogged)
     on conflict do nothing;
   end;
   $fn$;
@@ -190,7 +191,7 @@ begin
     end if;
     execute format('drop table if exists pgmq.%I', qtable);
     execute format('drop table if exists pgmq.%I', atable);
-    delete from pgmq.meta m where m.queue_name = lower(drop_queue.queue_name);
+    delete from pgmq.meta m where m.queue_name = drop_queue.queue_name;
     return true;
   end;
   $fn$;

@@ -122,7 +122,7 @@ begin
   select r.keep into v_keep from ops.retention r where r.target = 'pgmq.archive';
   v_count := 0;
   for v_queue in select m.queue_name from pgmq.meta m loop
-    execute format('delete from pgmq.%I where archived_at < now() - $1', 'a_' || v_queue) using v_keep;
+    execute format('delete from pgmq.%I where archived_at < now() - $1', 'a_' || lower(v_queue)) using v_keep;
     get diagnostics deleted = row_count;
     v_count := v_count + deleted;
   end loop;
