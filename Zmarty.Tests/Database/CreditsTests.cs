@@ -268,4 +268,16 @@ public sealed class CreditsTests(DatabaseFixture db)
             "select (select count(*) from public.credits_ledger where user_id = $1) + (select count(*) from public.credit_accounts where user_id = $1) + (select count(*) from public.user_profiles where id = $1)",
             user));
     }
+
+    [Fact]
+    public async Task Every_account_balance_equals_its_ledger_sum()
+    {
+        await db.CreateUserAsync();
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(db.Chat, """
+            select count(*) from public.credit_accounts a
+            where a.balance <> (select coalesce(sum(l.delta), 0) from public.credits_ledger l where l.user_id = a.user_id)
+               or a.transaction_count <> (select count(*) from public.credits_ledger l where l.user_id = a.user_id)
+               or a.held <> (select coalesce(sum(h.amount), 0) from public.credit_holds h where h.user_id = a.user_id and h.status = 'held')
+            """));
+    }
 }
