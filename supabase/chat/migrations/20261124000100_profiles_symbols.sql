@@ -8,6 +8,7 @@ create extension if not exists pgcrypto with schema extensions;
 create or replace function public.set_updated_at()
 returns trigger
 language plpgsql
+set search_path = ''
 as $$
 begin
   new.updated_at := now();
@@ -55,6 +56,7 @@ create or replace function public.tier_symbol_limit(p_tier text)
 returns integer
 language sql
 immutable
+set search_path = ''
 as $$
   select case p_tier
     when 'free' then 1
