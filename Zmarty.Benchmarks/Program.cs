@@ -1,6 +1,14 @@
-using System.Reflection;
 using BenchmarkDotNet.Running;
+using Zmarty.Benchmarks.Database;
 
-// dotnet run -c Release --project Zmarty.Benchmarks -- --filter '*'   (see docs/benchmarks.md)
-// GetExecutingAssembly, not typeof(Program): the referenced Worker also exposes a Program type.
-BenchmarkSwitcher.FromAssembly(Assembly.GetExecutingAssembly()).Run(args);
+// dotnet run -c Release --project Zmarty.Benchmarks -- --filter '*TradingMath*'   (BenchmarkDotNet)
+// dotnet run -c Release --project Zmarty.Benchmarks -- pgmq | credits            (timed multi-connection harnesses)
+// See docs/benchmarks.md for what each measures and the recorded results.
+if (DatabaseBenchmarks.Handles(args))
+{
+    return await DatabaseBenchmarks.RunAsync(args);
+}
+
+// Not typeof(Program): the referenced Worker also has a Program type.
+BenchmarkSwitcher.FromAssembly(typeof(DatabaseBenchmarks).Assembly).Run(args);
+return 0;
