@@ -26,19 +26,17 @@ public sealed class DatabaseFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = await ZmartyTestingBuilder.StartAsync(o => o.StartServices = false);
-        _chat = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_app.GetConnectionString("chat"))
-        {
-            MaxPoolSize = 80,
-            // credits_hold puts {balance, available, required} in the error detail, which Npgsql hides by default.
-            IncludeErrorDetail = true,
-        }.ConnectionString);
-        _trading = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_app.GetConnectionString("trading"))
-        {
-            MaxPoolSize = 80,
-            // credits_hold puts {balance, available, required} in the error detail, which Npgsql hides by default.
-            IncludeErrorDetail = true,
-        }.ConnectionString);
+        _chat = CreateDataSource(_app.GetConnectionString("chat"));
+        _trading = CreateDataSource(_app.GetConnectionString("trading"));
     }
+
+    private static NpgsqlDataSource CreateDataSource(string connectionString) =>
+        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            MaxPoolSize = 80,
+            // credits_hold puts {balance, available, required} in the error detail, which Npgsql hides by default.
+            IncludeErrorDetail = true,
+        }.ConnectionString);
 
     public async Task DisposeAsync()
     {
