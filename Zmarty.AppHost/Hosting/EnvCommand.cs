@@ -1,4 +1,5 @@
 using Npgsql;
+using Zmarty.AppHost.Postgres;
 
 namespace Zmarty.AppHost.Hosting;
 
@@ -25,7 +26,7 @@ internal static class EnvCommand
     {
         if (!options.ExternalConnectionStrings.TryGetValue(connection, out var external))
         {
-            return $"postgresql://postgres:{Uri.EscapeDataString(secrets.DatabasePassword)}@127.0.0.1:{options.Ports[resource]}/postgres";
+            return PostgresServer.LocalUri(options.Ports[resource], secrets.DatabasePassword);
         }
 
         var builder = new NpgsqlConnectionStringBuilder(external);

@@ -1,4 +1,5 @@
 using Npgsql;
+using Zmarty.AppHost.Postgres;
 
 namespace Zmarty.AppHost.Hosting;
 
@@ -15,14 +16,7 @@ internal static class TokenCommand
         var secrets = LocalSecrets.TryLoad(options.DataDirectory)
             ?? throw new AppHostException($"No local secrets in {options.DataDirectory} yet: run ./zmarty up first.");
         var chat = options.ExternalConnectionStrings.GetValueOrDefault(ResourceNames.ChatConnection)
-            ?? new NpgsqlConnectionStringBuilder
-            {
-                Host = "127.0.0.1",
-                Port = options.Ports[ResourceNames.SupabaseA],
-                Database = "postgres",
-                Username = "postgres",
-                Password = secrets.DatabasePassword,
-            }.ConnectionString;
+            ?? PostgresServer.LocalConnectionString(options.Ports[ResourceNames.SupabaseA], secrets.DatabasePassword);
 
         Guid userId;
         try

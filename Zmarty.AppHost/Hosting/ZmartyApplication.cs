@@ -62,9 +62,6 @@ public sealed class ZmartyApplication : IAsyncDisposable
             ? value
             : throw new ArgumentException($"No connection string '{name}'.", nameof(name));
 
-    /// <summary>A local database as a URI psql accepts, for <c>./zmarty env</c>.</summary>
-    public string? GetDatabaseUri(string resource) => _databases.TryGetValue(resource, out var server) ? server.Uri : null;
-
     public Uri GetEndpoint(string resource) =>
         _services.TryGetValue(resource, out var service)
             ? service.Url

@@ -25,11 +25,14 @@ internal sealed class PostgresServer(
 
     private Process? _process;
 
-    public string Name => name;
-    public int Port => port;
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
-    public string ConnectionString => new NpgsqlConnectionStringBuilder
+    public string ConnectionString => LocalConnectionString(port, password);
+
+    public string DisplayUrl => $"postgresql://{ServiceUser}@127.0.0.1:{port}/postgres";
+
+    /// <summary>How the services and tools reach a local server: loopback, database and superuser <c>postgres</c>.</summary>
+    public static string LocalConnectionString(int port, string password) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
         Port = port,
@@ -38,10 +41,9 @@ internal sealed class PostgresServer(
         Password = password,
     }.ConnectionString;
 
-    /// <summary>The same server as a URI psql accepts.</summary>
-    public string Uri => $"postgresql://{ServiceUser}:{System.Uri.EscapeDataString(password)}@127.0.0.1:{port}/postgres";
-
-    public string DisplayUrl => $"postgresql://{ServiceUser}@127.0.0.1:{port}/postgres";
+    /// <summary>The same as a URI psql accepts.</summary>
+    public static string LocalUri(int port, string password) =>
+        $"postgresql://{ServiceUser}:{Uri.EscapeDataString(password)}@127.0.0.1:{port}/postgres";
 
     public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {

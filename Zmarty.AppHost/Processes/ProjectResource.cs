@@ -21,7 +21,6 @@ internal sealed class ProjectResource(
     private Process? _process;
 
     public string Name => name;
-    public int Port => port;
     public Uri Url => new($"http://127.0.0.1:{port}");
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
