@@ -172,6 +172,7 @@ public sealed class ZmartyApplication : IAsyncDisposable
                 var old = Path.Combine(fallback, resource);
                 if (Directory.Exists(old))
                 {
+                    await PostgresServer.StopLeftoverServerAsync(old, cancellationToken);
                     Directory.Delete(old, recursive: true);
                 }
             }

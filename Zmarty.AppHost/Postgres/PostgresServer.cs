@@ -24,6 +24,7 @@ internal sealed class PostgresServer(
     private const string ServiceUser = "postgres";
 
     private Process? _process;
+    private volatile bool _stopping;
 
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
@@ -53,9 +54,10 @@ internal sealed class PostgresServer(
             await InitializeAsync(cancellationToken);
         }
 
+        _stopping = false;
         _process = StartAsServiceUser(binaries.Postgres, ServerArguments());
         processStarted?.Invoke(name, _process.Id);
-        log.Attach(_process);
+        log.Attach(_process, () => _stopping);
         await WaitUntilAcceptingConnectionsAsync(timeout, cancellationToken);
     }
 
@@ -201,6 +203,7 @@ internal sealed class PostgresServer(
             return;
         }
 
+        _stopping = true;
         if (!_process.HasExited)
         {
             var process = _process;

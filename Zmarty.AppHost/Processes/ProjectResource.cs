@@ -19,6 +19,7 @@ internal sealed class ProjectResource(
     private static readonly TimeSpan s_gracefulStop = TimeSpan.FromSeconds(10);
 
     private Process? _process;
+    private volatile bool _stopping;
 
     public string Name => name;
     public Uri Url => new($"http://127.0.0.1:{port}");
@@ -49,7 +50,7 @@ internal sealed class ProjectResource(
 
         _process = Process.Start(startInfo) ?? throw new AppHostException($"Could not start {name}.");
         processStarted?.Invoke(name, _process.Id);
-        log.Attach(_process);
+        log.Attach(_process, () => _stopping);
         await WaitUntilHealthyAsync(timeout, cancellationToken);
     }
 
@@ -100,6 +101,7 @@ internal sealed class ProjectResource(
             return;
         }
 
+        _stopping = true;
         if (!_process.HasExited)
         {
             // SIGTERM lets the host run its shutdown (drain requests, finish the message in hand).

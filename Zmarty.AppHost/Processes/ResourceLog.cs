@@ -12,12 +12,22 @@ internal sealed class ResourceLog(string resource, Action<string>? sink)
 
     private readonly Queue<string> _recent = new();
 
-    public void Attach(Process process)
+    /// <summary>Streams the process's output, and says so when it exits while <paramref name="isStopping"/> is false.</summary>
+    public void Attach(Process process, Func<bool> isStopping)
     {
         process.OutputDataReceived += (_, e) => Write(e.Data);
         process.ErrorDataReceived += (_, e) => Write(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        process.EnableRaisingEvents = true;
+        // A crash after start-up would otherwise show only as silence in the console.
+        process.Exited += (_, _) =>
+        {
+            if (!isStopping())
+            {
+                Write($"exited unexpectedly with code {process.ExitCode}");
+            }
+        };
     }
 
     public void Write(string? line)

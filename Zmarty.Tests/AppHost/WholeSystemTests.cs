@@ -75,6 +75,28 @@ public sealed class WholeSystemTests
     }
 
     [Fact]
+    public async Task A_service_that_dies_after_start_up_is_reported_in_the_log()
+    {
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var app = await ZmartyTestingBuilder.StartAsync(o => o.Log = log.Enqueue);
+        var worker = app.Resources.Single(r => r.Name == ResourceNames.Worker).ProcessId!.Value;
+
+        Zmarty.AppHost.Processes.Posix.Signal(worker, 9);
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!log.Any(IsWorkerDeath) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(log, IsWorkerDeath);
+        Assert.Equal("stopped", app.Resources.Single(r => r.Name == ResourceNames.Worker).State);
+
+        static bool IsWorkerDeath(string line) =>
+            line.StartsWith("worker     | exited unexpectedly with code 137", StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_service_that_crashes_while_starting_stops_the_start_and_nothing_is_left_running()
     {
         var probe = new ProcessProbe();
