@@ -74,6 +74,40 @@ public sealed class StartupFailureTests
     }
 
     [Fact]
+    public async Task Databases_move_where_the_postgres_user_can_reach_them_when_the_data_folder_is_private()
+    {
+        var privateHome = Directory.CreateTempSubdirectory("zmarty-private-home-");
+        File.SetUnixFileMode(privateHome.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        try
+        {
+            await using var app = await ZmartyTestingBuilder.StartAsync(o =>
+            {
+                o.StartServices = false;
+                o.DataDirectory = Path.Combine(privateHome.FullName, ".zmarty");
+                o.Log = log.Enqueue;
+            });
+
+            if (Environment.UserName == "root")
+            {
+                // As root the servers run as postgres, which cannot enter a 0700 folder of root's.
+                Assert.StartsWith("/var/lib/zmarty/", app.DatabaseDirectory, StringComparison.Ordinal);
+                Assert.Contains(log, line => line.Contains($"keeping the databases in {app.DatabaseDirectory}", StringComparison.Ordinal));
+            }
+            else
+            {
+                Assert.Equal(Path.Combine(privateHome.FullName, ".zmarty"), app.DatabaseDirectory);
+            }
+
+            Assert.True(File.Exists(Path.Combine(privateHome.FullName, ".zmarty", "secrets.json")));
+        }
+        finally
+        {
+            privateHome.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task An_external_connection_string_replaces_the_local_server()
     {
         var probe = new ProcessProbe();
