@@ -136,6 +136,42 @@ public sealed class MigrationRunnerTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task An_external_database_gets_the_migrations_only_when_asked_and_never_the_local_emulation()
+    {
+        // A bare server standing in for a real project: nothing of ours applied to it.
+        var bare = Path.Combine(_supabase, "bare");
+        Directory.CreateDirectory(bare);
+        await using var project = await ZmartyTestingBuilder.StartAsync(o =>
+        {
+            o.StartServices = false;
+            o.SupabaseDirectory = bare;
+        });
+        var external = project.GetConnectionString("chat");
+
+        var withoutFlag = DatabasesOnly();
+        withoutFlag.ExternalConnectionStrings["chat"] = external;
+        await using (var app = await ZmartyApplication.StartAsync(withoutFlag))
+        {
+            Assert.DoesNotContain(app.AppliedMigrations, m => m.Contains("/chat/", StringComparison.Ordinal));
+        }
+
+        var withFlag = DatabasesOnly();
+        withFlag.ExternalConnectionStrings["chat"] = external;
+        withFlag.MigrateExternalDatabases = true;
+        await using (var app = await ZmartyApplication.StartAsync(withFlag))
+        {
+            Assert.Equal(
+                ["supabase/chat/migrations/20260101000000_first.sql", "supabase/chat/migrations/20260102000000_second.sql"],
+                app.AppliedMigrations.Where(m => m.Contains("/chat/", StringComparison.Ordinal)));
+        }
+
+        await using var chat = new NpgsqlConnection(external);
+        await chat.OpenAsync();
+        await using var local = new NpgsqlCommand("select to_regclass('public.local_marker') is null", chat);
+        Assert.Equal(true, await local.ExecuteScalarAsync());
+    }
+
     public void Dispose() => Directory.Delete(_supabase, recursive: true);
 
     private AppHostOptions DatabasesOnly()
