@@ -143,6 +143,49 @@ begin
 end;
 $$;
 
+-- Builds what every operation returns from the account as it stands after the operation.
+create or replace function public.credits_result(
+  p_ledger_id bigint,
+  p_request_id text,
+  p_user_id uuid,
+  p_status text,
+  p_amount integer,
+  p_account public.credit_accounts,
+  p_replayed boolean
+)
+returns public.credit_result
+language sql
+immutable
+set search_path = ''
+as $$
+  select (p_ledger_id, p_request_id, p_user_id, p_status, p_amount, p_account.balance, p_account.held,
+          p_account.balance - p_account.held, p_replayed)::public.credit_result;
+$$;
+
+-- Locks the account that owns the hold p_request_id, then the hold: account first, then hold, the
+-- order every operation takes its locks in, so two operations on one user cannot deadlock.
+create or replace function public.credits_lock_hold(
+  p_request_id text,
+  p_missing_message text,
+  out o_account public.credit_accounts,
+  out o_hold public.credit_holds
+)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_user_id uuid;
+begin
+  select user_id into v_user_id from public.credit_holds where request_id = p_request_id;
+  if v_user_id is null then
+    raise exception '% %', p_missing_message, p_request_id using errcode = 'ZC404';
+  end if;
+
+  o_account := public.credits_lock_account(v_user_id, false);
+  select * into o_hold from public.credit_holds where request_id = p_request_id for update;
+end;
+$$;
+
 -- grant: add credits (signup bonus, top-up, referral). Replaying the request id returns the
 -- original grant; reusing it for a different user or amount is an error.
 create or replace function public.credits_grant(
@@ -175,8 +218,7 @@ begin
       raise exception 'request id % was already used for a different operation', p_request_id
         using errcode = 'ZC409';
     end if;
-    return (v_row.id, p_request_id, p_user_id, 'granted', v_row.delta, v_account.balance,
-            v_account.held, v_account.balance - v_account.held, true)::public.credit_result;
+    return public.credits_result(v_row.id, p_request_id, p_user_id, 'granted', v_row.delta, v_account, true);
   end if;
 
   insert into public.credits_ledger (user_id, delta, provider, reason, metadata, request_id, kind)
@@ -191,8 +233,7 @@ begin
   where user_id = p_user_id
   returning * into v_account;
 
-  return (v_row.id, p_request_id, p_user_id, 'granted', p_amount, v_account.balance,
-          v_account.held, v_account.balance - v_account.held, false)::public.credit_result;
+  return public.credits_result(v_row.id, p_request_id, p_user_id, 'granted', p_amount, v_account, false);
 end;
 $$;
 
@@ -226,8 +267,7 @@ begin
       raise exception 'request id % was already used for a different hold', p_request_id
         using errcode = 'ZC409';
     end if;
-    return (v_hold.ledger_id, p_request_id, p_user_id, v_hold.status, v_hold.amount, v_account.balance,
-            v_account.held, v_account.balance - v_account.held, true)::public.credit_result;
+    return public.credits_result(v_hold.ledger_id, p_request_id, p_user_id, v_hold.status, v_hold.amount, v_account, true);
   end if;
 
   if v_account.user_id is null or v_account.balance - v_account.held < p_amount then
@@ -249,8 +289,7 @@ begin
   where user_id = p_user_id
   returning * into v_account;
 
-  return (null::bigint, p_request_id, p_user_id, 'held', p_amount, v_account.balance,
-          v_account.held, v_account.balance - v_account.held, false)::public.credit_result;
+  return public.credits_result(null::bigint, p_request_id, p_user_id, 'held', p_amount, v_account, false);
 end;
 $$;
 
@@ -275,6 +314,7 @@ as $$
 declare
   v_user_id uuid;
   v_account public.credit_accounts;
+  v_locked record;
   v_hold public.credit_holds;
   v_charge integer;
   v_row public.credits_ledger;
@@ -284,18 +324,13 @@ begin
     raise exception 'settle amount must be zero or more, got %', p_amount using errcode = 'ZC422';
   end if;
 
-  select user_id into v_user_id from public.credit_holds where request_id = p_request_id;
-  if v_user_id is null then
-    raise exception 'no hold with request id %', p_request_id using errcode = 'ZC404';
-  end if;
-
-  -- Account first, then the hold: every operation takes the locks in this order.
-  v_account := public.credits_lock_account(v_user_id, false);
-  select * into v_hold from public.credit_holds where request_id = p_request_id for update;
+  select * into v_locked from public.credits_lock_hold(p_request_id, 'no hold with request id');
+  v_account := v_locked.o_account;
+  v_hold := v_locked.o_hold;
+  v_user_id := v_hold.user_id;
 
   if v_hold.status = 'settled' then
-    return (v_hold.ledger_id, p_request_id, v_user_id, 'settled', v_hold.charged, v_account.balance,
-            v_account.held, v_account.balance - v_account.held, true)::public.credit_result;
+    return public.credits_result(v_hold.ledger_id, p_request_id, v_user_id, 'settled', v_hold.charged, v_account, true);
   elsif v_hold.status = 'released' then
     raise exception 'hold % was released and cannot be settled', p_request_id using errcode = 'ZC409';
   end if;
@@ -329,8 +364,7 @@ begin
   where user_id = v_user_id
   returning * into v_account;
 
-  return (v_row.id, p_request_id, v_user_id, 'settled', v_charge, v_account.balance,
-          v_account.held, v_account.balance - v_account.held, false)::public.credit_result;
+  return public.credits_result(v_row.id, p_request_id, v_user_id, 'settled', v_charge, v_account, false);
 end;
 $$;
 
@@ -344,20 +378,17 @@ as $$
 declare
   v_user_id uuid;
   v_account public.credit_accounts;
+  v_locked record;
   v_hold public.credit_holds;
 begin
   perform public.credits_check_request_id(p_request_id);
-  select user_id into v_user_id from public.credit_holds where request_id = p_request_id;
-  if v_user_id is null then
-    raise exception 'no hold with request id %', p_request_id using errcode = 'ZC404';
-  end if;
-
-  v_account := public.credits_lock_account(v_user_id, false);
-  select * into v_hold from public.credit_holds where request_id = p_request_id for update;
+  select * into v_locked from public.credits_lock_hold(p_request_id, 'no hold with request id');
+  v_account := v_locked.o_account;
+  v_hold := v_locked.o_hold;
+  v_user_id := v_hold.user_id;
 
   if v_hold.status = 'released' then
-    return (null::bigint, p_request_id, v_user_id, 'released', v_hold.amount, v_account.balance,
-            v_account.held, v_account.balance - v_account.held, true)::public.credit_result;
+    return public.credits_result(null::bigint, p_request_id, v_user_id, 'released', v_hold.amount, v_account, true);
   elsif v_hold.status = 'settled' then
     raise exception 'hold % was settled and cannot be released', p_request_id using errcode = 'ZC409';
   end if;
@@ -372,8 +403,7 @@ begin
   where user_id = v_user_id
   returning * into v_account;
 
-  return (null::bigint, p_request_id, v_user_id, 'released', v_hold.amount, v_account.balance,
-          v_account.held, v_account.balance - v_account.held, false)::public.credit_result;
+  return public.credits_result(null::bigint, p_request_id, v_user_id, 'released', v_hold.amount, v_account, false);
 end;
 $$;
 
@@ -394,6 +424,7 @@ as $$
 declare
   v_user_id uuid;
   v_account public.credit_accounts;
+  v_locked record;
   v_hold public.credit_holds;
   v_charge public.credits_ledger;
   v_row public.credits_ledger;
@@ -402,13 +433,10 @@ begin
   perform public.credits_check_request_id(p_request_id);
   perform public.credits_check_request_id(p_charge_request_id);
 
-  select user_id into v_user_id from public.credit_holds where request_id = p_charge_request_id;
-  if v_user_id is null then
-    raise exception 'no charge with request id %', p_charge_request_id using errcode = 'ZC404';
-  end if;
-
-  v_account := public.credits_lock_account(v_user_id, false);
-  select * into v_hold from public.credit_holds where request_id = p_charge_request_id for update;
+  select * into v_locked from public.credits_lock_hold(p_charge_request_id, 'no charge with request id');
+  v_account := v_locked.o_account;
+  v_hold := v_locked.o_hold;
+  v_user_id := v_hold.user_id;
 
   select * into v_row from public.credits_ledger where request_id = p_request_id;
   if found then
@@ -416,8 +444,7 @@ begin
       raise exception 'request id % was already used for a different operation', p_request_id
         using errcode = 'ZC409';
     end if;
-    return (v_row.id, p_request_id, v_user_id, 'refunded', v_row.delta, v_account.balance,
-            v_account.held, v_account.balance - v_account.held, true)::public.credit_result;
+    return public.credits_result(v_row.id, p_request_id, v_user_id, 'refunded', v_row.delta, v_account, true);
   end if;
 
   if v_hold.status <> 'settled' or v_hold.ledger_id is null then
@@ -450,8 +477,7 @@ begin
   where user_id = v_user_id
   returning * into v_account;
 
-  return (v_row.id, p_request_id, v_user_id, 'refunded', v_amount, v_account.balance,
-          v_account.held, v_account.balance - v_account.held, false)::public.credit_result;
+  return public.credits_result(v_row.id, p_request_id, v_user_id, 'refunded', v_amount, v_account, false);
 end;
 $$;
 
@@ -484,6 +510,8 @@ $$;
 revoke execute on function
   public.credits_check_request_id(text),
   public.credits_lock_account(uuid, boolean),
+  public.credits_lock_hold(text, text),
+  public.credits_result(bigint, text, uuid, text, integer, public.credit_accounts, boolean),
   public.credits_grant(uuid, integer, text, text, text, jsonb),
   public.credits_hold(uuid, integer, text, jsonb),
   public.credits_settle(text, integer, text, jsonb, text, jsonb),
