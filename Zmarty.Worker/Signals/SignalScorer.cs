@@ -60,24 +60,27 @@ public sealed class SignalScorer
             (RiskGroup, _options.RiskWeight),
         };
 
+        var presentWeights = new double[groups.Length];
         double presentGroupWeight = 0, coverage = 0, totalGroupWeight = 0;
-        foreach (var (name, weight) in groups)
+        for (var g = 0; g < groups.Length; g++)
         {
+            var (name, weight) = groups[g];
             totalGroupWeight += weight;
-            var present = SumWeights(readings, name, onlyPresent: true);
-            if (present > 0)
+            presentWeights[g] = SumWeights(readings, name, onlyPresent: true);
+            if (presentWeights[g] > 0)
             {
                 presentGroupWeight += weight;
-                coverage += weight * present / SumWeights(readings, name, onlyPresent: false);
+                coverage += weight * presentWeights[g] / SumWeights(readings, name, onlyPresent: false);
             }
         }
 
         coverage /= totalGroupWeight;
         var reasons = new List<SignalReason>(readings.Count);
         double composite = 0, absolute = 0;
-        foreach (var (name, weight) in groups)
+        for (var g = 0; g < groups.Length; g++)
         {
-            var present = SumWeights(readings, name, onlyPresent: true);
+            var (name, weight) = groups[g];
+            var present = presentWeights[g];
             if (present <= 0 || presentGroupWeight <= 0)
             {
                 continue;
