@@ -39,16 +39,29 @@ internal sealed class ProcessProbe
         }
     }
 
-    private static bool IsZombie(int pid)
+    /// <summary>The processes whose parent is <paramref name="parent"/>.</summary>
+    public static List<int> ChildrenOf(int parent) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Select(name => int.TryParse(name, out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && StatFields(pid) is { } fields && fields[1] == parent.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+
+    private static bool IsZombie(int pid) => StatFields(pid) is not { } fields || fields[0] == "Z";
+
+    /// <summary>
+    /// /proc/PID/stat after the command name (which may hold spaces): state, ppid, ...; null when the process is gone.
+    /// </summary>
+    private static string[]? StatFields(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
         catch (IOException)
         {
-            return true;
+            return null;
         }
     }
 }

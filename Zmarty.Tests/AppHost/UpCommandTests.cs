@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Zmarty.AppHost.Hosting;
 
 namespace Zmarty.Tests.AppHost;
@@ -25,7 +23,7 @@ public sealed class UpCommandTests
         foreach (var resource in new[] { ResourceNames.Api, ResourceNames.AdminUi, ResourceNames.Emulators, ResourceNames.Worker, ResourceNames.SupabaseA, ResourceNames.SupabaseB })
         {
             startInfo.ArgumentList.Add($"--{resource}-port");
-            startInfo.ArgumentList.Add(FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            startInfo.ArgumentList.Add(Ports.PickFree().ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         var output = new List<string>();
@@ -38,7 +36,7 @@ public sealed class UpCommandTests
         try
         {
             await healthy.Task.WaitAsync(TimeSpan.FromMinutes(2));
-            var children = ChildrenOf(apphost.Id);
+            var children = ProcessProbe.ChildrenOf(apphost.Id);
 
             Assert.Equal(6, children.Count);
             Assert.Contains(output, line => line.Contains("supabase-a", StringComparison.Ordinal) && line.Contains("running", StringComparison.Ordinal) && line.Contains("postgresql://", StringComparison.Ordinal));
@@ -86,35 +84,6 @@ public sealed class UpCommandTests
             {
                 healthy.TrySetException(new InvalidOperationException(line));
             }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static List<int> ChildrenOf(int parent) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(Path.GetFileName)
-            .Select(name => int.TryParse(name, out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && ParentOf(pid) == parent)
-            .ToList();
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // Fields after the command name (which may hold spaces) start at ") ": state, then ppid.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return 0;
         }
     }
 }
