@@ -8,6 +8,7 @@ namespace Zmarty.Tests.AppHost;
 [Collection(AppHostCollection.Name)]
 public sealed class MigrationRunnerTests : IDisposable
 {
+    private readonly List<string> _dataDirectories = [];
     private readonly string _supabase = Path.Combine(Path.GetTempPath(), "zmarty-migrations-" + Guid.NewGuid().ToString("N")[..12]);
 
     public MigrationRunnerTests()
@@ -25,66 +26,42 @@ public sealed class MigrationRunnerTests : IDisposable
     public async Task A_second_start_on_the_same_data_applies_nothing_twice()
     {
         var options = DatabasesOnly();
-        options.DeleteDataOnDispose = false;
-        try
+        await using (var first = await ZmartyApplication.StartAsync(options))
         {
-            await using (var first = await ZmartyApplication.StartAsync(options))
-            {
-                Assert.Equal(
-                    [
-                        "supabase/local/0001_roles.sql",
-                        "supabase/chat/migrations/20260101000000_first.sql",
-                        "supabase/chat/migrations/20260102000000_second.sql",
-                        "supabase/local/0001_roles.sql",
-                        "supabase/trading/migrations/20260101000000_trading.sql",
-                    ],
-                    first.AppliedMigrations.Select(Slashes));
-            }
-
-            options.DeleteDataOnDispose = true;
-            await using var second = await ZmartyApplication.StartAsync(options);
-
-            Assert.Empty(second.AppliedMigrations);
-            await using var chat = new NpgsqlConnection(second.GetConnectionString("chat"));
-            await chat.OpenAsync();
-            await using var rows = new NpgsqlCommand("select count(*) from first_table", chat);
-            Assert.Equal(1L, await rows.ExecuteScalarAsync());
-            await using var history = new NpgsqlCommand(
-                "select string_agg(version || ':' || name, ',' order by version) from supabase_migrations.schema_migrations", chat);
-            Assert.Equal("20260101000000:first,20260102000000:second,local_0001:roles", await history.ExecuteScalarAsync());
+            Assert.Equal(
+                [
+                    "supabase/local/0001_roles.sql",
+                    "supabase/chat/migrations/20260101000000_first.sql",
+                    "supabase/chat/migrations/20260102000000_second.sql",
+                    "supabase/local/0001_roles.sql",
+                    "supabase/trading/migrations/20260101000000_trading.sql",
+                ],
+                first.AppliedMigrations.Select(Slashes));
         }
-        finally
-        {
-            if (Directory.Exists(options.DataDirectory))
-            {
-                Directory.Delete(options.DataDirectory, recursive: true);
-            }
-        }
+
+        await using var second = await ZmartyApplication.StartAsync(options);
+
+        Assert.Empty(second.AppliedMigrations);
+        await using var chat = new NpgsqlConnection(second.GetConnectionString("chat"));
+        await chat.OpenAsync();
+        await using var rows = new NpgsqlCommand("select count(*) from first_table", chat);
+        Assert.Equal(1L, await rows.ExecuteScalarAsync());
+        await using var history = new NpgsqlCommand(
+            "select string_agg(version || ':' || name, ',' order by version) from supabase_migrations.schema_migrations", chat);
+        Assert.Equal("20260101000000:first,20260102000000:second,local_0001:roles", await history.ExecuteScalarAsync());
     }
 
     [Fact]
     public async Task A_changed_applied_migration_is_refused_with_its_name()
     {
         var options = DatabasesOnly();
-        options.DeleteDataOnDispose = false;
-        try
-        {
-            await (await ZmartyApplication.StartAsync(options)).DisposeAsync();
-            Write("chat/migrations/20260101000000_first.sql", "create table first_table (id bigint primary key);");
+        await (await ZmartyApplication.StartAsync(options)).DisposeAsync();
+        Write("chat/migrations/20260101000000_first.sql", "create table first_table (id bigint primary key);");
 
-            options.DeleteDataOnDispose = true;
-            var error = await Assert.ThrowsAsync<AppHostException>(() => ZmartyApplication.StartAsync(options));
+        var error = await Assert.ThrowsAsync<AppHostException>(() => ZmartyApplication.StartAsync(options));
 
-            Assert.Contains("20260101000000_first.sql was changed after it was applied to supabase-a", error.Message, StringComparison.Ordinal);
-            Assert.Empty(ProcessProbe.ProcessesUsing(options.DataDirectory));
-        }
-        finally
-        {
-            if (Directory.Exists(options.DataDirectory))
-            {
-                Directory.Delete(options.DataDirectory, recursive: true);
-            }
-        }
+        Assert.Contains("20260101000000_first.sql was changed after it was applied to supabase-a", error.Message, StringComparison.Ordinal);
+        Assert.Empty(ProcessProbe.ProcessesUsing(options.DataDirectory));
     }
 
     [Fact]
@@ -109,31 +86,19 @@ public sealed class MigrationRunnerTests : IDisposable
     {
         Write("chat/migrations/20260103000000_broken.sql", "create table half_done (id int); select 1/0;");
         var options = DatabasesOnly();
-        options.DeleteDataOnDispose = false;
-        try
-        {
-            await Assert.ThrowsAsync<AppHostException>(() => ZmartyApplication.StartAsync(options));
-            File.Delete(Path.Combine(_supabase, "chat/migrations/20260103000000_broken.sql"));
+        await Assert.ThrowsAsync<AppHostException>(() => ZmartyApplication.StartAsync(options));
+        File.Delete(Path.Combine(_supabase, "chat/migrations/20260103000000_broken.sql"));
 
-            options.DeleteDataOnDispose = true;
-            await using var app = await ZmartyApplication.StartAsync(options);
+        await using var app = await ZmartyApplication.StartAsync(options);
 
-            Assert.DoesNotContain(app.AppliedMigrations, m => m.Contains("first", StringComparison.Ordinal));
-            await using var chat = new NpgsqlConnection(app.GetConnectionString("chat"));
-            await chat.OpenAsync();
-            await using var tables = new NpgsqlCommand(
-                "select count(*) filter (where relname = 'first_table'), count(*) filter (where relname = 'half_done') from pg_class", chat);
-            await using var reader = await tables.ExecuteReaderAsync();
-            await reader.ReadAsync();
-            Assert.Equal((1L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
-        }
-        finally
-        {
-            if (Directory.Exists(options.DataDirectory))
-            {
-                Directory.Delete(options.DataDirectory, recursive: true);
-            }
-        }
+        Assert.DoesNotContain(app.AppliedMigrations, m => m.Contains("first", StringComparison.Ordinal));
+        await using var chat = new NpgsqlConnection(app.GetConnectionString("chat"));
+        await chat.OpenAsync();
+        await using var tables = new NpgsqlCommand(
+            "select count(*) filter (where relname = 'first_table'), count(*) filter (where relname = 'half_done') from pg_class", chat);
+        await using var reader = await tables.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal((1L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
     }
 
     [Fact]
@@ -172,13 +137,23 @@ public sealed class MigrationRunnerTests : IDisposable
         Assert.Equal(true, await local.ExecuteScalarAsync());
     }
 
-    public void Dispose() => Directory.Delete(_supabase, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_supabase, recursive: true);
+        foreach (var data in _dataDirectories.Where(Directory.Exists))
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
 
     private AppHostOptions DatabasesOnly()
     {
         var options = ZmartyTestingBuilder.CreateOptions();
         options.StartServices = false;
         options.SupabaseDirectory = _supabase;
+        // Kept across starts within a test (that is what these tests check); Dispose deletes it.
+        options.DeleteDataOnDispose = false;
+        _dataDirectories.Add(options.DataDirectory);
         return options;
     }
 
