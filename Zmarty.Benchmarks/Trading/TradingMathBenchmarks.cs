@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using Zmarty.Worker.Indicators;
-using Zmarty.Worker.Risk;
-using Zmarty.Worker.Signals;
+using Zmarty.Trading.Indicators;
+using Zmarty.Trading.Risk;
+using Zmarty.Trading.Signals;
 
 namespace Zmarty.Benchmarks.Trading;
 

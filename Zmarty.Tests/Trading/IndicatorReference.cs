@@ -1,4 +1,4 @@
-using Zmarty.Worker.Indicators;
+using Zmarty.Trading.Indicators;
 
 namespace Zmarty.Tests.Trading;
 

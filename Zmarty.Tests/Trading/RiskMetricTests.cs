@@ -1,4 +1,4 @@
-using Zmarty.Worker.Risk;
+using Zmarty.Trading.Risk;
 
 namespace Zmarty.Tests.Trading;
 

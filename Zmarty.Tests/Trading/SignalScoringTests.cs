@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
-using Zmarty.Worker.Indicators;
-using Zmarty.Worker.Signals;
+using Zmarty.Trading.Indicators;
+using Zmarty.Trading.Signals;
 
 namespace Zmarty.Tests.Trading;
 

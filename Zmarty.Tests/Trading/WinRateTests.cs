@@ -1,6 +1,6 @@
-using Zmarty.Worker.Indicators;
-using Zmarty.Worker.Signals;
-using Zmarty.Worker.WinRate;
+using Zmarty.Trading.Indicators;
+using Zmarty.Trading.Signals;
+using Zmarty.Trading.WinRate;
 
 namespace Zmarty.Tests.Trading;
 

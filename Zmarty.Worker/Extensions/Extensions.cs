@@ -1,5 +1,5 @@
-using Zmarty.Worker.Signals;
-using Zmarty.Worker.Sizing;
+using Zmarty.Trading.Signals;
+using Zmarty.Trading.Sizing;
 
 namespace Zmarty.Worker.Extensions;
 

@@ -1,4 +1,4 @@
-namespace Zmarty.Worker.Signals;
+namespace Zmarty.Trading.Signals;
 
 /// <summary>
 /// Every weight and threshold of signal scoring, bound from configuration section <see cref="SectionName"/>.

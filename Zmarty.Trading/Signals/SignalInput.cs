@@ -1,6 +1,6 @@
-using Zmarty.Worker.Indicators;
+using Zmarty.Trading.Indicators;
 
-namespace Zmarty.Worker.Signals;
+namespace Zmarty.Trading.Signals;
 
 /// <summary>Which side of price a liquidation cluster sits on: long liquidations below, short ones above (DOMAIN.md §4).</summary>
 public enum LiquidationSide

@@ -1,6 +1,6 @@
-using Zmarty.Worker.Signals;
+using Zmarty.Trading.Signals;
 
-namespace Zmarty.Worker.Sizing;
+namespace Zmarty.Trading.Sizing;
 
 /// <summary>The account a recommendation is for.</summary>
 /// <param name="Equity">Current equity.</param>

@@ -3,7 +3,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Zmarty.Worker.Signals;
+namespace Zmarty.Trading.Signals;
 
 /// <summary>
 /// Names the options a result was computed with, for the <c>strategy_version</c> columns: signals and win rates

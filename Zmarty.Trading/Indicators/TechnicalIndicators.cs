@@ -1,4 +1,4 @@
-namespace Zmarty.Worker.Indicators;
+namespace Zmarty.Trading.Indicators;
 
 /// <summary>
 /// The indicators of DOMAIN.md §4 as single passes over a series, with TA-Lib's definitions and warm-up.

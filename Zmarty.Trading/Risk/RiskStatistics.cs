@@ -1,4 +1,4 @@
-namespace Zmarty.Worker.Risk;
+namespace Zmarty.Trading.Risk;
 
 /// <summary>What the blueprint stores in <c>risk_metric.metrics</c> for one symbol at one time.</summary>
 /// <param name="Risk">The grid's risk at the latest close, 0..1.</param>

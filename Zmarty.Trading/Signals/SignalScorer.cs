@@ -1,8 +1,8 @@
 using System.Globalization;
-using Zmarty.Worker.Indicators;
-using Zmarty.Worker.Risk;
+using Zmarty.Trading.Indicators;
+using Zmarty.Trading.Risk;
 
-namespace Zmarty.Worker.Signals;
+namespace Zmarty.Trading.Signals;
 
 /// <summary>
 /// Combines indicators, Cryptometer readings, the risk metric and liquidation data into a signal (DOMAIN.md §5).

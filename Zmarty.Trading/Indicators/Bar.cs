@@ -1,4 +1,4 @@
-namespace Zmarty.Worker.Indicators;
+namespace Zmarty.Trading.Indicators;
 
 /// <summary>One OHLCV bar. Series are ordered by <see cref="Time"/>, oldest first.</summary>
 public readonly record struct Bar(DateTimeOffset Time, double Open, double High, double Low, double Close, double Volume)

@@ -1,4 +1,4 @@
-namespace Zmarty.Worker.Risk;
+namespace Zmarty.Trading.Risk;
 
 /// <summary>One point of a risk grid: at <see cref="Price"/> the risk metric is <see cref="Risk"/>.</summary>
 public readonly record struct RiskGridPoint(double Price, double Risk);

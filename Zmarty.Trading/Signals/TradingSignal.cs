@@ -1,4 +1,4 @@
-namespace Zmarty.Worker.Signals;
+namespace Zmarty.Trading.Signals;
 
 /// <summary>The direction of a signal. The blueprint's <c>hold</c> needs a position to hold and is not produced here.</summary>
 public enum SignalDirection

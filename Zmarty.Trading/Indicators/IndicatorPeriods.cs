@@ -1,4 +1,4 @@
-namespace Zmarty.Worker.Indicators;
+namespace Zmarty.Trading.Indicators;
 
 /// <summary>The default periods of DOMAIN.md §4, the ones <see cref="IndicatorSeries.Compute"/> uses.</summary>
 public static class IndicatorPeriods

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Zmarty.Worker.Indicators;
+namespace Zmarty.Trading.Indicators;
 
 /// <summary>
 /// All 21 indicators of DOMAIN.md §4 (34 lines, as several indicators have more than one) over one OHLCV series,

@@ -1,4 +1,4 @@
-namespace Zmarty.Worker.Risk;
+namespace Zmarty.Trading.Risk;
 
 /// <summary>Which way a risk level leans (DOMAIN.md §4).</summary>
 public enum RiskLeaning

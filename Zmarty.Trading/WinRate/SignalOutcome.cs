@@ -1,6 +1,6 @@
-using Zmarty.Worker.Signals;
+using Zmarty.Trading.Signals;
 
-namespace Zmarty.Worker.WinRate;
+namespace Zmarty.Trading.WinRate;
 
 /// <summary>How a past signal ended.</summary>
 public enum OutcomeKind

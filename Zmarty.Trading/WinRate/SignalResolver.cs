@@ -1,7 +1,7 @@
-using Zmarty.Worker.Indicators;
-using Zmarty.Worker.Signals;
+using Zmarty.Trading.Indicators;
+using Zmarty.Trading.Signals;
 
-namespace Zmarty.Worker.WinRate;
+namespace Zmarty.Trading.WinRate;
 
 /// <summary>Resolves past signals against the bars that follow them (DOMAIN.md §5).</summary>
 public static class SignalResolver

@@ -1,4 +1,4 @@
-namespace Zmarty.Worker.Sizing;
+namespace Zmarty.Trading.Sizing;
 
 /// <summary>
 /// The doubling ladder and its guardrails (DOMAIN.md §5), bound from configuration section <see cref="SectionName"/>.

@@ -1,4 +1,4 @@
-namespace Zmarty.Worker.WinRate;
+namespace Zmarty.Trading.WinRate;
 
 /// <summary>
 /// Statistics of resolved signals. Only wins and losses are resolved; expired and pending signals are counted but

@@ -1,4 +1,4 @@
-namespace Zmarty.Worker.Indicators;
+namespace Zmarty.Trading.Indicators;
 
 /// <summary>
 /// The indicator values at one bar. A null value means the series is too short for that indicator yet (its

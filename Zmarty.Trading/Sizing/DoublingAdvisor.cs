@@ -1,7 +1,7 @@
 using System.Globalization;
-using Zmarty.Worker.Signals;
+using Zmarty.Trading.Signals;
 
-namespace Zmarty.Worker.Sizing;
+namespace Zmarty.Trading.Sizing;
 
 /// <summary>
 /// Recommends the next step of the doubling strategy (2 / 4 / 8 / 16 % at 20× / 10× / 5× / 2×) or says which
