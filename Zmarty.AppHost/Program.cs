@@ -1,17 +1,56 @@
 using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Model;
 
-try
+// The whole local system, declared the way a .NET Aspire AppHost declares it. Run it with
+// `dotnet run --project Zmarty.AppHost` (or `./zmarty up`, which installs what is missing first);
+// `env` and `token EMAIL` read the same model. README.md "What runs where" explains each line.
+var builder = DistributedApplication.CreateBuilder(args);
+AppModel.AddResources(builder);
+return await builder.Build().RunAsync();
+
+internal static class AppModel
 {
-    var command = CommandLine.Parse(args, Environment.GetEnvironmentVariables());
-    return command.Verb switch
+    /// <summary>Every resource, its port, what it references and waits for; the testing builder declares the same.</summary>
+    internal static void AddResources(DistributedApplicationBuilder builder)
     {
-        "env" => EnvCommand.Run(command.Options),
-        "token" => await TokenCommand.RunAsync(command.Options, command.Argument),
-        _ => await UpCommand.RunAsync(command.Options),
-    };
-}
-catch (AppHostException ex)
-{
-    Console.Error.WriteLine($"zmarty: {ex.Message}");
-    return 1;
+        var databasePassword = builder.AddSecret("database-password", Generated.Hex(bytes: 24));
+        var jwtSecret = builder.AddSecret("jwt-secret", Generated.Base64(bytes: 48));
+        var jwtIssuer = builder.AddParameter("jwt-issuer", DevTokens.LocalIssuer);
+        var webhookSecret = builder.AddSecret("webhook-secret", Generated.WebhookSecret());
+        var adminPassword = builder.AddSecret("admin-password", Generated.Password(length: 20));
+
+        var chat = builder.AddPostgres("supabase-a", port: 55432, databasePassword)
+            .WithSupabaseEmulation("supabase/local")
+            .AddDatabase("chat")
+            .WithMigrations("supabase/chat/migrations");
+
+        var trading = builder.AddPostgres("supabase-b", port: 55433, databasePassword)
+            .WithSupabaseEmulation("supabase/local")
+            .WithPgCron()
+            .AddDatabase("trading")
+            .WithMigrations("supabase/trading/migrations");
+
+        builder.AddDevTokens(users: chat, signingSecret: jwtSecret, issuer: jwtIssuer);
+
+        var emulators = builder.AddProject("emulators", "Zmarty.Emulators", port: 5300);
+
+        var api = builder.AddProject("api", "Zmarty.Api", port: 5100)
+            .WithReference(chat).WaitFor(chat)
+            .WithReference(trading).WaitFor(trading)
+            .WithReference(emulators).WaitFor(emulators)
+            .WithEnvironment("Supabase__JwtSecret", jwtSecret)
+            .WithEnvironment("Supabase__JwtIssuer", jwtIssuer)
+            .WithEnvironment("Webhooks__Secret", webhookSecret);
+
+        builder.AddProject("worker", "Zmarty.Worker", port: 5400)
+            .WithReference(chat).WaitFor(chat)
+            .WithReference(trading).WaitFor(trading)
+            .WithReference(emulators).WaitFor(emulators)
+            .WithReference(api)
+            .WithEnvironment("Webhooks__Secret", webhookSecret);
+
+        builder.AddProject("admin", "Zmarty.AdminUi", port: 5200)
+            .WithReference(trading).WaitFor(trading)
+            .WithEnvironment("Admin__Password", adminPassword);
+    }
 }

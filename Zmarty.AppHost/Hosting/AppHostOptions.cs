@@ -1,18 +1,13 @@
 namespace Zmarty.AppHost.Hosting;
 
-/// <summary>Everything that decides how the local environment is laid out. Defaults suit <c>./zmarty up</c>.</summary>
+/// <summary>How one run lays out the local environment. Defaults suit <c>./zmarty up</c>; the testing builder changes them.</summary>
 public sealed class AppHostOptions
 {
-    /// <summary>The checkout: where the service projects and <c>supabase/</c> live.</summary>
-    public required string RepositoryRoot { get; init; }
+    /// <summary>The checkout: the service projects and the model's <c>supabase/</c> folders are found under it.</summary>
+    public required string RepositoryRoot { get; set; }
 
     /// <summary>Where databases and local secrets are kept between runs (<c>.zmarty/</c> by default).</summary>
     public required string DataDirectory { get; set; }
-
-    /// <summary>Where <c>local/</c>, <c>chat/migrations</c> and <c>trading/migrations</c> are read from.</summary>
-    public string? SupabaseDirectory { get; set; }
-
-    public string SupabaseFolder => SupabaseDirectory ?? Path.Combine(RepositoryRoot, "supabase");
 
     /// <summary>Wipe <see cref="DataDirectory"/> before starting.</summary>
     public bool Reset { get; set; }
@@ -20,31 +15,11 @@ public sealed class AppHostOptions
     /// <summary>Where <c>initdb</c> and <c>postgres</c> are; found on the usual Debian paths when null.</summary>
     public string? PostgresBinDirectory { get; set; }
 
-    /// <summary>Where <c>pg_cron.so</c> is; PostgreSQL's <c>pg_config --pkglibdir</c> when null.</summary>
+    /// <summary>Where <c>pg_cron.so</c> is; beside the binaries' <c>lib</c> folder when null.</summary>
     public string? PostgresLibDirectory { get; set; }
 
-    /// <summary>Ports by resource name; 0 picks a free port at start.</summary>
-    public Dictionary<string, int> Ports { get; } = new(StringComparer.Ordinal)
-    {
-        [ResourceNames.Api] = 5100,
-        [ResourceNames.AdminUi] = 5200,
-        [ResourceNames.Worker] = 5400,
-        [ResourceNames.Emulators] = 5300,
-        [ResourceNames.SupabaseA] = 55432,
-        [ResourceNames.SupabaseB] = 55433,
-    };
-
-    /// <summary>
-    /// Connection strings given from outside (say a real Supabase project's) by connection name.
-    /// A database named here gets no local server.
-    /// </summary>
-    public Dictionary<string, string> ExternalConnectionStrings { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Apply <c>supabase/*/migrations</c> to external databases too (never <c>supabase/local</c>).</summary>
+    /// <summary>Apply the migrations to external databases too (never the local Supabase emulation).</summary>
     public bool MigrateExternalDatabases { get; set; }
-
-    /// <summary>Start Emulators, Api, Worker and AdminUi; false starts only the databases.</summary>
-    public bool StartServices { get; set; } = true;
 
     /// <summary>
     /// Durable databases fsync as usual. Throw-away test databases skip fsync, which makes them
@@ -58,9 +33,6 @@ public sealed class AppHostOptions
     /// <summary>The build configuration whose service outputs are started (the AppHost's own by default).</summary>
     public string BuildConfiguration { get; set; } = AppHostAssembly.Configuration;
 
-    /// <summary>Extra environment for every service, after the AppHost's own (tests use it to tune services).</summary>
-    public Dictionary<string, string> ServiceEnvironment { get; } = new(StringComparer.Ordinal);
-
     /// <summary>Delete the data directory when the application is disposed (throw-away test environments).</summary>
     public bool DeleteDataOnDispose { get; set; }
 
@@ -70,8 +42,15 @@ public sealed class AppHostOptions
     /// <summary>Receives every resource's log lines, prefixed with its name; null discards them.</summary>
     public Action<string>? Log { get; set; }
 
-    public string PortOptionName(string resource) => $"--{resource}-port";
-
-    public string PortEnvironmentName(string resource) =>
-        $"ZMARTY_{resource.Replace('-', '_').ToUpperInvariant()}_PORT";
+    /// <summary>The options <c>./zmarty up</c> uses: this checkout, <c>.zmarty/</c>, logs to the console.</summary>
+    public static AppHostOptions ForCheckout()
+    {
+        var root = AppHostAssembly.FindRepositoryRoot();
+        return new AppHostOptions
+        {
+            RepositoryRoot = root,
+            DataDirectory = Path.Combine(root, ".zmarty"),
+            Log = Console.Out.WriteLine,
+        };
+    }
 }

@@ -1,37 +1,29 @@
-using System.Collections;
 using System.Globalization;
+using Zmarty.AppHost.Model;
 
 namespace Zmarty.AppHost.Hosting;
 
 /// <summary>
-/// <c>[up|env|token EMAIL] [--reset] [--data-dir DIR] [--RESOURCE-port N] [--migrate-external]</c>; ports also
-/// from <c>ZMARTY_RESOURCE_PORT</c>, external databases from <c>ConnectionStrings__chat|trading</c>.
+/// <c>[up|env|token EMAIL] [--reset] [--data-dir DIR] [--pg-bin DIR] [--migrate-external] [--RESOURCE-port N]</c>.
+/// Every resource with an endpoint gets <c>--RESOURCE-port</c> and <c>ZMARTY_RESOURCE_PORT</c> from its name.
 /// </summary>
-internal sealed record CommandLine(string Verb, AppHostOptions Options, string? Argument = null)
+internal sealed record CommandLine(string Verb, string? Argument)
 {
-    public static CommandLine Parse(string[] args, IDictionary environment)
+    public static string PortOption(IResourceWithEndpoint resource) => $"--{resource.Name}-port";
+
+    public static string PortVariable(IResourceWithEndpoint resource) =>
+        $"ZMARTY_{resource.Name.Replace('-', '_').ToUpperInvariant()}_PORT";
+
+    /// <summary>Reads the command line and the environment into <paramref name="options"/> and the resources' ports.</summary>
+    public static CommandLine Apply(
+        string[] args, IReadOnlyDictionary<string, string?> configuration, IReadOnlyList<Resource> model, AppHostOptions options)
     {
-        var root = AppHostAssembly.FindRepositoryRoot();
-        var options = new AppHostOptions
+        var endpoints = model.OfType<IResourceWithEndpoint>().ToList();
+        foreach (var resource in endpoints)
         {
-            RepositoryRoot = root,
-            DataDirectory = Path.Combine(root, ".zmarty"),
-            Log = Console.Out.WriteLine,
-        };
-
-        foreach (var resource in options.Ports.Keys.ToList())
-        {
-            if (environment[options.PortEnvironmentName(resource)] is string fromEnvironment)
+            if (configuration.GetValueOrDefault(PortVariable(resource)) is { Length: > 0 } fromEnvironment)
             {
-                options.Ports[resource] = ParsePort(fromEnvironment, options.PortEnvironmentName(resource));
-            }
-        }
-
-        foreach (var connection in new[] { ResourceNames.ChatConnection, ResourceNames.TradingConnection })
-        {
-            if (environment[$"ConnectionStrings__{connection}"] is string external && external.Length > 0)
-            {
-                options.ExternalConnectionStrings[connection] = external;
+                resource.Port = ParsePort(fromEnvironment, PortVariable(resource));
             }
         }
 
@@ -61,16 +53,16 @@ internal sealed record CommandLine(string Verb, AppHostOptions Options, string? 
                     options.PostgresBinDirectory = ValueOf(args, ref i);
                     break;
                 default:
-                    var resource = options.Ports.Keys.FirstOrDefault(r => options.PortOptionName(r) == arg)
+                    var resource = endpoints.FirstOrDefault(r => PortOption(r) == arg)
                         ?? throw new AppHostException(
                             $"Unknown option '{arg}'. Options: --reset, --data-dir DIR, --migrate-external, --pg-bin DIR, " +
-                            string.Join(", ", options.Ports.Keys.Select(r => options.PortOptionName(r) + " N")) + ".");
-                    options.Ports[resource] = ParsePort(ValueOf(args, ref i), arg);
+                            string.Join(", ", endpoints.Select(r => PortOption(r) + " N")) + ".");
+                    resource.Port = ParsePort(ValueOf(args, ref i), arg);
                     break;
             }
         }
 
-        return new CommandLine(verb, options, argument);
+        return new CommandLine(verb, argument);
     }
 
     private static string ValueOf(string[] args, ref int i) =>

@@ -1,39 +1,45 @@
 using Npgsql;
-using Zmarty.AppHost.Postgres;
+using Zmarty.AppHost.Model;
 
 namespace Zmarty.AppHost.Hosting;
 
-/// <summary><c>./zmarty env</c>: every endpoint and local secret as <c>export NAME=value</c> lines.</summary>
+/// <summary>
+/// <c>./zmarty env</c>: the model as <c>export</c> lines: <c>ZMARTY_NAME_URL</c> for each service,
+/// <c>ZMARTY_NAME_DB</c> for each database (a URI psql takes), <c>ZMARTY_NAME</c> for each parameter.
+/// </summary>
 internal static class EnvCommand
 {
-    public static int Run(AppHostOptions options)
+    public static int Run(DistributedApplication app)
     {
-        var secrets = LocalSecrets.TryLoad(options.DataDirectory)
-            ?? throw new AppHostException($"No local secrets in {options.DataDirectory} yet: run ./zmarty up once first.");
+        var secrets = LocalSecrets.TryLoad(app.Options.DataDirectory)
+            ?? throw new AppHostException($"No local secrets in {app.Options.DataDirectory} yet: run ./zmarty up once first.");
 
-        Export("ZMARTY_API_URL", $"http://127.0.0.1:{options.Ports[ResourceNames.Api]}");
-        Export("ZMARTY_ADMIN_URL", $"http://127.0.0.1:{options.Ports[ResourceNames.AdminUi]}");
-        Export("ZMARTY_EMULATORS_URL", $"http://127.0.0.1:{options.Ports[ResourceNames.Emulators]}");
-        Export("ZMARTY_CHAT_DB", DatabaseUri(options, ResourceNames.ChatConnection, ResourceNames.SupabaseA, secrets));
-        Export("ZMARTY_TRADING_DB", DatabaseUri(options, ResourceNames.TradingConnection, ResourceNames.SupabaseB, secrets));
-        Export("ZMARTY_JWT_SECRET", secrets.JwtSecret);
-        Export("ZMARTY_WEBHOOK_SECRET", secrets.WebhookSecret);
-        Export("ZMARTY_ADMIN_PASSWORD", secrets.AdminPassword);
+        foreach (var project in app.Model.OfType<ProjectResource>())
+        {
+            Export(project.Name + "_URL", DistributedApplication.Url(project).ToString().TrimEnd('/'));
+        }
+
+        foreach (var database in app.Model.OfType<PostgresDatabaseResource>())
+        {
+            Export(database.Name + "_DB", Uri(app.ConnectionString(database, secrets)));
+        }
+
+        foreach (var parameter in app.Model.OfType<ParameterResource>())
+        {
+            Export(parameter.Name, secrets.ValueOf(parameter));
+        }
+
         return 0;
     }
 
-    private static string DatabaseUri(AppHostOptions options, string connection, string resource, LocalSecrets secrets)
+    private static string Uri(string connectionString)
     {
-        if (!options.ExternalConnectionStrings.TryGetValue(connection, out var external))
-        {
-            return PostgresServer.LocalUri(options.Ports[resource], secrets.DatabasePassword);
-        }
-
-        var builder = new NpgsqlConnectionStringBuilder(external);
-        return $"postgresql://{Uri.EscapeDataString(builder.Username ?? "postgres")}:{Uri.EscapeDataString(builder.Password ?? "")}" +
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"postgresql://{System.Uri.EscapeDataString(builder.Username ?? "postgres")}:{System.Uri.EscapeDataString(builder.Password ?? "")}" +
             $"@{builder.Host}:{builder.Port}/{builder.Database ?? "postgres"}";
     }
 
     private static void Export(string name, string value) =>
-        Console.WriteLine($"export {name}='{value.Replace("'", "'\\''", StringComparison.Ordinal)}'");
+        Console.WriteLine(
+            $"export ZMARTY_{name.Replace('-', '_').ToUpperInvariant()}='{value.Replace("'", "'\\''", StringComparison.Ordinal)}'");
 }

@@ -5,25 +5,26 @@ namespace Zmarty.AppHost.Hosting;
 /// <summary><c>./zmarty up</c>: start everything, print the table, run until Ctrl+C or SIGTERM, stop everything.</summary>
 internal static class UpCommand
 {
-    public static async Task<int> RunAsync(AppHostOptions options)
+    public static async Task<int> RunAsync(DistributedApplication app)
     {
         using var stopping = new CancellationTokenSource();
+        // The children lead sessions of their own, so a terminal's Ctrl+C reaches this process alone
+        // and the stop goes in order: services, then databases.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
-        ZmartyApplication app;
-        try
-        {
-            app = await ZmartyApplication.StartAsync(options, stopping.Token);
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            Console.WriteLine("Stopped before the start finished; everything started has been stopped.");
-            return 130;
-        }
-
         await using (app)
         {
+            try
+            {
+                await app.StartAsync(stopping.Token);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                Console.WriteLine("Stopped before the start finished; everything started has been stopped.");
+                return 130;
+            }
+
             Console.WriteLine();
             Console.Write(ResourceTable.Render(app.Resources));
             Console.WriteLine();

@@ -26,7 +26,7 @@ internal static partial class MigrationRunner
     public sealed record Result(IReadOnlyList<string> Applied, int AlreadyApplied);
 
     public static async Task<Result> ApplyAsync(
-        string connectionString, string database, IEnumerable<Folder> folders, string supabaseFolder,
+        string connectionString, string database, IEnumerable<Folder> folders, string repositoryRoot,
         CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -48,7 +48,7 @@ internal static partial class MigrationRunner
 
             foreach (var file in Directory.GetFiles(folder.Path, "*.sql").Order(StringComparer.Ordinal))
             {
-                var displayName = "supabase/" + Path.GetRelativePath(supabaseFolder, file).Replace('\\', '/');
+                var displayName = Path.GetRelativePath(repositoryRoot, file).Replace('\\', '/');
                 var (version, name) = ParseFileName(file, folder.VersionPrefix);
                 var content = await File.ReadAllTextAsync(file, cancellationToken);
                 if (applied.TryGetValue(version, out var recorded))

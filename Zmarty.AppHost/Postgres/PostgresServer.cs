@@ -19,7 +19,8 @@ internal sealed class PostgresServer(
     bool preloadPgCron,
     bool durable,
     ResourceLog log,
-    Action<string, int>? processStarted) : IAsyncDisposable
+    Action<string, int>? processStarted,
+    Action<int> exitedUnexpectedly) : IAsyncDisposable
 {
     private const string ServiceUser = "postgres";
 
@@ -55,9 +56,10 @@ internal sealed class PostgresServer(
         }
 
         _stopping = false;
-        _process = StartAsServiceUser(binaries.Postgres, ServerArguments());
+        // INT when the AppHost dies: a fast shutdown, which rolls back open work and leaves the data consistent.
+        _process = await StartAsServiceUserAsync(binaries.Postgres, ServerArguments());
         processStarted?.Invoke(name, _process.Id);
-        log.Attach(_process, () => _stopping);
+        log.Attach(_process, () => _stopping, exitedUnexpectedly);
         await WaitUntilAcceptingConnectionsAsync(timeout, cancellationToken);
     }
 
@@ -109,7 +111,7 @@ internal sealed class PostgresServer(
             await HandToServiceUserAsync(dataDirectory, cancellationToken);
             await HandToServiceUserAsync(passwordFile, cancellationToken);
 
-            var initdb = StartAsServiceUser(binaries.InitDb,
+            using var initdb = await StartAsServiceUserAsync(binaries.InitDb,
             [
                 "-D", dataDirectory, "-U", ServiceUser, "--pwfile", passwordFile,
                 "--auth-host=scram-sha-256", "--auth-local=peer",
@@ -237,35 +239,20 @@ internal sealed class PostgresServer(
     }
 
     /// <summary>initdb and postgres refuse to run as root: as root, run them as the postgres user.</summary>
-    private static Process StartAsServiceUser(string program, IEnumerable<string> arguments)
+    private static Task<Process> StartAsServiceUserAsync(string program, IEnumerable<string> arguments)
     {
-        var startInfo = new ProcessStartInfo
+        var startInfo = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (Posix.IsRoot)
-        {
-            // setpriv execs in place (unlike runuser, which forks), so the PID we hold is the server's own.
-            startInfo.FileName = "setpriv";
-            foreach (var argument in new[] { $"--reuid={ServiceUser}", $"--regid={ServiceUser}", "--init-groups", "--", program })
-            {
-                startInfo.ArgumentList.Add(argument);
-            }
-        }
-        else
-        {
-            startInfo.FileName = program;
-        }
-
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
         }
 
-        return Process.Start(startInfo)
-            ?? throw new AppHostException($"Could not start {program}.");
+        return ChildProcess.StartAsync(startInfo, "INT", Posix.IsRoot ? ServiceUser : null);
     }
 
     private static async Task HandToServiceUserAsync(string path, CancellationToken cancellationToken)
@@ -294,7 +281,7 @@ internal sealed class PostgresServer(
             return true;
         }
 
-        using var probe = StartAsServiceUser("/usr/bin/test", ["-x", directory]);
+        using var probe = await StartAsServiceUserAsync("/usr/bin/test", ["-x", directory]);
         await probe.WaitForExitAsync(cancellationToken);
         return probe.ExitCode == 0;
     }

@@ -6,6 +6,7 @@ internal static partial class Posix
 {
     public const int SigInt = 2;
     public const int SigQuit = 3;
+    public const int SigKill = 9;
     public const int SigTerm = 15;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

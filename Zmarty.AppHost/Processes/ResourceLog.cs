@@ -12,8 +12,11 @@ internal sealed class ResourceLog(string resource, Action<string>? sink)
 
     private readonly Queue<string> _recent = new();
 
-    /// <summary>Streams the process's output, and says so when it exits while <paramref name="isStopping"/> is false.</summary>
-    public void Attach(Process process, Func<bool> isStopping)
+    /// <summary>
+    /// Streams the process's output; when it exits while <paramref name="isStopping"/> is false, says
+    /// so and tells <paramref name="exitedUnexpectedly"/> the exit code.
+    /// </summary>
+    public void Attach(Process process, Func<bool> isStopping, Action<int> exitedUnexpectedly)
     {
         process.OutputDataReceived += (_, e) => Write(e.Data);
         process.ErrorDataReceived += (_, e) => Write(e.Data);
@@ -26,6 +29,7 @@ internal sealed class ResourceLog(string resource, Action<string>? sink)
             if (!isStopping())
             {
                 Write($"exited unexpectedly with code {process.ExitCode}");
+                exitedUnexpectedly(process.ExitCode);
             }
         };
     }

@@ -1,15 +1,16 @@
 using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Model;
 
 namespace Zmarty.AppHost.Testing;
 
 /// <summary>
-/// Starts the local environment for a test, the way Aspire.Hosting.Testing's
-/// DistributedApplicationTestingBuilder does: free ports, a throw-away data directory, and
-/// everything stopped and deleted on dispose.
+/// The AppHost's own model for a test, the way Aspire.Hosting.Testing's
+/// DistributedApplicationTestingBuilder gives it: every port free, a throw-away data directory,
+/// everything stopped and deleted on dispose. A test may change the model before it builds it.
 /// </summary>
 public static class ZmartyTestingBuilder
 {
-    public static AppHostOptions CreateOptions()
+    public static DistributedApplicationBuilder Create()
     {
         var options = new AppHostOptions
         {
@@ -19,20 +20,36 @@ public static class ZmartyTestingBuilder
             DurableDatabases = false,
             DeleteDataOnDispose = true,
         };
-        foreach (var resource in options.Ports.Keys.ToList())
+        // Nothing from the test runner's environment: a test says what it wants.
+        var builder = new DistributedApplicationBuilder([], options, new Dictionary<string, string>());
+        AppModel.AddResources(builder);
+        foreach (var resource in builder.Resources.OfType<IResourceWithEndpoint>())
         {
-            options.Ports[resource] = 0;
+            resource.Port = 0;
         }
 
-        return options;
+        return builder;
     }
 
-    /// <summary>Starts everything (or, with <paramref name="configure"/>, what the options say) and waits until healthy.</summary>
-    public static Task<ZmartyApplication> StartAsync(
-        Action<AppHostOptions>? configure = null, CancellationToken cancellationToken = default)
+    /// <summary>Builds the model (changed by <paramref name="configure"/>), starts it and waits until every resource runs.</summary>
+    public static async Task<DistributedApplication> StartAsync(
+        Action<DistributedApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
-        var options = CreateOptions();
-        configure?.Invoke(options);
-        return ZmartyApplication.StartAsync(options, cancellationToken);
+        var builder = Create();
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        await app.StartAsync(cancellationToken);
+        return app;
+    }
+
+    /// <summary>Only the databases: every project removed, dependents first.</summary>
+    public static DistributedApplicationBuilder WithoutProjects(this DistributedApplicationBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>().Reverse().ToList())
+        {
+            builder.RemoveResource(project.Name);
+        }
+
+        return builder;
     }
 }

@@ -17,7 +17,7 @@ public static class DatabaseBenchmarks
     {
         var started = Stopwatch.StartNew();
         Console.WriteLine($"Starting local Supabase A and B ({Environment.ProcessorCount} cores visible)...");
-        await using var app = await ZmartyTestingBuilder.StartAsync(o => o.StartServices = false);
+        await using var app = await ZmartyTestingBuilder.StartAsync(b => b.WithoutProjects());
         Console.WriteLine($"Databases ready in {started.Elapsed.TotalSeconds:F1} s. Load average (1/5/15 min): {LoadAverage()}");
 
         switch (args[0])

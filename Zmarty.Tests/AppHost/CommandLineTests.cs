@@ -1,5 +1,5 @@
-using System.Collections;
 using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Model;
 using Zmarty.AppHost.Postgres;
 
 namespace Zmarty.Tests.AppHost;
@@ -9,47 +9,32 @@ public sealed class CommandLineTests
     [Fact]
     public void Defaults_are_the_documented_ports_and_the_checkout_data_folder()
     {
-        var command = CommandLine.Parse([], new Hashtable());
+        var (command, builder) = Parse([]);
 
         Assert.Equal("up", command.Verb);
-        Assert.Equal(5100, command.Options.Ports[ResourceNames.Api]);
-        Assert.Equal(5200, command.Options.Ports[ResourceNames.AdminUi]);
-        Assert.Equal(5300, command.Options.Ports[ResourceNames.Emulators]);
-        Assert.Equal(55432, command.Options.Ports[ResourceNames.SupabaseA]);
-        Assert.Equal(55433, command.Options.Ports[ResourceNames.SupabaseB]);
-        Assert.Equal(Path.Combine(command.Options.RepositoryRoot, ".zmarty"), command.Options.DataDirectory);
-        Assert.Empty(command.Options.ExternalConnectionStrings);
+        Assert.Equal(
+            [("supabase-a", 55432), ("supabase-b", 55433), ("emulators", 5300), ("api", 5100), ("worker", 5400), ("admin", 5200)],
+            builder.Resources.OfType<IResourceWithEndpoint>().Select(r => (r.Name, r.Port)));
+        Assert.Equal(Path.Combine(builder.Options.RepositoryRoot, ".zmarty"), builder.Options.DataDirectory);
     }
 
     [Fact]
     public void Ports_come_from_options_over_environment_variables()
     {
-        var command = CommandLine.Parse(
-            ["up", "--reset", "--api-port", "6100"],
-            new Hashtable { ["ZMARTY_API_PORT"] = "7100", ["ZMARTY_SUPABASE_A_PORT"] = "7432" });
+        var (_, builder) = Parse(["up", "--reset", "--api-port", "6100"], ("ZMARTY_API_PORT", "7100"), ("ZMARTY_SUPABASE_A_PORT", "7432"));
 
-        Assert.True(command.Options.Reset);
-        Assert.Equal(6100, command.Options.Ports[ResourceNames.Api]);
-        Assert.Equal(7432, command.Options.Ports[ResourceNames.SupabaseA]);
-    }
-
-    [Fact]
-    public void A_connection_string_from_outside_replaces_that_database()
-    {
-        var command = CommandLine.Parse(["env"], new Hashtable { ["ConnectionStrings__chat"] = "Host=db.example;Password=x" });
-
-        Assert.Equal("env", command.Verb);
-        Assert.Equal("Host=db.example;Password=x", command.Options.ExternalConnectionStrings["chat"]);
-        Assert.False(command.Options.ExternalConnectionStrings.ContainsKey("trading"));
+        Assert.True(builder.Options.Reset);
+        Assert.Equal(6100, Port(builder, "api"));
+        Assert.Equal(7432, Port(builder, "supabase-a"));
     }
 
     [Fact]
     public void Token_takes_the_email_as_its_argument()
     {
-        var command = CommandLine.Parse(["token", "dev@example.com", "--supabase-a-port", "6000"], new Hashtable());
+        var (command, builder) = Parse(["token", "dev@example.com", "--supabase-a-port", "6000"]);
 
         Assert.Equal(("token", "dev@example.com"), (command.Verb, command.Argument));
-        Assert.Equal(6000, command.Options.Ports[ResourceNames.SupabaseA]);
+        Assert.Equal(6000, Port(builder, "supabase-a"));
     }
 
     [Theory]
@@ -58,10 +43,22 @@ public sealed class CommandLineTests
     [InlineData(new[] { "--frobnicate" }, "Unknown option '--frobnicate'")]
     public void Bad_options_say_what_is_wrong(string[] args, string message)
     {
-        var error = Assert.Throws<AppHostException>(() => CommandLine.Parse(args, new Hashtable()));
+        var error = Assert.Throws<AppHostException>(() => Parse(args));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The AppHost's model with <paramref name="args"/> and <paramref name="environment"/> applied, as a run applies them.</summary>
+    private static (CommandLine Command, DistributedApplicationBuilder Builder) Parse(string[] args, params (string Name, string Value)[] environment)
+    {
+        var builder = new DistributedApplicationBuilder(args, AppHostOptions.ForCheckout(), environment.ToDictionary(e => e.Name, e => e.Value));
+        AppModel.AddResources(builder);
+        var command = CommandLine.Apply(builder.Args, builder.Configuration, builder.Resources, builder.Options);
+        return (command, builder);
+    }
+
+    private static int Port(DistributedApplicationBuilder builder, string name) =>
+        builder.Resources.OfType<IResourceWithEndpoint>().Single(r => r.Name == name).Port;
 
     [Theory]
     [InlineData("20261124120000_credits.sql", "", "20261124120000", "credits")]

@@ -12,8 +12,8 @@ public sealed class DevTokensTests
     [Fact]
     public async Task A_dev_user_is_created_once_and_its_profile_follows()
     {
-        await using var app = await ZmartyTestingBuilder.StartAsync(o => o.StartServices = false);
-        var chat = app.GetConnectionString(ResourceNames.ChatConnection);
+        await using var app = await ZmartyTestingBuilder.StartAsync(b => b.WithoutProjects());
+        var chat = app.GetConnectionString("chat");
 
         var first = await DevTokens.EnsureUserAsync(chat, "dev@example.com");
         var again = await DevTokens.EnsureUserAsync(chat, "DEV@example.com");

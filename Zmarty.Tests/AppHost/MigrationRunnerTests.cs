@@ -1,5 +1,6 @@
 using Npgsql;
 using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Model;
 using Zmarty.AppHost.Testing;
 
 namespace Zmarty.Tests.AppHost;
@@ -9,7 +10,9 @@ namespace Zmarty.Tests.AppHost;
 public sealed class MigrationRunnerTests : IDisposable
 {
     private readonly List<string> _dataDirectories = [];
-    private readonly string _supabase = Path.Combine(Path.GetTempPath(), "zmarty-migrations-" + Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>A checkout of the test's own: only a supabase/ folder, which the model's migration folders point into.</summary>
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "zmarty-migrations-" + Guid.NewGuid().ToString("N")[..12]);
 
     public MigrationRunnerTests()
     {
@@ -25,21 +28,22 @@ public sealed class MigrationRunnerTests : IDisposable
     [Fact]
     public async Task A_second_start_on_the_same_data_applies_nothing_twice()
     {
-        var options = DatabasesOnly();
-        await using (var first = await ZmartyApplication.StartAsync(options))
+        var data = NewDataDirectory();
+        await using (var first = await StartAsync(data))
         {
             Assert.Equal(
                 [
-                    "supabase/local/0001_roles.sql",
                     "supabase/chat/migrations/20260101000000_first.sql",
                     "supabase/chat/migrations/20260102000000_second.sql",
                     "supabase/local/0001_roles.sql",
+                    "supabase/local/0001_roles.sql",
                     "supabase/trading/migrations/20260101000000_trading.sql",
                 ],
-                first.AppliedMigrations.Select(Slashes));
+                // The two databases migrate at once: each in file order, the two interleaved.
+                first.AppliedMigrations.Select(Slashes).Order(StringComparer.Ordinal));
         }
 
-        await using var second = await ZmartyApplication.StartAsync(options);
+        await using var second = await StartAsync(data);
 
         Assert.Empty(second.AppliedMigrations);
         await using var chat = new NpgsqlConnection(second.GetConnectionString("chat"));
@@ -54,14 +58,14 @@ public sealed class MigrationRunnerTests : IDisposable
     [Fact]
     public async Task A_changed_applied_migration_is_refused_with_its_name()
     {
-        var options = DatabasesOnly();
-        await (await ZmartyApplication.StartAsync(options)).DisposeAsync();
+        var data = NewDataDirectory();
+        await (await StartAsync(data)).DisposeAsync();
         Write("chat/migrations/20260101000000_first.sql", "create table first_table (id bigint primary key);");
 
-        var error = await Assert.ThrowsAsync<AppHostException>(() => ZmartyApplication.StartAsync(options));
+        var error = await Assert.ThrowsAsync<AppHostException>(() => StartAsync(data));
 
         Assert.Contains("20260101000000_first.sql was changed after it was applied to supabase-a", error.Message, StringComparison.Ordinal);
-        Assert.Empty(ProcessProbe.ProcessesUsing(options.DataDirectory));
+        Assert.Empty(ProcessProbe.ProcessesUsing(data));
     }
 
     [Fact]
@@ -72,24 +76,24 @@ public sealed class MigrationRunnerTests : IDisposable
 
             create tabel broken (id int);
             """);
-        var options = DatabasesOnly();
+        var data = NewDataDirectory();
 
-        var error = await Assert.ThrowsAsync<AppHostException>(() => ZmartyApplication.StartAsync(options));
+        var error = await Assert.ThrowsAsync<AppHostException>(() => StartAsync(data));
 
         Assert.StartsWith("Migration supabase/chat/migrations/20260103000000_broken.sql failed on supabase-a at line 3: 42601", error.Message, StringComparison.Ordinal);
         Assert.Contains("syntax error", error.Message, StringComparison.Ordinal);
-        Assert.Empty(ProcessProbe.ProcessesUsing(options.DataDirectory));
+        Assert.Empty(ProcessProbe.ProcessesUsing(data));
     }
 
     [Fact]
     public async Task Earlier_files_stay_applied_when_a_later_one_fails_and_the_failed_one_leaves_nothing()
     {
         Write("chat/migrations/20260103000000_broken.sql", "create table half_done (id int); select 1/0;");
-        var options = DatabasesOnly();
-        await Assert.ThrowsAsync<AppHostException>(() => ZmartyApplication.StartAsync(options));
-        File.Delete(Path.Combine(_supabase, "chat/migrations/20260103000000_broken.sql"));
+        var data = NewDataDirectory();
+        await Assert.ThrowsAsync<AppHostException>(() => StartAsync(data));
+        File.Delete(Path.Combine(_root, "supabase/chat/migrations/20260103000000_broken.sql"));
 
-        await using var app = await ZmartyApplication.StartAsync(options);
+        await using var app = await StartAsync(data);
 
         Assert.DoesNotContain(app.AppliedMigrations, m => m.Contains("first", StringComparison.Ordinal));
         await using var chat = new NpgsqlConnection(app.GetConnectionString("chat"));
@@ -105,26 +109,25 @@ public sealed class MigrationRunnerTests : IDisposable
     public async Task An_external_database_gets_the_migrations_only_when_asked_and_never_the_local_emulation()
     {
         // A bare server standing in for a real project: nothing of ours applied to it.
-        var bare = Path.Combine(_supabase, "bare");
+        var bare = Path.Combine(_root, "bare");
         Directory.CreateDirectory(bare);
-        await using var project = await ZmartyTestingBuilder.StartAsync(o =>
+        await using var project = await ZmartyTestingBuilder.StartAsync(b =>
         {
-            o.StartServices = false;
-            o.SupabaseDirectory = bare;
+            b.WithoutProjects();
+            b.Options.RepositoryRoot = bare;
         });
         var external = project.GetConnectionString("chat");
 
-        var withoutFlag = DatabasesOnly();
-        withoutFlag.ExternalConnectionStrings["chat"] = external;
-        await using (var app = await ZmartyApplication.StartAsync(withoutFlag))
+        await using (var app = await StartAsync(NewDataDirectory(), b => b.Configuration["ConnectionStrings__chat"] = external))
         {
             Assert.DoesNotContain(app.AppliedMigrations, m => m.Contains("/chat/", StringComparison.Ordinal));
         }
 
-        var withFlag = DatabasesOnly();
-        withFlag.ExternalConnectionStrings["chat"] = external;
-        withFlag.MigrateExternalDatabases = true;
-        await using (var app = await ZmartyApplication.StartAsync(withFlag))
+        await using (var app = await StartAsync(NewDataDirectory(), b =>
+        {
+            b.Configuration["ConnectionStrings__chat"] = external;
+            b.Options.MigrateExternalDatabases = true;
+        }))
         {
             Assert.Equal(
                 ["supabase/chat/migrations/20260101000000_first.sql", "supabase/chat/migrations/20260102000000_second.sql"],
@@ -139,27 +142,37 @@ public sealed class MigrationRunnerTests : IDisposable
 
     public void Dispose()
     {
-        Directory.Delete(_supabase, recursive: true);
+        Directory.Delete(_root, recursive: true);
         foreach (var data in _dataDirectories.Where(Directory.Exists))
         {
             Directory.Delete(data, recursive: true);
         }
     }
 
-    private AppHostOptions DatabasesOnly()
+    private string NewDataDirectory()
     {
-        var options = ZmartyTestingBuilder.CreateOptions();
-        options.StartServices = false;
-        options.SupabaseDirectory = _supabase;
+        var data = Path.Combine(Path.GetTempPath(), "zmarty-test-" + Guid.NewGuid().ToString("N")[..12]);
+        _dataDirectories.Add(data);
+        return data;
+    }
+
+    /// <summary>The databases alone, on this test's supabase/ folder and <paramref name="data"/>, which outlives the start.</summary>
+    private async Task<DistributedApplication> StartAsync(string data, Action<DistributedApplicationBuilder>? change = null)
+    {
+        var builder = ZmartyTestingBuilder.Create().WithoutProjects();
+        builder.Options.RepositoryRoot = _root;
+        builder.Options.DataDirectory = data;
         // Kept across starts within a test (that is what these tests check); Dispose deletes it.
-        options.DeleteDataOnDispose = false;
-        _dataDirectories.Add(options.DataDirectory);
-        return options;
+        builder.Options.DeleteDataOnDispose = false;
+        change?.Invoke(builder);
+        var app = builder.Build();
+        await app.StartAsync();
+        return app;
     }
 
     private void Write(string relativePath, string sql)
     {
-        var path = Path.Combine(_supabase, relativePath);
+        var path = Path.Combine(_root, "supabase", relativePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, sql);
     }

@@ -12,7 +12,10 @@ internal sealed class ProcessProbe
     public IReadOnlyDictionary<int, string> Started => _started;
 
     public IEnumerable<string> StillRunning() =>
-        _started.Where(p => Directory.Exists($"/proc/{p.Key}") && !IsZombie(p.Key)).Select(p => $"{p.Value} (pid {p.Key})");
+        _started.Where(p => IsRunning(p.Key)).Select(p => $"{p.Value} (pid {p.Key})");
+
+    /// <summary>Alive and not a zombie (an orphan's zombie may wait long for a reaper here).</summary>
+    public static bool IsRunning(int pid) => Directory.Exists($"/proc/{pid}") && !IsZombie(pid);
 
     /// <summary>Any process whose command line names <paramref name="directory"/>: a postgres or its workers.</summary>
     public static IEnumerable<string> ProcessesUsing(string directory) =>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Model;
 using Zmarty.AppHost.Testing;
 
 namespace Zmarty.Tests.AppHost;
@@ -9,8 +10,8 @@ namespace Zmarty.Tests.AppHost;
 public sealed class StartupFailureTests
 {
     [Theory]
-    [InlineData(ResourceNames.SupabaseB, "--supabase-b-port", "ZMARTY_SUPABASE_B_PORT")]
-    [InlineData(ResourceNames.Api, "--api-port", "ZMARTY_API_PORT")]
+    [InlineData("supabase-b", "--supabase-b-port", "ZMARTY_SUPABASE_B_PORT")]
+    [InlineData("api", "--api-port", "ZMARTY_API_PORT")]
     public async Task A_taken_port_is_named_with_the_option_that_changes_it_and_nothing_starts(
         string resource, string option, string variable)
     {
@@ -18,17 +19,17 @@ public sealed class StartupFailureTests
         holder.Start();
         var takenPort = ((IPEndPoint)holder.LocalEndpoint).Port;
         var probe = new ProcessProbe();
-        var options = ZmartyTestingBuilder.CreateOptions();
-        options.Ports[resource] = takenPort;
-        options.ProcessStarted = probe.Record;
+        var builder = ZmartyTestingBuilder.Create();
+        builder.Resources.OfType<IResourceWithEndpoint>().Single(r => r.Name == resource).Port = takenPort;
+        builder.Options.ProcessStarted = probe.Record;
 
-        var error = await Assert.ThrowsAsync<AppHostException>(() => ZmartyApplication.StartAsync(options));
+        var error = await Assert.ThrowsAsync<AppHostException>(() => builder.Build().StartAsync());
 
         Assert.Contains($"Port {takenPort} for {resource} is already in use", error.Message, StringComparison.Ordinal);
         Assert.Contains(option, error.Message, StringComparison.Ordinal);
         Assert.Contains(variable, error.Message, StringComparison.Ordinal);
         Assert.Empty(probe.Started);
-        Assert.False(Directory.Exists(options.DataDirectory));
+        Assert.False(Directory.Exists(builder.Options.DataDirectory));
     }
 
     [Fact]
@@ -38,11 +39,11 @@ public sealed class StartupFailureTests
         try
         {
             var probe = new ProcessProbe();
-            var options = ZmartyTestingBuilder.CreateOptions();
-            options.PostgresBinDirectory = emptyBin.FullName;
-            options.ProcessStarted = probe.Record;
+            var builder = ZmartyTestingBuilder.Create();
+            builder.Options.PostgresBinDirectory = emptyBin.FullName;
+            builder.Options.ProcessStarted = probe.Record;
 
-            var error = await Assert.ThrowsAsync<AppHostException>(() => ZmartyApplication.StartAsync(options));
+            var error = await Assert.ThrowsAsync<AppHostException>(() => builder.Build().StartAsync());
 
             Assert.Contains($"PostgreSQL 15 server programs (initdb, postgres) were not found in {emptyBin.FullName}", error.Message, StringComparison.Ordinal);
             Assert.Contains("apt-get install postgresql-15 postgresql-15-cron", error.Message, StringComparison.Ordinal);
@@ -60,10 +61,10 @@ public sealed class StartupFailureTests
         var emptyLib = Directory.CreateTempSubdirectory("zmarty-no-cron-");
         try
         {
-            var options = ZmartyTestingBuilder.CreateOptions();
-            options.PostgresLibDirectory = emptyLib.FullName;
+            var builder = ZmartyTestingBuilder.Create();
+            builder.Options.PostgresLibDirectory = emptyLib.FullName;
 
-            var error = await Assert.ThrowsAsync<AppHostException>(() => ZmartyApplication.StartAsync(options));
+            var error = await Assert.ThrowsAsync<AppHostException>(() => builder.Build().StartAsync());
 
             Assert.Contains($"pg_cron was not found in {emptyLib.FullName}", error.Message, StringComparison.Ordinal);
         }
@@ -81,11 +82,11 @@ public sealed class StartupFailureTests
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
         try
         {
-            await using var app = await ZmartyTestingBuilder.StartAsync(o =>
+            await using var app = await ZmartyTestingBuilder.StartAsync(b =>
             {
-                o.StartServices = false;
-                o.DataDirectory = Path.Combine(privateHome.FullName, ".zmarty");
-                o.Log = log.Enqueue;
+                b.WithoutProjects();
+                b.Options.DataDirectory = Path.Combine(privateHome.FullName, ".zmarty");
+                b.Options.Log = log.Enqueue;
             });
 
             if (Environment.UserName == "root")
@@ -111,18 +112,18 @@ public sealed class StartupFailureTests
     public async Task An_external_connection_string_replaces_the_local_server()
     {
         var probe = new ProcessProbe();
-        await using var local = await ZmartyTestingBuilder.StartAsync(o => o.StartServices = false);
-        var external = local.GetConnectionString(ResourceNames.ChatConnection);
+        await using var local = await ZmartyTestingBuilder.StartAsync(b => b.WithoutProjects());
+        var external = local.GetConnectionString("chat");
 
-        await using var app = await ZmartyTestingBuilder.StartAsync(o =>
+        await using var app = await ZmartyTestingBuilder.StartAsync(b =>
         {
-            o.StartServices = false;
-            o.ExternalConnectionStrings[ResourceNames.ChatConnection] = external;
-            o.ProcessStarted = probe.Record;
+            b.WithoutProjects();
+            b.Configuration["ConnectionStrings__chat"] = external;
+            b.Options.ProcessStarted = probe.Record;
         });
 
-        Assert.Equal(external, app.GetConnectionString(ResourceNames.ChatConnection));
-        Assert.Equal("external", app.Resources.Single(r => r.Name == ResourceNames.SupabaseA).State);
-        Assert.Equal([ResourceNames.SupabaseB], probe.Started.Values);
+        Assert.Equal(external, app.GetConnectionString("chat"));
+        Assert.Equal(ResourceState.External, app.Resources.Single(r => r.Name == "supabase-a").State);
+        Assert.Equal(["supabase-b"], probe.Started.Values);
     }
 }

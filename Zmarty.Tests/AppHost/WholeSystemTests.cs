@@ -1,6 +1,8 @@
 using System.Net;
 using Npgsql;
 using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Model;
+using Zmarty.AppHost.Processes;
 using Zmarty.AppHost.Testing;
 
 namespace Zmarty.Tests.AppHost;
@@ -8,22 +10,24 @@ namespace Zmarty.Tests.AppHost;
 [Collection(AppHostCollection.Name)]
 public sealed class WholeSystemTests
 {
+    private static readonly string[] s_projects = ["emulators", "api", "worker", "admin"];
+
     [Fact]
     public async Task The_whole_environment_starts_from_nothing_and_leaves_no_process_behind()
     {
         var probe = new ProcessProbe();
         string dataDirectory;
 
-        await using (var app = await ZmartyTestingBuilder.StartAsync(o => o.ProcessStarted = probe.Record))
+        await using (var app = await ZmartyTestingBuilder.StartAsync(b => b.Options.ProcessStarted = probe.Record))
         {
             dataDirectory = app.DatabaseDirectory;
 
             Assert.Equal(
-                [ResourceNames.SupabaseA, ResourceNames.SupabaseB, ResourceNames.Emulators, ResourceNames.Api, ResourceNames.Worker, ResourceNames.AdminUi],
+                ["supabase-a", "chat", "supabase-b", "trading", .. s_projects],
                 app.Resources.Select(r => r.Name));
-            Assert.All(app.Resources, r => Assert.Equal("running", r.State));
+            Assert.All(app.Resources, r => Assert.Equal(ResourceState.Running, r.State));
 
-            foreach (var service in new[] { ResourceNames.Emulators, ResourceNames.Api, ResourceNames.Worker, ResourceNames.AdminUi })
+            foreach (var service in s_projects)
             {
                 using var client = app.CreateHttpClient(service);
                 var health = await client.GetAsync("/health");
@@ -32,7 +36,7 @@ public sealed class WholeSystemTests
                 Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/alive")).StatusCode);
             }
 
-            foreach (var connection in new[] { ResourceNames.ChatConnection, ResourceNames.TradingConnection })
+            foreach (var connection in new[] { "chat", "trading" })
             {
                 await using var db = new NpgsqlConnection(app.GetConnectionString(connection));
                 await db.OpenAsync();
@@ -40,7 +44,7 @@ public sealed class WholeSystemTests
                 Assert.StartsWith("15", (string)(await version.ExecuteScalarAsync())!, StringComparison.Ordinal);
             }
 
-            await using (var trading = new NpgsqlConnection(app.GetConnectionString(ResourceNames.TradingConnection)))
+            await using (var trading = new NpgsqlConnection(app.GetConnectionString("trading")))
             {
                 await trading.OpenAsync();
                 await using var preload = new NpgsqlCommand("show shared_preload_libraries", trading);
@@ -56,62 +60,153 @@ public sealed class WholeSystemTests
     }
 
     [Fact]
+    public async Task A_service_gets_only_the_connection_strings_endpoints_and_secrets_it_references()
+    {
+        await using var app = await ZmartyTestingBuilder.StartAsync();
+
+        var emulators = EnvironmentOf(app, "emulators");
+        var admin = EnvironmentOf(app, "admin");
+        var api = EnvironmentOf(app, "api");
+        var worker = EnvironmentOf(app, "worker");
+
+        Assert.DoesNotContain(emulators.Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("services__", StringComparison.Ordinal));
+        Assert.DoesNotContain(emulators.Keys, k => k is "Supabase__JwtSecret" or "Admin__Password" or "Webhooks__Secret");
+        Assert.Equal(["ConnectionStrings__trading"], admin.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)));
+        Assert.DoesNotContain("Supabase__JwtSecret", admin.Keys);
+        Assert.DoesNotContain("Webhooks__Secret", admin.Keys);
+        Assert.DoesNotContain("Admin__Password", api.Keys);
+        Assert.Equal(app.GetConnectionString("chat"), api["ConnectionStrings__chat"]);
+        Assert.Equal(app.GetEndpoint("emulators").ToString().TrimEnd('/'), api["services__emulators__http__0"]);
+        Assert.Equal(app.GetEndpoint("api").ToString().TrimEnd('/'), worker["services__api__http__0"]);
+        Assert.Equal(api["Webhooks__Secret"], worker["Webhooks__Secret"]);
+        Assert.StartsWith("whsec_", worker["Webhooks__Secret"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_model_without_the_worker_starts_the_rest_and_no_worker_process()
+    {
+        var probe = new ProcessProbe();
+
+        await using var app = await ZmartyTestingBuilder.StartAsync(b =>
+        {
+            b.RemoveResource("worker");
+            b.Options.ProcessStarted = probe.Record;
+        });
+
+        Assert.DoesNotContain(app.Resources, r => r.Name == "worker");
+        Assert.Equal(["admin", "api", "emulators", "supabase-a", "supabase-b"], probe.Started.Values.Order(StringComparer.Ordinal));
+        Assert.All(app.Resources, r => Assert.Equal(ResourceState.Running, r.State));
+    }
+
+    [Fact]
+    public async Task A_service_stopped_and_started_while_the_rest_runs_goes_stopped_starting_running_and_answers_again()
+    {
+        await using var app = await ZmartyTestingBuilder.StartAsync();
+        using var watching = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var states = new List<ResourceState>();
+        var updates = app.ResourceNotifications.WatchAsync(watching.Token).GetAsyncEnumerator(watching.Token);
+        // Subscribed once the first snapshot is in hand: every resource's current state comes first.
+        await updates.MoveNextAsync();
+        var watcher = CollectApiStatesAsync();
+        var firstPid = app.ResourceNotifications.Get("api").ProcessId;
+
+        await app.StopResourceAsync("api");
+        using var api = app.CreateHttpClient("api");
+        await Assert.ThrowsAsync<HttpRequestException>(() => api.GetAsync("/alive"));
+        await app.StartResourceAsync("api");
+        var running = await app.ResourceNotifications.WaitForResourceHealthyAsync("api", watching.Token);
+        await watching.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
+
+        Assert.Equal(
+            [ResourceState.Running, ResourceState.Stopping, ResourceState.Stopped, ResourceState.Starting, ResourceState.Running],
+            states);
+        Assert.Equal(1, running.Restarts);
+        Assert.NotEqual(firstPid, running.ProcessId);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health")).StatusCode);
+        Assert.Equal(ResourceState.Running, app.ResourceNotifications.Get("worker").State);
+
+        async Task CollectApiStatesAsync()
+        {
+            do
+            {
+                if (updates.Current.Name == "api")
+                {
+                    states.Add(updates.Current.State);
+                }
+            }
+            while (await updates.MoveNextAsync());
+        }
+    }
+
+    [Fact]
     public async Task Services_report_unhealthy_while_their_database_is_down_and_recover_after()
     {
         await using var app = await ZmartyTestingBuilder.StartAsync();
-        using var api = app.CreateHttpClient(ResourceNames.Api);
-        using var emulators = app.CreateHttpClient(ResourceNames.Emulators);
+        using var api = app.CreateHttpClient("api");
+        using var emulators = app.CreateHttpClient("emulators");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
 
-        await app.StopDatabaseAsync(ResourceNames.SupabaseB);
+        await app.StopResourceAsync("supabase-b");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await api.GetAsync("/health")).StatusCode);
         Assert.Equal("Unhealthy", await (await api.GetAsync("/health")).Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/alive")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await emulators.GetAsync("/health")).StatusCode);
+        await app.ResourceNotifications.WaitForResourceAsync("api", ResourceState.Unhealthy, timeout.Token);
+        Assert.Equal(ResourceState.Stopped, app.ResourceNotifications.Get("supabase-b").State);
 
-        await app.StartDatabaseAsync(ResourceNames.SupabaseB);
+        await app.StartResourceAsync("supabase-b");
 
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health")).StatusCode);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync("api", timeout.Token);
     }
 
     [Fact]
-    public async Task A_service_that_dies_after_start_up_is_reported_in_the_log()
+    public async Task A_service_that_dies_after_start_up_is_reported_with_its_exit_code_and_last_lines()
     {
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        await using var app = await ZmartyTestingBuilder.StartAsync(o => o.Log = log.Enqueue);
-        var worker = app.Resources.Single(r => r.Name == ResourceNames.Worker).ProcessId!.Value;
+        await using var app = await ZmartyTestingBuilder.StartAsync(b => b.Options.Log = log.Enqueue);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var worker = app.ResourceNotifications.Get("worker").ProcessId!.Value;
 
-        Zmarty.AppHost.Processes.Posix.Signal(worker, 9);
+        Posix.Signal(worker, Posix.SigKill);
+        var exited = await app.ResourceNotifications.WaitForResourceAsync("worker", ResourceState.Exited, timeout.Token);
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!log.Any(IsWorkerDeath) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Contains(log, IsWorkerDeath);
-        Assert.Equal("stopped", app.Resources.Single(r => r.Name == ResourceNames.Worker).State);
-
-        static bool IsWorkerDeath(string line) =>
-            line.StartsWith("worker     | exited unexpectedly with code 137", StringComparison.Ordinal);
+        Assert.Equal(137, exited.ExitCode);
+        Assert.Null(exited.ProcessId);
+        Assert.False(string.IsNullOrWhiteSpace(exited.LastLogLines));
+        Assert.Contains(log, line => line.StartsWith("worker     | exited unexpectedly with code 137", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_service_that_crashes_while_starting_stops_the_start_and_nothing_is_left_running()
     {
         var probe = new ProcessProbe();
-        var options = ZmartyTestingBuilder.CreateOptions();
-        options.ProcessStarted = probe.Record;
-        // Every service that needs a database fails at start without its connection string.
-        options.ServiceEnvironment["ConnectionStrings__trading"] = "";
+        var builder = ZmartyTestingBuilder.Create();
+        builder.Options.ProcessStarted = probe.Record;
+        // The api fails at start without its connection string, and says which one.
+        builder.GetResource<ProjectResource>("api").WithEnvironment("ConnectionStrings__trading", "");
+        var app = builder.Build();
 
-        var error = await Assert.ThrowsAsync<AppHostException>(() => ZmartyApplication.StartAsync(options));
+        var error = await Assert.ThrowsAsync<AppHostException>(() => app.StartAsync());
 
-        Assert.Matches("(api|worker|admin) exited with code", error.Message);
+        Assert.StartsWith("api exited with code", error.Message, StringComparison.Ordinal);
         Assert.Contains("ConnectionStrings__trading", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ResourceState.FailedToStart, app.ResourceNotifications.Get("api").State);
         Assert.NotEmpty(probe.Started);
         Assert.Empty(probe.StillRunning());
-        Assert.Empty(ProcessProbe.ProcessesUsing(options.DataDirectory));
-        Assert.False(Directory.Exists(options.DataDirectory));
+        Assert.Empty(ProcessProbe.ProcessesUsing(builder.Options.DataDirectory));
+        Assert.False(Directory.Exists(builder.Options.DataDirectory));
+    }
+
+    /// <summary>The environment a service process was started with, from /proc.</summary>
+    private static Dictionary<string, string> EnvironmentOf(DistributedApplication app, string resource)
+    {
+        var pid = app.ResourceNotifications.Get(resource).ProcessId!.Value;
+        return File.ReadAllText($"/proc/{pid}/environ")
+            .Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => v.Split('=', 2))
+            .ToDictionary(v => v[0], v => v.Length > 1 ? v[1] : "", StringComparer.Ordinal);
     }
 }

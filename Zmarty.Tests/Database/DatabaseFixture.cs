@@ -11,11 +11,11 @@ namespace Zmarty.Tests.Database;
 /// </summary>
 public sealed class DatabaseFixture : IAsyncLifetime
 {
-    private ZmartyApplication? _app;
+    private DistributedApplication? _app;
     private NpgsqlDataSource? _chat;
     private NpgsqlDataSource? _trading;
 
-    public ZmartyApplication App => _app ?? throw new InvalidOperationException("The fixture is not started.");
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The fixture is not started.");
 
     /// <summary>Supabase A as the superuser (what the migrations and the signup trigger run as).</summary>
     public NpgsqlDataSource Chat => _chat ?? throw new InvalidOperationException("The fixture is not started.");
@@ -25,7 +25,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await ZmartyTestingBuilder.StartAsync(o => o.StartServices = false);
+        _app = await ZmartyTestingBuilder.StartAsync(b => b.WithoutProjects());
         _chat = CreateDataSource(_app.GetConnectionString("chat"));
         _trading = CreateDataSource(_app.GetConnectionString("trading"));
     }

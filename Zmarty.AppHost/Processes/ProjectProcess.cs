@@ -7,22 +7,23 @@ namespace Zmarty.AppHost.Processes;
 /// One of our .NET services, started from its build output as a child process with Aspire's
 /// environment conventions, and considered up once its <c>/health</c> answers 200.
 /// </summary>
-internal sealed class ProjectResource(
+internal sealed class ProjectProcess(
     string name,
     string projectDirectory,
     string assemblyPath,
     int port,
     IReadOnlyDictionary<string, string> environment,
     ResourceLog log,
-    Action<string, int>? processStarted) : IAsyncDisposable
+    Action<string, int>? processStarted,
+    Action<int> exitedUnexpectedly) : IAsyncDisposable
 {
     private static readonly TimeSpan s_gracefulStop = TimeSpan.FromSeconds(10);
 
+    private readonly HttpClient _health = new() { BaseAddress = new($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
     private Process? _process;
     private volatile bool _stopping;
 
-    public string Name => name;
-    public Uri Url => new($"http://127.0.0.1:{port}");
+    public Uri Url => _health.BaseAddress!;
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
     public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -43,20 +44,46 @@ internal sealed class ProjectResource(
             UseShellExecute = false,
         };
         startInfo.ArgumentList.Add(assemblyPath);
+        // A service gets the connection strings and endpoints it references, never the AppHost's own.
+        foreach (var inherited in startInfo.Environment.Keys.Where(IsWiring).ToList())
+        {
+            startInfo.Environment.Remove(inherited);
+        }
+
         foreach (var (key, value) in environment)
         {
             startInfo.Environment[key] = value;
         }
 
-        _process = Process.Start(startInfo) ?? throw new AppHostException($"Could not start {name}.");
+        // TERM when the AppHost dies: the host's graceful shutdown, as on a normal stop.
+        _stopping = false;
+        _process = await ChildProcess.StartAsync(startInfo, "TERM");
         processStarted?.Invoke(name, _process.Id);
-        log.Attach(_process, () => _stopping);
+        log.Attach(_process, () => _stopping, exitedUnexpectedly);
         await WaitUntilHealthyAsync(timeout, cancellationToken);
+    }
+
+    private static bool IsWiring(string variable) =>
+        variable.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
+        || variable.StartsWith("services__", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True when <c>/health</c> answers 200 (every readiness check passes).</summary>
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _health.GetAsync("/health", cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException || ex is TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private async Task WaitUntilHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(5) };
+        var http = _health;
         var clock = Stopwatch.StartNew();
         var lastAnswer = "no answer yet";
         while (clock.Elapsed < timeout)
@@ -94,7 +121,8 @@ internal sealed class ProjectResource(
             $"Its last log lines:{Environment.NewLine}{log.Tail()}");
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the process; it can be started again.</summary>
+    public async Task StopAsync()
     {
         if (_process is null)
         {
@@ -120,5 +148,11 @@ internal sealed class ProjectResource(
 
         _process.Dispose();
         _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _health.Dispose();
     }
 }

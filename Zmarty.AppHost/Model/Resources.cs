@@ -1,0 +1,105 @@
+namespace Zmarty.AppHost.Model;
+
+/// <summary>
+/// One thing of the app model, as Aspire's IResource is: a name, and what it needs from the others.
+/// Resources are declarations; <see cref="Hosting.DistributedApplication"/> runs them.
+/// </summary>
+public abstract class Resource(string name)
+{
+    public string Name { get; } = name;
+
+    /// <summary>Resources that must be running before this one starts (<c>WaitFor</c>).</summary>
+    public List<Resource> WaitsFor { get; } = [];
+}
+
+/// <summary>A resource that listens on one loopback port: fixed by default, overridable per run.</summary>
+public interface IResourceWithEndpoint
+{
+    string Name { get; }
+
+    /// <summary>The declared port; 0 picks a free one at start.</summary>
+    int Port { get; set; }
+}
+
+/// <summary>
+/// A value a resource is given: fixed (the JWT issuer), or a secret made on the first run and kept
+/// in the data directory, so tokens and signatures stay valid across restarts.
+/// </summary>
+public sealed class ParameterResource(string name, Func<string> valueFactory, bool secret) : Resource(name)
+{
+    public bool Secret { get; } = secret;
+
+    /// <summary>Makes the value; for a secret, only when the data directory holds none yet.</summary>
+    public Func<string> ValueFactory { get; } = valueFactory;
+}
+
+/// <summary>A local PostgreSQL 15 server, as a Supabase project's database is, minus the rest of Supabase.</summary>
+public sealed class PostgresServerResource(string name, int port, ParameterResource password)
+    : Resource(name), IResourceWithEndpoint
+{
+    public int Port { get; set; } = port;
+
+    public ParameterResource Password { get; } = password;
+
+    /// <summary>Loaded at server start (<c>shared_preload_libraries</c>), as Supabase B needs for pg_cron.</summary>
+    public bool PreloadPgCron { get; set; }
+
+    /// <summary>
+    /// What Supabase provides and a bare PostgreSQL lacks (roles, auth schema, pgmq), relative to
+    /// the repository; applied before the migrations on local servers only, never on a real project.
+    /// </summary>
+    public string? SupabaseEmulationFolder { get; set; }
+
+    public List<PostgresDatabaseResource> Databases { get; } = [];
+}
+
+/// <summary>
+/// A database on a server, known to services by its connection string name (<c>chat</c>,
+/// <c>trading</c>). Like a Supabase project's, the database itself is called <c>postgres</c>.
+/// </summary>
+public sealed class PostgresDatabaseResource(string name, PostgresServerResource server) : Resource(name)
+{
+    public PostgresServerResource Server { get; } = server;
+
+    public string DatabaseName => "postgres";
+
+    /// <summary>The migrations folder, relative to the repository; applied in name order.</summary>
+    public string? MigrationsFolder { get; set; }
+}
+
+/// <summary>One of our .NET services, started from its build output the way Aspire starts a project.</summary>
+public sealed class ProjectResource(string name, string projectName, int port) : Resource(name), IResourceWithEndpoint
+{
+    /// <summary>The project's folder and assembly name, e.g. <c>Zmarty.Api</c>.</summary>
+    public string ProjectName { get; } = projectName;
+
+    public int Port { get; set; } = port;
+
+    /// <summary>What <c>WithReference</c> brought: databases (connection strings) and projects (endpoints).</summary>
+    public List<Resource> References { get; } = [];
+
+    /// <summary>Environment variables: a fixed text or a parameter's value.</summary>
+    public Dictionary<string, EnvironmentValue> Environment { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>An environment variable's value: known now, or a parameter resolved at start.</summary>
+public abstract record EnvironmentValue
+{
+    public sealed record Text(string Value) : EnvironmentValue;
+
+    public sealed record Parameter(ParameterResource Resource) : EnvironmentValue;
+}
+
+/// <summary>
+/// <c>./zmarty token EMAIL</c>: which database holds the users and which parameters sign their
+/// tokens, as Supabase Auth does for a project.
+/// </summary>
+public sealed class DevTokensResource(
+    string name, PostgresDatabaseResource users, ParameterResource signingSecret, ParameterResource issuer) : Resource(name)
+{
+    public PostgresDatabaseResource Users { get; } = users;
+
+    public ParameterResource SigningSecret { get; } = signingSecret;
+
+    public ParameterResource Issuer { get; } = issuer;
+}
