@@ -459,8 +459,8 @@ public sealed class DistributedApplication : IAsyncDisposable
         await _lifetime.CancelAsync();
         await _healthMonitor;
 
-        // Dependents first: the services, then what they wait for, each level at once.
-        foreach (var level in _model.Where(IsShown).GroupBy(Depth).OrderByDescending(g => g.Key))
+        // Dependents first, each level at once: the services, then the databases they write to.
+        foreach (var level in _model.Where(IsShown).GroupBy(StopLevel).OrderByDescending(g => g.Key))
         {
             await Task.WhenAll(level.Select(async resource =>
             {
@@ -491,6 +491,8 @@ public sealed class DistributedApplication : IAsyncDisposable
             }
         }
     }
+
+    private static int StopLevel(Resource resource) => resource is ProjectResource ? 1 + Depth(resource) : 0;
 
     private static int Depth(Resource resource) => resource.WaitsFor.Count == 0 ? 0 : 1 + resource.WaitsFor.Max(Depth);
 
