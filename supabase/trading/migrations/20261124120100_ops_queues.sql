@@ -18,7 +18,6 @@ alter function ops.enqueue_winrate_recompute(integer) security definer;
 create function ops.live_queues()
 returns setof text
 language sql
-stable
 set search_path = ''
 as $$
   select m.queue_name::text
