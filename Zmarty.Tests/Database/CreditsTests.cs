@@ -206,8 +206,8 @@ public sealed class CreditsTests(DatabaseFixture db)
         await Sql.ThrowsAsync("ZC409", () => Sql.ExecuteAsync(db.Chat, "select public.credits_settle($1, 5, 'gpt')", released));
         await Sql.ThrowsAsync("ZC409", () => Sql.ExecuteAsync(db.Chat, "select public.credits_release($1)", settled));
         await Sql.ThrowsAsync("ZC404", () => Sql.ExecuteAsync(db.Chat, "select public.credits_settle('no-such-hold', 5, 'gpt')"));
-        await Sql.ThrowsAsync("ZC422", () => Sql.ExecuteAsync(db.Chat, "select public.credits_hold($1, 0, $2)", user, $"zero-{user}"));
-        await Sql.ThrowsAsync("ZC422", () => Sql.ExecuteAsync(db.Chat, "select public.credits_grant($1, -5, 'topup', $2)", user, $"neg-{user}"));
+        await Sql.ThrowsAsync("ZC400", () => Sql.ExecuteAsync(db.Chat, "select public.credits_hold($1, 0, $2)", user, $"zero-{user}"));
+        await Sql.ThrowsAsync("ZC400", () => Sql.ExecuteAsync(db.Chat, "select public.credits_grant($1, -5, 'topup', $2)", user, $"neg-{user}"));
         Assert.Equal(new Account(50, 0, 2), await AccountAsync(user));
         await AssertLedgerMatchesBalanceAsync(user);
     }
@@ -241,6 +241,113 @@ public sealed class CreditsTests(DatabaseFixture db)
         await Sql.ThrowsAsync("ZC409", () => Sql.ExecuteAsync(db.Chat, "select public.credits_grant($1, 50, 'referral', $2)", user, request));
         await Sql.ThrowsAsync("ZC404", () => Sql.ExecuteAsync(db.Chat, "select public.credits_grant($1, 50, 'topup', $2)", Guid.NewGuid(), $"ghost-{user}"));
         Assert.Equal(new Account(300, 0, 2), await AccountAsync(user));
+    }
+
+    [Fact]
+    public async Task Grants_holds_and_refunds_each_have_their_own_request_id_namespace()
+    {
+        // The review's repro: the grant took the id the hold's charge needed, and the settle failed.
+        var user = await db.CreateUserAsync();
+        var request = $"shared-{user}";
+        await Sql.ExecuteAsync(db.Chat, "select public.credits_hold($1, 5, $2)", user, request);
+        await Sql.ExecuteAsync(db.Chat, "select public.credits_grant($1, 1, 'topup', $2)", user, request);
+        Assert.Equal(5, await Sql.ScalarAsync<int>(db.Chat, "select amount from public.credits_settle($1, 5, 'gpt')", request));
+        Assert.Equal(2, await Sql.ScalarAsync<int>(db.Chat, "select amount from public.credits_refund($1, $1, 2)", request));
+        Assert.Equal(new Account(98, 0, 4), await AccountAsync(user));
+        Assert.Equal(["charge", "grant", "refund"], await Sql.ColumnAsync<string>(db.Chat,
+            "select kind from public.credits_ledger where request_id = $1 order by kind", request));
+        await AssertLedgerMatchesBalanceAsync(user);
+    }
+
+    [Fact]
+    public async Task Bad_input_is_zc400_an_unknown_user_zc404_and_nothing_is_written()
+    {
+        var user = await db.CreateUserAsync();
+        var charge = $"bad-input-{user}";
+        await Sql.ExecuteAsync(db.Chat, "select public.credits_hold($1, 10, $2)", user, charge);
+
+        (string Sql, object?[] Args)[] badInput =
+        [
+            ("select public.credits_settle($1, 5, null)", [charge]),
+            ("select public.credits_settle($1, 5, 'nope')", [charge]),
+            ("select public.credits_settle($1, 5, 'topup')", [charge]),
+            ("select public.credits_settle($1, -1, 'gpt')", [charge]),
+            ("select public.credits_settle($1, 5, 'gpt', '[1]'::jsonb)", [charge]),
+            ("select public.credits_grant($1, 5, 'gpt', $2)", [user, $"{charge}-g"]),
+            ("select public.credits_grant($1, 5, null, $2)", [user, $"{charge}-g"]),
+            ("select public.credits_grant(null, 5, 'topup', $1)", [$"{charge}-g"]),
+            ("select public.credits_hold($1, 5, '')", [user]),
+            ("select public.credits_hold($1, 5, $2)", [user, new string('r', 201)]),
+            ("select public.credits_hold($1, 5, $2, '\"x\"'::jsonb)", [user, $"{charge}-h"]),
+            ("select public.credits_refund($1, $2, -1)", [$"{charge}-r", charge]),
+            ("select public.credits_refund($1, $2, 0)", [$"{charge}-r", charge]),
+        ];
+        foreach (var (sql, args) in badInput)
+        {
+            var ex = await Sql.ThrowsAsync("ZC400", () => Sql.ExecuteAsync(db.Chat, sql, args));
+            Assert.DoesNotContain("exceeds", ex.MessageText, StringComparison.Ordinal);
+        }
+
+        // The review got ZC402 "0 available" for a user that does not exist.
+        await Sql.ThrowsAsync("ZC404", () => Sql.ExecuteAsync(db.Chat, "select public.credits_hold($1, 5, $2)", Guid.NewGuid(), $"{charge}-ghost"));
+        Assert.Equal(new Account(100, 10, 1), await AccountAsync(user));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(db.Chat, "select count(*) from public.credit_holds where user_id = $1", user));
+    }
+
+    [Fact]
+    public async Task Replaying_a_settle_with_another_amount_or_provider_is_a_conflict()
+    {
+        var user = await db.CreateUserAsync();
+        var request = $"settle-{user}";
+        await Sql.ExecuteAsync(db.Chat, "select public.credits_hold($1, 30, $2)", user, request);
+        await Sql.ExecuteAsync(db.Chat, "select public.credits_settle($1, 27, 'gpt')", request);
+
+        await Sql.ThrowsAsync("ZC409", () => Sql.ExecuteAsync(db.Chat, "select public.credits_settle($1, 28, 'gpt')", request));
+        await Sql.ThrowsAsync("ZC409", () => Sql.ExecuteAsync(db.Chat, "select public.credits_settle($1, 27, 'claude')", request));
+        Assert.True(await Sql.ScalarAsync<bool>(db.Chat, "select replayed from public.credits_settle($1, 27, 'gpt')", request));
+
+        // A capped charge replays with the amount that was asked for, not the one charged.
+        var capped = $"capped-{user}";
+        await Sql.ExecuteAsync(db.Chat, "select public.credits_hold($1, 10, $2)", user, capped);
+        Assert.Equal(73, await Sql.ScalarAsync<int>(db.Chat, "select amount from public.credits_settle($1, 500, 'grok')", capped));
+        Assert.True(await Sql.ScalarAsync<bool>(db.Chat, "select replayed from public.credits_settle($1, 500, 'grok')", capped));
+        await Sql.ThrowsAsync("ZC409", () => Sql.ExecuteAsync(db.Chat, "select public.credits_settle($1, 73, 'grok')", capped));
+        Assert.Equal(new Account(0, 0, 3), await AccountAsync(user));
+    }
+
+    [Theory]
+    [InlineData("select public.credits_hold($1, 5, $2)")]
+    [InlineData("select public.credits_grant($1, 5, 'topup', $2)")]
+    public async Task Two_users_racing_for_one_request_id_get_a_conflict_not_a_raw_error(string operation)
+    {
+        var (first, second) = (await db.CreateUserAsync(), await db.CreateUserAsync());
+        var request = $"race-{Guid.NewGuid()}";
+
+        // The first user's operation is written but not committed when the second one's arrives.
+        await using var winner = await db.Chat.OpenConnectionAsync();
+        await using var transaction = await winner.BeginTransactionAsync();
+        await Sql.ExecuteAsync(winner, operation, first, request);
+
+        await using var loser = await db.Chat.OpenConnectionAsync();
+        var race = Sql.ExecuteAsync(loser, operation, second, request);
+        await Sql.WaitUntilBlockedAsync(db.Chat, loser.ProcessID);
+        await transaction.CommitAsync();
+
+        await Sql.ThrowsAsync("ZC409", () => race);
+        Assert.Equal(new Account(100, 0, 1), await AccountAsync(second));
+    }
+
+    [Theory]
+    [InlineData("-1 hour")]
+    [InlineData("0")]
+    [InlineData("4 minutes 59 seconds")]
+    [InlineData(null)]
+    public async Task Expiring_holds_refuses_an_age_under_five_minutes(string? olderThan)
+    {
+        var user = await db.CreateUserAsync();
+        await Sql.ExecuteAsync(db.Chat, "select public.credits_hold($1, 25, $2)", user, $"young-{user}");
+        await Sql.ThrowsAsync("ZC400", () => Sql.ExecuteAsync(db.Chat, "select public.credits_release_expired($1::interval)", olderThan));
+        Assert.Equal("held", await Sql.ScalarAsync<string>(db.Chat, "select status from public.credit_holds where request_id = $1", $"young-{user}"));
     }
 
     [Fact]

@@ -74,6 +74,22 @@ public sealed class CronJobTests(DatabaseFixture db)
     }
 
     [Fact]
+    public async Task The_service_role_runs_the_job_functions_as_pg_cron_does()
+    {
+        // The review: ops.prune() as service_role failed with "permission denied for schema cron".
+        await Sql.AsRoleAsync(db.Trading, "service_role", null, async connection =>
+        {
+            Assert.Equal(
+                ["cron.job_run_details", "ops.error_log", "ops.job_runs", "pgmq.archive", "public.indicators"],
+                await Sql.ColumnAsync<string>(connection, "select target from ops.prune() order by target"));
+            await Sql.ExecuteAsync(connection, "select ops.enqueue_ingestion()");
+            await Sql.ExecuteAsync(connection, "select ops.enqueue_winrate_recompute(30)");
+        });
+        await Sql.AsRoleAsync(db.Trading, "authenticated", Guid.NewGuid(), async connection =>
+            await Sql.FailsAsync(connection, "42501", "select * from ops.prune()"));
+    }
+
+    [Fact]
     public async Task Prune_deletes_only_what_is_older_than_its_retention()
     {
         var symbol = $"P{Guid.NewGuid().ToString("N")[..8].ToUpperInvariant()}/USDT";

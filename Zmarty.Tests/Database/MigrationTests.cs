@@ -84,6 +84,29 @@ public sealed class MigrationTests(DatabaseFixture db)
     }
 
     [Fact]
+    public async Task Every_foreign_key_has_an_index_that_starts_with_its_columns()
+    {
+        // Deleting a referenced row (a user, through the cascades) checks every referencing table;
+        // without such an index each check scans it. The review measured 89.8 s for one user.
+        const string Unindexed = """
+            select format('%s (%s)', c.conrelid::regclass, string_agg(a.attname, ', ' order by k.ord))
+            from pg_constraint c
+            cross join lateral unnest(c.conkey) with ordinality k (attnum, ord)
+            join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum
+            where c.contype = 'f'
+              and not exists (
+                select 1 from pg_index i
+                cross join lateral (select (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)] as leading) l
+                where i.indrelid = c.conrelid and l.leading @> c.conkey and l.leading <@ c.conkey)
+            group by c.oid, c.conrelid
+            order by 1
+            """;
+        Assert.Empty(await Sql.ColumnAsync<string>(db.Chat, Unindexed));
+        Assert.Empty(await Sql.ColumnAsync<string>(db.Trading, Unindexed));
+        Assert.NotEmpty(await Sql.ColumnAsync<string>(db.Chat, "select conname::text from pg_constraint where contype = 'f'"));
+    }
+
+    [Fact]
     public async Task Local_emulation_provides_the_supabase_roles_and_auth_helpers()
     {
         foreach (var source in new[] { db.Chat, db.Trading })

@@ -116,12 +116,87 @@ public sealed class PgmqTests(DatabaseFixture db)
         Assert.Contains("compute_winrate", queues);
     }
 
-    [Fact]
-    public async Task Invalid_queue_names_are_refused_before_reaching_sql()
+    private const string InvalidCharacters = "queue name contains invalid characters: $, ;, --, or '";
+
+    /// <summary>What real pgmq (1.5) refuses, with its messages; every other name is quoted.</summary>
+    [Theory]
+    [InlineData("bad; drop table x", InvalidCharacters)]
+    [InlineData("a--b", InvalidCharacters)]
+    [InlineData("o'clock", InvalidCharacters)]
+    [InlineData("price$", InvalidCharacters)]
+    [InlineData("a23456789012345678901234567890123456789012345678", "queue name is too long, maximum length is 47 characters")]
+    public async Task Names_real_pgmq_refuses_are_refused_before_reaching_sql(string queue, string message)
     {
-        await Sql.ThrowsAsync("22023", () => Sql.ExecuteAsync(db.Trading, "select pgmq.create($1)", "bad; drop table x"));
-        await Sql.ThrowsAsync("22023", () => Sql.ExecuteAsync(db.Trading, "select pgmq.send($1, '{}'::jsonb)", "q\"x"));
-        await Sql.ThrowsAsync("22023", () => Sql.ExecuteAsync(db.Trading, "select pgmq.create($1)", new string('a', 48)));
+        var ex = await Sql.ThrowsAsync("P0001", () => Sql.ExecuteAsync(db.Trading, "select pgmq.create($1)", queue));
+        Assert.Equal(message, ex.MessageText);
+        if (message == InvalidCharacters)
+        {
+            await Sql.ThrowsAsync("P0001", () => Sql.ExecuteAsync(db.Trading, "select pgmq.send($1, '{}'::jsonb)", queue));
+        }
+    }
+
+    /// <summary>The review: `orders-v2` worked on Supabase and failed here.</summary>
+    [Theory]
+    [InlineData("orders-v2")]
+    [InlineData("Orders V2.eu")]
+    [InlineData("q\"x")]
+    [InlineData("ünïcode")]
+    [InlineData("at_47_characters_with_the_suffix______")]
+    public async Task Names_real_pgmq_accepts_work_here_quoted(string name)
+    {
+        var queue = $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
+        await Sql.ExecuteAsync(db.Trading, "select pgmq.create($1)", queue);
+        Assert.NotNull(await Sql.ScalarAsync<object?>(db.Trading,
+            "select to_regclass(format('pgmq.%I', 'q_' || lower($1)))::text", queue) as string);
+        var id = await Sql.ScalarAsync<long>(db.Trading, "select * from pgmq.send($1, '{\"n\": 1}'::jsonb)", queue);
+        Assert.Equal([id], (await ReadAsync(queue, 30, 10)).Select(m => m.MsgId));
+        Assert.True(await Sql.ScalarAsync<bool>(db.Trading, "select pgmq.archive($1, $2::bigint)", queue, id));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(db.Trading, "select total_messages from pgmq.metrics($1)", queue));
+        Assert.True(await Sql.ScalarAsync<bool>(db.Trading, "select pgmq.drop_queue($1)", queue));
+    }
+
+    [Fact]
+    public async Task The_service_role_creates_uses_and_drops_a_queue_through_ops()
+    {
+        var queue = $"svc-{Guid.NewGuid().ToString("N")[..8]}";
+        await Sql.AsRoleAsync(db.Trading, "service_role", null, async connection =>
+        {
+            // pgmq.create needs the rights of the pgmq objects' owner, here as on Supabase.
+            await Sql.FailsAsync(connection, "42501", "select pgmq.create($1)", queue);
+            await Sql.ExecuteAsync(connection, "select ops.create_queue($1)", queue);
+            var id = await Sql.ScalarAsync<long>(connection, "select * from pgmq.send($1, '{}'::jsonb)", queue);
+            Assert.Equal(id, await Sql.ScalarAsync<long>(connection, "select msg_id from pgmq.read($1, 30, 1)", queue));
+            Assert.True(await Sql.ScalarAsync<bool>(connection, "select pgmq.archive($1, $2::bigint)", queue, id));
+            Assert.Equal(1L, await Sql.ScalarAsync<long>(connection,
+                "select total_messages from ops.queue_metrics() where queue_name = $1", queue));
+            Assert.True(await Sql.ScalarAsync<bool>(connection, "select ops.drop_queue($1)", queue));
+        });
+        await Sql.AsRoleAsync(db.Trading, "authenticated", Guid.NewGuid(), async connection =>
+            await Sql.FailsAsync(connection, "42501", "select ops.create_queue($1)", queue));
+    }
+
+    [Fact]
+    public async Task A_meta_row_left_without_its_tables_breaks_neither_metrics_nor_prune()
+    {
+        // The review: pgmq.create('MyQ'); pgmq.drop_queue('myq') drops the tables and keeps the
+        // meta row, as real pgmq does, after which metrics_all and the prune job failed.
+        var queue = $"Orphan_{Guid.NewGuid().ToString("N")[..8].ToUpperInvariant()}";
+        await Sql.ExecuteAsync(db.Trading, "select pgmq.create($1)", queue);
+        try
+        {
+            Assert.True(await Sql.ScalarAsync<bool>(db.Trading, "select pgmq.drop_queue($1)", queue.ToLowerInvariant()));
+            Assert.Equal(1L, await Sql.ScalarAsync<long>(db.Trading, "select count(*) from pgmq.meta where queue_name = $1", queue));
+            await Sql.ThrowsAsync("42P01", () => Sql.ExecuteAsync(db.Trading, "select * from pgmq.metrics_all()"));
+
+            var live = await Sql.ColumnAsync<string>(db.Trading, "select queue_name from ops.queue_metrics()");
+            Assert.DoesNotContain(queue, live);
+            Assert.Contains("compute_signals", live);
+            Assert.Equal(5L, await Sql.ScalarAsync<long>(db.Trading, "select count(*) from ops.prune()"));
+        }
+        finally
+        {
+            await Sql.ExecuteAsync(db.Trading, "delete from pgmq.meta where queue_name = $1", queue);
+        }
     }
 
     [Fact]

@@ -133,6 +133,113 @@ public sealed class RlsTests(DatabaseFixture db)
         Assert.Equal(2L, await Sql.ScalarAsync<long>(db.Chat, "select count(*) from public.user_symbols where user_id = $1", y));
     }
 
+    [Fact]
+    public async Task A_user_can_neither_truncate_nor_hang_a_trigger_on_the_symbols_table()
+    {
+        var (x, y) = await TwoUsersWithRowsAsync();
+        await Sql.AsRoleAsync(db.Chat, "authenticated", x, async connection =>
+        {
+            await Sql.FailsAsync(connection, InsufficientPrivilege, "truncate public.user_symbols");
+            // The review's escalation: a trigger of the user's, calling their own temporary
+            // function, would run as whoever inserts next (the signup trigger's postgres included).
+            await Sql.ExecuteAsync(connection,
+                "create function pg_temp.spy() returns trigger language plpgsql as $$ begin return new; end $$");
+            await Sql.FailsAsync(connection, InsufficientPrivilege,
+                "create trigger spy after insert on public.user_symbols for each row execute function pg_temp.spy()");
+        });
+        Assert.Equal(2L, await Sql.ScalarAsync<long>(db.Chat, "select count(*) from public.user_symbols where user_id = $1", y));
+    }
+
+    [Fact]
+    public async Task A_user_cannot_choose_the_id_version_or_timestamps_of_a_symbol()
+    {
+        var x = await db.CreateUserAsync("pro");
+        await Sql.AsRoleAsync(db.Chat, "authenticated", x, async connection =>
+        {
+            // The review's repro: taking the next id makes the next user's insert fail on the key.
+            await Sql.FailsAsync(connection, "428C9",
+                "insert into public.user_symbols (id, user_id, symbol) values (1000000000, $1, 'ETH/USDT')", x);
+            await Sql.FailsAsync(connection, InsufficientPrivilege,
+                "insert into public.user_symbols (user_id, symbol, created_at, updated_at) values ($1, 'ETH/USDT', '1970-01-01', '1970-01-01')", x);
+            await Sql.FailsAsync(connection, InsufficientPrivilege,
+                "insert into public.user_symbols (user_id, symbol, version) values ($1, 'ETH/USDT', 1)", x);
+
+            await Sql.ExecuteAsync(connection, "insert into public.user_symbols (user_id, symbol) values ($1, 'ETH/USDT')", x);
+            await Sql.FailsAsync(connection, InsufficientPrivilege, "update public.user_symbols set created_at = '1970-01-01'");
+            await Sql.FailsAsync(connection, InsufficientPrivilege, "update public.user_symbols set updated_at = '1970-01-01'");
+            await Sql.FailsAsync(connection, InsufficientPrivilege, "update public.user_symbols set version = version + 100");
+            await Sql.FailsAsync(connection, InsufficientPrivilege, "update public.user_symbols set id = default");
+        });
+
+        // Even the service key, which may name these columns, cannot backdate a row.
+        await Sql.AsRoleAsync(db.Chat, "service_role", null, async connection =>
+        {
+            await Sql.ExecuteAsync(connection,
+                "insert into public.user_symbols (user_id, symbol, created_at, updated_at) values ($1, 'SOL/USDT', '1970-01-01', '1970-01-01')", x);
+            await Sql.ExecuteAsync(connection, "update public.user_symbols set created_at = '1970-01-01', active = false where user_id = $1", x);
+            Assert.True(await Sql.ScalarAsync<bool>(connection,
+                "select created_at > now() - interval '1 hour' and updated_at > now() - interval '1 hour' from public.user_symbols where user_id = $1", x));
+        });
+    }
+
+    [Fact]
+    public async Task Writing_another_users_symbol_is_refused_before_any_check_can_tell_about_them()
+    {
+        var x = await db.CreateUserAsync("pro");
+        var y = await db.CreateUserAsync("free");
+        await Sql.ExecuteAsync(db.Chat, "insert into public.user_symbols (user_id, symbol) values ($1, 'BTC/USDT')", y);
+
+        // Y's profile is locked elsewhere: a check that locked it would time out here, not answer.
+        await using var holder = await db.Chat.OpenConnectionAsync();
+        await using var holding = await holder.BeginTransactionAsync();
+        await Sql.ExecuteAsync(holder, "select 1 from public.user_profiles where id = $1 for update", y);
+
+        await Sql.AsRoleAsync(db.Chat, "authenticated", x, async connection =>
+        {
+            await Sql.ExecuteAsync(connection, "set local lock_timeout = '10s'");
+            // Y is at the free tier's limit: the review got ZS403 with Y's count in the detail.
+            var ex = await Sql.FailsAsync(connection, InsufficientPrivilege,
+                "insert into public.user_symbols (user_id, symbol) values ($1, 'ETH/USDT')", y);
+            Assert.Null(ex.Detail);
+            // An unknown user: the review got ZS404, which tells that the id does not exist.
+            await Sql.FailsAsync(connection, InsufficientPrivilege,
+                "insert into public.user_symbols (user_id, symbol) values ($1, 'ETH/USDT')", Guid.NewGuid());
+            // Moving one's own row onto Y.
+            await Sql.ExecuteAsync(connection, "insert into public.user_symbols (user_id, symbol) values ($1, 'ETH/USDT')", x);
+            await Sql.FailsAsync(connection, InsufficientPrivilege,
+                "update public.user_symbols set user_id = $2 where user_id = $1", x, y);
+        });
+        await holding.RollbackAsync();
+    }
+
+    [Fact]
+    public async Task Paused_symbols_and_the_size_of_a_strategy_are_bounded()
+    {
+        var user = await db.CreateUserAsync("free");
+        await Sql.AsRoleAsync(db.Chat, "authenticated", user, async connection =>
+        {
+            // The review inserted 500 paused rows; a free user keeps at most 20 in all.
+            Assert.Equal(20, await Sql.ExecuteAsync(connection, """
+                insert into public.user_symbols (user_id, symbol, active)
+                select $1, 'P' || i || '/USDT', false from generate_series(1, 20) i
+                """, user));
+            var ex = await Sql.FailsAsync(connection, "ZS403",
+                "insert into public.user_symbols (user_id, symbol, active) values ($1, 'MORE/USDT', false)", user);
+            Assert.Equal("symbol limit reached: tier free keeps at most 20 symbols, active or paused", ex.MessageText);
+
+            // 100 KB of strategy was accepted; the bound is 4096 bytes of JSON text, and an object.
+            await Sql.ExecuteAsync(connection, "delete from public.user_symbols where symbol = 'P1/USDT'");
+            await Sql.FailsAsync(connection, "ZS400",
+                "insert into public.user_symbols (user_id, symbol, strategy) values ($1, 'BIG/USDT', jsonb_build_object('notes', repeat('x', 100000)))", user);
+            await Sql.FailsAsync(connection, "ZS400",
+                "insert into public.user_symbols (user_id, symbol, strategy) values ($1, 'ARR/USDT', '[1, 2]')", user);
+            await Sql.FailsAsync(connection, "ZS400",
+                "update public.user_symbols set strategy = jsonb_build_object('notes', repeat('x', 5000)) where symbol = 'P2/USDT'");
+            Assert.Equal(1, await Sql.ExecuteAsync(connection,
+                "insert into public.user_symbols (user_id, symbol, strategy) values ($1, 'FIT/USDT', jsonb_build_object('notes', repeat('x', 4000)))", user));
+        });
+    }
+
     [Theory]
     [InlineData("free", 1)]
     [InlineData("pro", 10)]
@@ -184,13 +291,9 @@ public sealed class RlsTests(DatabaseFixture db)
         {
             try
             {
-                await using var connection = await db.Chat.OpenConnectionAsync();
-                await using var transaction = await connection.BeginTransactionAsync();
-                await Sql.ExecuteAsync(connection, "select set_config('request.jwt.claims', $1, true)",
-                    $$"""{"sub":"{{user}}","role":"authenticated"}""");
-                await Sql.ExecuteAsync(connection, "set local role authenticated");
-                await Sql.ExecuteAsync(connection, "insert into public.user_symbols (user_id, symbol) values ($1, $2)", user, $"R{i}/USDT");
-                await transaction.CommitAsync();
+                await using var request = await Sql.BeginAsRoleAsync(db.Chat, "authenticated", user);
+                await Sql.ExecuteAsync(request.Connection, "insert into public.user_symbols (user_id, symbol) values ($1, $2)", user, $"R{i}/USDT");
+                await request.Transaction.CommitAsync();
                 return true;
             }
             catch (PostgresException ex) when (ex.SqlState == "ZS403")

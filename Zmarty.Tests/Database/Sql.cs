@@ -83,8 +83,19 @@ internal static class Sql
     public static async Task AsRoleAsync(
         NpgsqlDataSource source, string role, Guid? userId, Func<NpgsqlConnection, Task> body)
     {
-        await using var connection = await source.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
+        await using var request = await BeginAsRoleAsync(source, role, userId);
+        await body(request.Connection);
+        await request.Transaction.RollbackAsync();
+    }
+
+    /// <summary>
+    /// Opens a connection and a transaction set up as PostgREST sets up a request (see
+    /// <see cref="AsRoleAsync"/>); the caller commits it, or disposing rolls it back.
+    /// </summary>
+    public static async Task<RoleTransaction> BeginAsRoleAsync(NpgsqlDataSource source, string role, Guid? userId)
+    {
+        var connection = await source.OpenConnectionAsync();
+        var transaction = await connection.BeginTransactionAsync();
         var claims = userId is { } id
             ? JsonSerializer.Serialize(new Dictionary<string, object>
             {
@@ -103,8 +114,34 @@ internal static class Sql
             "service_role" => "set local role service_role",
             _ => throw new ArgumentOutOfRangeException(nameof(role), role, "unknown API role"),
         });
-        await body(connection);
-        await transaction.RollbackAsync();
+        return new(connection, transaction);
+    }
+
+    public sealed class RoleTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public NpgsqlConnection Connection => connection;
+
+        public NpgsqlTransaction Transaction => transaction;
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Returns once the backend <paramref name="pid"/> waits for a lock, so a test can let the
+    /// transaction it waits for finish at a known point of the race.
+    /// </summary>
+    public static async Task WaitUntilBlockedAsync(NpgsqlDataSource source, int pid)
+    {
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (!await ScalarAsync<bool>(source,
+                   "select coalesce((select wait_event_type = 'Lock' from pg_stat_activity where pid = $1), false)", pid))
+        {
+            await Task.Delay(20, giveUp.Token);
+        }
     }
 
     /// <summary>Asserts that <paramref name="action"/> fails with <paramref name="sqlState"/>.</summary>

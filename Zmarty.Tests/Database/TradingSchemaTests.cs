@@ -10,11 +10,11 @@ public sealed class TradingSchemaTests(DatabaseFixture db)
         {
             "public.watchers",
             """
-            insert into public.watchers (user_id, symbol, timeframe, strategy, active, source_updated_at)
-            values ($1::uuid, $2, '1h', '{"s":1}', true, '2026-01-01T00:00:00Z')
+            insert into public.watchers (user_id, symbol, timeframe, strategy, active, source_version)
+            values ($1::uuid, $2, '1h', '{"s":1}', true, 7)
             on conflict (user_id, symbol, timeframe) do update
-              set strategy = excluded.strategy, active = excluded.active, source_updated_at = excluded.source_updated_at
-              where watchers.source_updated_at is null or watchers.source_updated_at <= excluded.source_updated_at
+              set strategy = excluded.strategy, active = excluded.active, source_version = excluded.source_version
+              where watchers.source_version is null or watchers.source_version < excluded.source_version
             """
         },
         {
@@ -105,18 +105,22 @@ public sealed class TradingSchemaTests(DatabaseFixture db)
     [Fact]
     public async Task An_older_watcher_change_does_not_overwrite_a_newer_one()
     {
+        // The receiver's rule (docs/database.md, "Outbox"): apply a change only when its version
+        // is greater than the one the row holds; a delete is kept as an inactive row with its version.
         var user = Guid.NewGuid();
         const string Upsert = """
-            insert into public.watchers (user_id, symbol, timeframe, active, source_updated_at)
+            insert into public.watchers (user_id, symbol, timeframe, active, source_version)
             values ($1, 'BTC/USDT', '1h', $2, $3)
             on conflict (user_id, symbol, timeframe) do update
-              set active = excluded.active, source_updated_at = excluded.source_updated_at
-              where watchers.source_updated_at is null or watchers.source_updated_at <= excluded.source_updated_at
+              set active = excluded.active, source_version = excluded.source_version
+              where watchers.source_version is null or watchers.source_version < excluded.source_version
             """;
-        var newer = new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc);
-        await Sql.ExecuteAsync(db.Trading, Upsert, user, false, newer);
-        Assert.Equal(0, await Sql.ExecuteAsync(db.Trading, Upsert, user, true, newer.AddMinutes(-1)));
+        await Sql.ExecuteAsync(db.Trading, Upsert, user, false, 12L);
+        Assert.Equal(0, await Sql.ExecuteAsync(db.Trading, Upsert, user, true, 10L));
+        Assert.Equal(0, await Sql.ExecuteAsync(db.Trading, Upsert, user, true, 12L));
         Assert.False(await Sql.ScalarAsync<bool>(db.Trading, "select active from public.watchers where user_id = $1", user));
+        Assert.Equal(1, await Sql.ExecuteAsync(db.Trading, Upsert, user, true, 13L));
+        Assert.True(await Sql.ScalarAsync<bool>(db.Trading, "select active from public.watchers where user_id = $1", user));
         await Sql.ExecuteAsync(db.Trading, "delete from public.watchers where user_id = $1", user);
     }
 
