@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Zmarty.Trading.Signals;
 using Zmarty.Trading.Sizing;
 
@@ -117,6 +118,27 @@ public sealed class DoublingTests
 
         Assert.Equal([Guardrail.Volatility, Guardrail.ScoreDelta, Guardrail.Cooldown], recommendation.HeldBackBy.Select(b => b.Guardrail));
         Assert.All(recommendation.HeldBackBy, b => Assert.False(string.IsNullOrWhiteSpace(b.Reason)));
+    }
+
+    [Fact]
+    public void The_blueprint_defaults_pass_validation() =>
+        Assert.True(new DoublingOptionsValidator().Validate(null, new DoublingOptions()).Succeeded);
+
+    [Fact]
+    public void A_ladder_that_does_not_grow_or_cannot_start_is_refused_with_its_keys()
+    {
+        var options = new DoublingOptions { Stage3Percent = 4, Stage2MaxLeverage = 0, MaxPositionPercent = 2, CooldownSeconds = -1 };
+
+        var error = Assert.Throws<OptionsValidationException>(() => new DoublingAdvisor(options));
+
+        Assert.Equal(
+            [
+                "Trading:Doubling:Stage2MaxLeverage is 0; it must be above 0.",
+                "Trading:Doubling:Stage3Percent is 4; each stage must hold more than the one before (4).",
+                "Trading:Doubling:MaxPositionPercent is 2; it must be above Trading:Doubling:Stage1Percent (2) and at most 100.",
+                "Trading:Doubling:CooldownSeconds is -1; it must be at least 0.",
+            ],
+            error.Failures);
     }
 
     // Property test: whatever the state, an allowed step is exactly its ladder size, within the maximum position,

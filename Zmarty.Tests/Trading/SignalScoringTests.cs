@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Zmarty.Trading.Indicators;
 using Zmarty.Trading.Signals;
 
@@ -167,6 +168,31 @@ public sealed class SignalScoringTests
         Assert.Equal(0.5, options.LongThreshold);
         Assert.Equal(97, signal.StopLoss!.Value, 12);
         Assert.NotEqual(_scorer.StrategyVersion, signal.StrategyVersion);
+    }
+
+    [Fact]
+    public void The_blueprint_defaults_pass_validation() =>
+        Assert.True(new SignalScoringOptionsValidator().Validate(null, new SignalScoringOptions()).Succeeded);
+
+    [Fact]
+    public void Options_that_break_a_rule_are_refused_with_every_key_named()
+    {
+        var options = new SignalScoringOptions
+        {
+            MarketWeight = 0, TechnicalWeight = 0, LiquidationWeight = 0, RiskWeight = 0,
+            MacdWeight = double.NaN, TakeProfit2Percent = 1, RsiOversold = 50,
+        };
+
+        var error = Assert.Throws<OptionsValidationException>(() => new SignalScorer(options));
+
+        Assert.Equal(
+            [
+                "Trading:Signals:MacdWeight is NaN; it must be a finite number.",
+                "Trading:Signals:MarketWeight and Trading:Signals:TechnicalWeight, Trading:Signals:LiquidationWeight and Trading:Signals:RiskWeight are all 0; at least one group must count.",
+                "Trading:Signals:TakeProfit2Percent is 1; targets are nearest first, so it must lie from Trading:Signals:TakeProfit1Percent (2) to Trading:Signals:TakeProfit3Percent (10).",
+                "Trading:Signals:RsiOversold is 50; it must be from 0 to below 50.",
+            ],
+            error.Failures);
     }
 
     // Property test: random mixes of present, missing and extreme inputs.

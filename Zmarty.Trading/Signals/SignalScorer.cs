@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using Zmarty.Trading.Indicators;
 using Zmarty.Trading.Risk;
 
@@ -24,16 +25,10 @@ public sealed class SignalScorer
 
     private readonly SignalScoringOptions _options;
 
-    /// <exception cref="ArgumentException">A weight is negative, or every group weight is 0.</exception>
+    /// <exception cref="OptionsValidationException">The options break a rule of <see cref="SignalScoringOptionsValidator"/>.</exception>
     public SignalScorer(SignalScoringOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var groups = new[] { options.MarketWeight, options.TechnicalWeight, options.LiquidationWeight, options.RiskWeight };
-        if (groups.Any(w => w < 0 || !double.IsFinite(w)) || groups.Sum() <= 0)
-        {
-            throw new ArgumentException("Group weights must be finite, non-negative and not all 0.", nameof(options));
-        }
-
+        OptionsCheck.ThrowIfInvalid(new SignalScoringOptionsValidator(), options);
         _options = options;
         StrategyVersion = Signals.StrategyVersion.Of(options);
     }

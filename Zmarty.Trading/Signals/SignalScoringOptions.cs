@@ -1,7 +1,8 @@
 namespace Zmarty.Trading.Signals;
 
 /// <summary>
-/// Every weight and threshold of signal scoring, bound from configuration section <see cref="SectionName"/>.
+/// Every weight and threshold of signal scoring, bound from configuration section <see cref="SectionName"/> and
+/// checked at start by <see cref="SignalScoringOptionsValidator"/>.
 /// Defaults are the blueprint's (DOMAIN.md §5). Changing any value changes <see cref="StrategyVersion"/>.
 /// </summary>
 /// <remarks>

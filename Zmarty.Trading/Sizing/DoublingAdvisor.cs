@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using Zmarty.Trading.Signals;
 
 namespace Zmarty.Trading.Sizing;
@@ -14,19 +15,10 @@ public sealed class DoublingAdvisor
 
     private readonly DoublingOptions _options;
 
-    /// <exception cref="ArgumentException">A stage size or cap is not positive, or sizes do not increase.</exception>
+    /// <exception cref="OptionsValidationException">The options break a rule of <see cref="DoublingOptionsValidator"/>.</exception>
     public DoublingAdvisor(DoublingOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        for (var stage = 1; stage <= DoublingOptions.Stages; stage++)
-        {
-            if (options.StagePercent(stage) <= 0 || options.StageMaxLeverage(stage) <= 0
-                || (stage > 1 && options.StagePercent(stage) <= options.StagePercent(stage - 1)))
-            {
-                throw new ArgumentException($"Stage {stage} needs a positive size above the previous stage's and a positive leverage cap.", nameof(options));
-            }
-        }
-
+        OptionsCheck.ThrowIfInvalid(new DoublingOptionsValidator(), options);
         _options = options;
     }
 
