@@ -17,7 +17,7 @@ public sealed partial class DocumentedOptionsTests
             [DoublingOptions.SectionName] = typeof(DoublingOptions),
             [CreditPricingOptions.SectionName] = typeof(CreditPricingOptions),
         };
-        var reference = File.ReadAllText(Path.Combine(ServiceProcess.RepositoryRoot, "docs", "env.md"));
+        var reference = Checkout.ReadFile("docs/env.md");
 
         var variables = OptionVariable().Matches(reference).Select(m => (Section: $"{m.Groups[1].Value}:{m.Groups[2].Value}", Option: m.Groups[3].Value)).ToList();
 

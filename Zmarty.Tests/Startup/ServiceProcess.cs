@@ -26,7 +26,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         var databasePort = ((IPEndPoint)_database.LocalEndpoint).Port;
         var startInfo = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.Combine(RepositoryRoot, project),
+            WorkingDirectory = Path.Combine(Checkout.Root, project),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -57,9 +57,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
-    /// <summary>The checkout: this test assembly runs from <c>ROOT/Zmarty.Tests/bin/CONFIGURATION/TFM/</c>.</summary>
-    public static string RepositoryRoot => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", ".."));
-
     public string Output
     {
         get
@@ -80,7 +77,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static string AssemblyPath(string project)
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        return Path.Combine(RepositoryRoot, project, "bin", output.Parent!.Name, output.Name, project + ".dll");
+        return Path.Combine(Checkout.Root, project, "bin", output.Parent!.Name, output.Name, project + ".dll");
     }
 
     /// <summary>Waits for the process to end by itself and returns its exit code.</summary>
