@@ -100,6 +100,22 @@ public sealed class DoublingTests
         Assert.Equal((4, 16.0, 2.0), Summary(allowed));
     }
 
+    // Issue 14, item 6: the position "stays under" MAX_POSITION_PCT. Stage 3 holds 8 %: with the cap at 8 it is
+    // held back, just above 8 it passes. Stage 1 (2 %) with the cap at 2 cannot be configured at all.
+    [Fact]
+    public void A_stage_exactly_at_the_maximum_position_is_held_and_one_just_under_it_passes()
+    {
+        var toStage3 = _stepUp with { Position = _stepUp.Position! with { Stage = 2 } };
+
+        var atCap = new DoublingAdvisor(new DoublingOptions { MaxPositionPercent = 8 }).Recommend(toStage3);
+        var overCap = new DoublingAdvisor(new DoublingOptions { MaxPositionPercent = 8.000001 }).Recommend(toStage3);
+
+        Assert.Equal(Guardrail.MaxPosition, Assert.Single(atCap.HeldBackBy).Guardrail);
+        Assert.Equal("stage 3 would hold 8 % of the account; the position must stay under 8 %", atCap.HeldBackBy[0].Reason);
+        Assert.Equal((3, 8.0, 5.0), Summary(overCap));
+        Assert.Throws<OptionsValidationException>(() => new DoublingAdvisor(new DoublingOptions { MaxPositionPercent = 2 }));
+    }
+
     [Fact]
     public void A_full_ladder_is_held() =>
         Assert.Equal(Guardrail.LadderComplete, HeldBy(_stepUp with { Position = _stepUp.Position! with { Stage = 4 } }));
@@ -174,7 +190,7 @@ public sealed class DoublingTests
             steps++;
             Assert.Equal(stage + 1, recommendation.Stage);
             Assert.Equal(ladder[stage], recommendation.PositionPercent);
-            Assert.True(recommendation.PositionPercent <= options.MaxPositionPercent);
+            Assert.True(recommendation.PositionPercent < options.MaxPositionPercent);
             Assert.True(recommendation.Leverage <= caps[stage]);
             Assert.Equal(recommendation.PositionPercent - (stage == 0 ? 0 : ladder[stage - 1]), recommendation.AddPercent, 12);
         }

@@ -213,7 +213,7 @@ public sealed class SignalScorer
         var adjustments = new List<SignalAdjustment>(2);
         if (input.Volatility is { } volatility && volatility > _options.VolatilityThreshold)
         {
-            adjustments.Add(new SignalAdjustment("volatility_damping", _options.VolatilityDamping, string.Create(CultureInfo.InvariantCulture, $"volatility {volatility:F4} above {_options.VolatilityThreshold:F4}")));
+            adjustments.Add(new SignalAdjustment("volatility_damping", _options.VolatilityDamping, string.Create(CultureInfo.InvariantCulture, $"daily volatility {volatility:F4} above {_options.VolatilityThreshold:F4}")));
         }
 
         if (input.Clusters is { } clusters && clusters.Any(c => Math.Abs(c.Price - input.Price) / input.Price <= _options.ClusterProximity))

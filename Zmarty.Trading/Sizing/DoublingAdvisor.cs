@@ -70,7 +70,7 @@ public sealed class DoublingAdvisor
         }
         else if (volatility > _options.VolatilityThreshold + Tolerance)
         {
-            blocks.Add(Block(Guardrail.Volatility, $"volatility {volatility:F4} is above {_options.VolatilityThreshold}"));
+            blocks.Add(Block(Guardrail.Volatility, $"daily volatility {volatility:F4} is above {_options.VolatilityThreshold}"));
         }
 
         if (current == DoublingOptions.Stages)
@@ -99,9 +99,10 @@ public sealed class DoublingAdvisor
             }
         }
 
-        if (current < DoublingOptions.Stages && _options.StagePercent(proposed) > _options.MaxPositionPercent + Tolerance)
+        // The blueprint's position "stays under" MAX_POSITION_PCT: a stage exactly at the cap is held back.
+        if (current < DoublingOptions.Stages && _options.StagePercent(proposed) >= _options.MaxPositionPercent - Tolerance)
         {
-            blocks.Add(Block(Guardrail.MaxPosition, $"stage {proposed} would hold {_options.StagePercent(proposed)} % of the account; the maximum is {_options.MaxPositionPercent} %"));
+            blocks.Add(Block(Guardrail.MaxPosition, $"stage {proposed} would hold {_options.StagePercent(proposed)} % of the account; the position must stay under {_options.MaxPositionPercent} %"));
         }
 
         var heldPercent = current == 0 ? 0 : _options.StagePercent(current);
