@@ -69,18 +69,5 @@ internal sealed class OptionsCheck(string section)
     /// <summary>The configuration key of <paramref name="property"/>, as a failure message names it.</summary>
     public string Key(string property) => $"{section}:{property}";
 
-    /// <summary>For a type that checks its options when constructed: the validator's failures, thrown.</summary>
-    /// <exception cref="OptionsValidationException">The options break a rule.</exception>
-    public static void ThrowIfInvalid<TOptions>(IValidateOptions<TOptions> validator, TOptions options)
-        where TOptions : class
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var result = validator.Validate(Options.DefaultName, options);
-        if (result.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(TOptions), result.Failures);
-        }
-    }
-
     private static string Property(string expression) => expression[(expression.LastIndexOf('.') + 1)..];
 }

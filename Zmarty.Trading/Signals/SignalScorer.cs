@@ -29,7 +29,8 @@ public sealed class SignalScorer
     /// <exception cref="OptionsValidationException">The options break a rule of <see cref="SignalScoringOptionsValidator"/>.</exception>
     public SignalScorer(SignalScoringOptions options)
     {
-        OptionsCheck.ThrowIfInvalid(new SignalScoringOptionsValidator(), options);
+        ArgumentNullException.ThrowIfNull(options);
+        new SignalScoringOptionsValidator().ThrowIfInvalid(options);
         _options = options;
         StrategyVersion = Signals.StrategyVersion.Of(options);
     }

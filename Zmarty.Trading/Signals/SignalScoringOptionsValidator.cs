@@ -1,18 +1,13 @@
-using Microsoft.Extensions.Options;
-
 namespace Zmarty.Trading.Signals;
 
 /// <summary>
 /// The rules <see cref="SignalScoringOptions"/> must follow. The host runs them at start (<c>ValidateOnStart</c>),
 /// and <see cref="SignalScorer"/> runs the same rules when constructed directly.
 /// </summary>
-public sealed class SignalScoringOptionsValidator : IValidateOptions<SignalScoringOptions>
+public sealed class SignalScoringOptionsValidator() : SectionValidator<SignalScoringOptions>(SignalScoringOptions.SectionName)
 {
-    public ValidateOptionsResult Validate(string? name, SignalScoringOptions options)
+    private protected override void Check(SignalScoringOptions options, OptionsCheck check)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var check = new OptionsCheck(SignalScoringOptions.SectionName);
-        check.NumbersAreFiniteAndWeightsNotNegative(options);
         check.That(
             options.MarketWeight + options.TechnicalWeight + options.LiquidationWeight + options.RiskWeight > 0,
             nameof(options.MarketWeight),
@@ -62,6 +57,5 @@ public sealed class SignalScoringOptionsValidator : IValidateOptions<SignalScori
         {
             check.That(oversold is >= 0 and < 50, property, $"is {oversold}; it must be from 0 to below 50.");
         }
-        return check.Result;
     }
 }

@@ -18,7 +18,8 @@ public sealed class DoublingAdvisor
     /// <exception cref="OptionsValidationException">The options break a rule of <see cref="DoublingOptionsValidator"/>.</exception>
     public DoublingAdvisor(DoublingOptions options)
     {
-        OptionsCheck.ThrowIfInvalid(new DoublingOptionsValidator(), options);
+        ArgumentNullException.ThrowIfNull(options);
+        new DoublingOptionsValidator().ThrowIfInvalid(options);
         _options = options;
     }
 

@@ -1,18 +1,13 @@
-using Microsoft.Extensions.Options;
-
 namespace Zmarty.Trading.Sizing;
 
 /// <summary>
 /// The rules <see cref="DoublingOptions"/> must follow. The host runs them at start (<c>ValidateOnStart</c>), and
 /// <see cref="DoublingAdvisor"/> runs the same rules when constructed directly.
 /// </summary>
-public sealed class DoublingOptionsValidator : IValidateOptions<DoublingOptions>
+public sealed class DoublingOptionsValidator() : SectionValidator<DoublingOptions>(DoublingOptions.SectionName)
 {
-    public ValidateOptionsResult Validate(string? name, DoublingOptions options)
+    private protected override void Check(DoublingOptions options, OptionsCheck check)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var check = new OptionsCheck(DoublingOptions.SectionName);
-        check.NumbersAreFiniteAndWeightsNotNegative(options);
         for (var stage = 1; stage <= DoublingOptions.Stages; stage++)
         {
             var percent = options.StagePercent(stage);
@@ -32,6 +27,5 @@ public sealed class DoublingOptionsValidator : IValidateOptions<DoublingOptions>
         check.Above(options.VolatilityThreshold, 0);
         check.Percent(options.DailyLossLimitPercent);
         check.Percent(options.MaxDrawdownPercent);
-        return check.Result;
     }
 }
