@@ -61,6 +61,7 @@ internal sealed class OptionsCheck(string section)
             That(double.IsFinite(value), property.Name, $"is {value}; it must be a finite number.");
             if (property.Name.EndsWith("Weight", StringComparison.Ordinal))
             {
+                // Written so that NaN, already reported, is not reported twice.
                 That(!(value < 0), property.Name, $"is {value}; a weight cannot be negative (0 leaves the input out).");
             }
         }
