@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Zmarty.Trading.Signals;
 using Zmarty.Trading.Sizing;
 
@@ -11,7 +12,22 @@ internal static class Extensions
         builder.AddNpgsqlDataSource("trading");
         builder.AddNpgsqlDataSource("chat");
 
-        builder.Services.Configure<SignalScoringOptions>(builder.Configuration.GetSection(SignalScoringOptions.SectionName));
-        builder.Services.Configure<DoublingOptions>(builder.Configuration.GetSection(DoublingOptions.SectionName));
+        builder.Services.AddValidatedOptions<SignalScoringOptions, SignalScoringOptionsValidator>(SignalScoringOptions.SectionName);
+        builder.Services.AddValidatedOptions<DoublingOptions, DoublingOptionsValidator>(DoublingOptions.SectionName);
+    }
+
+    /// <summary>
+    /// Binds <typeparamref name="TOptions"/> to <paramref name="section"/> and checks it when the host starts, before
+    /// anything runs: a value that does not parse, a key the type does not have (a typo would otherwise be ignored
+    /// silently) or a value the validator refuses stops the start with a message naming the key.
+    /// </summary>
+    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>()
+            .BindConfiguration(section, binder => binder.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 }

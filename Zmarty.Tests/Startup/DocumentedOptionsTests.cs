@@ -1,0 +1,32 @@
+using System.Text.RegularExpressions;
+using Zmarty.Api.Credits;
+using Zmarty.Trading.Signals;
+using Zmarty.Trading.Sizing;
+
+namespace Zmarty.Tests.Startup;
+
+public sealed partial class DocumentedOptionsTests
+{
+    /// <summary>Every option variable docs/env.md names is one the service binds; a renamed option fails here.</summary>
+    [Fact]
+    public void Every_option_variable_in_the_environment_reference_exists()
+    {
+        var types = new Dictionary<string, Type>
+        {
+            [SignalScoringOptions.SectionName] = typeof(SignalScoringOptions),
+            [DoublingOptions.SectionName] = typeof(DoublingOptions),
+            [CreditPricingOptions.SectionName] = typeof(CreditPricingOptions),
+        };
+        var reference = Checkout.ReadFile("docs/env.md");
+
+        var variables = OptionVariable().Matches(reference).Select(m => (Section: $"{m.Groups[1].Value}:{m.Groups[2].Value}", Option: m.Groups[3].Value)).ToList();
+
+        Assert.NotEmpty(variables);
+        Assert.All(variables, v => Assert.True(
+            v.Option == "<Option>" || types[v.Section].GetProperty(v.Option) is not null,
+            $"docs/env.md names {v.Section}:{v.Option}, which {types[v.Section].Name} does not have."));
+    }
+
+    [GeneratedRegex(@"\b(Trading|Credits)__(Signals|Doubling|Pricing)__(<Option>|[A-Za-z0-9]+)")]
+    private static partial Regex OptionVariable();
+}
