@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Zmarty.Api.Credits;
 
 namespace Zmarty.Api.Extensions;
@@ -11,11 +10,7 @@ internal static class Extensions
         builder.AddNpgsqlDataSource("chat");
         builder.AddNpgsqlDataSource("trading");
 
-        // Checked when the host starts: a price that does not parse, an unknown key or a negative price stops the
-        // start with a message naming the key, instead of failing the first chat request.
-        builder.Services.AddOptions<CreditPricingOptions>()
-            .BindConfiguration(CreditPricingOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true)
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<CreditPricingOptions>, CreditPricingOptionsValidator>();
+        // A bad price stops the start, naming its key, instead of failing the first chat request.
+        builder.Services.AddValidatedOptions<CreditPricingOptions, CreditPricingOptionsValidator>(CreditPricingOptions.SectionName);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Zmarty.Trading.Signals;
 using Zmarty.Trading.Sizing;
 
@@ -14,20 +13,5 @@ internal static class Extensions
 
         builder.Services.AddValidatedOptions<SignalScoringOptions, SignalScoringOptionsValidator>(SignalScoringOptions.SectionName);
         builder.Services.AddValidatedOptions<DoublingOptions, DoublingOptionsValidator>(DoublingOptions.SectionName);
-    }
-
-    /// <summary>
-    /// Binds <typeparamref name="TOptions"/> to <paramref name="section"/> and checks it when the host starts, before
-    /// anything runs: a value that does not parse, a key the type does not have (a typo would otherwise be ignored
-    /// silently) or a value the validator refuses stops the start with a message naming the key.
-    /// </summary>
-    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
-        where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions>
-    {
-        services.AddOptions<TOptions>()
-            .BindConfiguration(section, binder => binder.ErrorOnUnknownConfiguration = true)
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 }
