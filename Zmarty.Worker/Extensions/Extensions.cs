@@ -1,5 +1,6 @@
 using Zmarty.Trading.Signals;
 using Zmarty.Trading.Sizing;
+using Zmarty.Worker.Relay;
 
 namespace Zmarty.Worker.Extensions;
 
@@ -13,5 +14,7 @@ internal static class Extensions
 
         builder.Services.Configure<SignalScoringOptions>(builder.Configuration.GetSection(SignalScoringOptions.SectionName));
         builder.Services.Configure<DoublingOptions>(builder.Configuration.GetSection(DoublingOptions.SectionName));
+
+        builder.AddSymbolRelay();
     }
 }

@@ -1,0 +1,124 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Zmarty.Worker.Relay;
+
+/// <summary>One outbox row claimed for delivery.</summary>
+/// <param name="Attempts">Delivery attempts made before this one.</param>
+internal sealed record OutboxEvent(long Id, Guid EventId, string Payload, int Attempts, DateTimeOffset CreatedAt);
+
+/// <summary>A finished delivery attempt: success, or the error and when to try again.</summary>
+internal sealed record DeliveryOutcome(OutboxEvent Event, bool Delivered, string? Error = null, TimeSpan RetryAfter = default);
+
+/// <summary>The SQL of A's <c>user_symbols_outbox</c> the relay runs (docs/database.md, "Outbox").</summary>
+internal static class OutboxStore
+{
+    /// <summary>
+    /// The next due events, each the oldest undelivered event of every key it touches. A key is
+    /// <c>(user_id, symbol, timeframe)</c> of <c>record</c> and of <c>old_record</c> (an update that
+    /// moves a row touches two). An event whose key has an older undelivered one waits for it, even
+    /// when that one is backing off or is being delivered by another lane or relay (its row lock is
+    /// skipped, its row still counts as undelivered), so no two events of a key are ever in flight at
+    /// once or delivered out of order. The claimed rows stay locked until the caller's transaction
+    /// ends: a relay that dies mid-batch leaves them undelivered for the next claim.
+    /// </summary>
+    private const string ClaimSql = """
+        with pending as (
+          select o.id, o.next_attempt_at,
+                 min(o.id) over (partition by coalesce(k.key, 'event:' || o.id)) as first_of_key
+          from public.user_symbols_outbox o
+          left join lateral (
+            select distinct concat_ws('/', r ->> 'user_id', r ->> 'symbol', r ->> 'timeframe') as key
+            from (values (o.payload -> 'record'), (o.payload -> 'old_record')) as v (r)
+            where jsonb_typeof(r) = 'object'
+          ) k on true
+          where o.delivered_at is null
+        ),
+        heads as (
+          select id from pending
+          group by id
+          having bool_and(id = first_of_key) and min(next_attempt_at) <= now()
+        )
+        select o.id, o.event_id, o.payload::text, o.attempts, o.created_at
+        from public.user_symbols_outbox o
+        where o.id in (select id from heads) and o.delivered_at is null and o.next_attempt_at <= now()
+        order by o.next_attempt_at, o.id
+        limit $1
+        for update of o skip locked
+        """;
+
+    public static async Task<List<OutboxEvent>> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(ClaimSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var events = new List<OutboxEvent>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4)));
+        }
+
+        return events;
+    }
+
+    /// <summary>Records every outcome of a batch in one statement: delivered, or the error and the next attempt's time.</summary>
+    public static async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<DeliveryOutcome> outcomes)
+    {
+        await using var command = new NpgsqlCommand("""
+            update public.user_symbols_outbox o
+            set attempts = o.attempts + 1,
+                delivered_at = case when r.delivered then now() end,
+                last_error = case when r.delivered then o.last_error else r.error end,
+                next_attempt_at = case when r.delivered then o.next_attempt_at else now() + r.retry_after end
+            from unnest($1::bigint[], $2::boolean[], $3::text[], $4::interval[]) as r (id, delivered, error, retry_after)
+            where o.id = r.id
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. outcomes.Select(o => o.Event.Id)] });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. outcomes.Select(o => o.Delivered)] });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. outcomes.Select(o => o.Error)] });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan[]> { TypedValue = [.. outcomes.Select(o => o.RetryAfter)] });
+        // Not cancellable: a batch that was delivered is recorded even while the relay stops.
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    /// <summary>How many events wait for delivery and how old the oldest is.</summary>
+    public static async Task<(long Pending, TimeSpan OldestAge)> PendingAsync(NpgsqlDataSource chat, CancellationToken cancellationToken)
+    {
+        await using var command = chat.CreateCommand("""
+            select count(*), coalesce(now() - min(created_at), interval '0')
+            from public.user_symbols_outbox
+            where delivered_at is null
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0), reader.GetFieldValue<TimeSpan>(1));
+    }
+
+    /// <summary>Deletes delivered events older than <paramref name="retention"/>, a chunk per statement; returns how many.</summary>
+    public static async Task<long> PruneAsync(NpgsqlDataSource chat, TimeSpan retention, CancellationToken cancellationToken)
+    {
+        const int Chunk = 5000;
+        await using var command = chat.CreateCommand("""
+            delete from public.user_symbols_outbox o
+            using (
+              select id from public.user_symbols_outbox
+              where delivered_at < now() - $1
+              order by id
+              limit $2
+            ) doomed
+            where o.id = doomed.id
+            """);
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = retention, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Chunk });
+        long total = 0;
+        int deleted;
+        do
+        {
+            deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+            total += deleted;
+        }
+        while (deleted == Chunk);
+
+        return total;
+    }
+}
