@@ -123,12 +123,9 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
         // Delivered in order: within a key, an event was delivered only after every earlier one.
         var overtaken = await Sql.ColumnAsync<long>(chat, """
             select id from (
-              select id, delivered_at, lag(delivered_at) over (
-                partition by coalesce(payload -> 'record', payload -> 'old_record') ->> 'user_id',
-                             coalesce(payload -> 'record', payload -> 'old_record') ->> 'symbol',
-                             coalesce(payload -> 'record', payload -> 'old_record') ->> 'timeframe'
-                order by id) as previous
+              select id, delivered_at, lag(delivered_at) over (partition by r ->> 'user_id', r ->> 'symbol', r ->> 'timeframe' order by id) as previous
               from public.user_symbols_outbox
+              cross join lateral (select coalesce(nullif(payload -> 'record', 'null'), payload -> 'old_record') as r) row
             ) e where previous >= delivered_at
             """);
         Assert.Empty(overtaken);
