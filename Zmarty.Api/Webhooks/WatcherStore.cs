@@ -20,14 +20,17 @@ public sealed record ApplyResult(bool Applied, bool IngestionEnqueued);
 
 /// <summary>
 /// Writes symbol changes into B's <c>watchers</c> by the ordering rule of docs/database.md
-/// ("Outbox"), in one transaction with the ingestion job a newly active watcher needs.
+/// ("Outbox"), atomically with the ingestion job a newly active watcher needs.
 /// </summary>
 public sealed class WatcherStore([FromKeyedServices("trading")] NpgsqlDataSource trading, Microsoft.Extensions.Options.IOptions<WebhookOptions> options)
 {
     public const string IngestQueue = "ingest_indicators";
 
-    // previous: the row before this statement (a CTE sees the statement's snapshot, not its own write).
-    private const string WriteSql = """
+    // One statement, so a change of one key is one round trip and atomic without a transaction.
+    // previous: the row before this statement (a CTE sees the statement's snapshot, not its own
+    // write). The ingestion job is sent only when the write activated the watcher and the pair has
+    // neither recent indicators nor a job already waiting (as the cron job skips it).
+    private const string WriteSql = $"""
         with previous as (
           select active from public.watchers where user_id = $1 and symbol = $2 and timeframe = $3
         ),
@@ -43,20 +46,20 @@ public sealed class WatcherStore([FromKeyedServices("trading")] NpgsqlDataSource
                or w.source_version < excluded.source_version
                or ($8 and w.source_version = excluded.source_version)
           returning w.active
+        ),
+        activated as (
+          select coalesce((select active from written), false) and not coalesce((select active from previous), false) as yes
         )
         select exists (select 1 from written),
-               coalesce((select active from written), false) and not coalesce((select active from previous), false)
-        """;
-
-    // Skipped when the pair has recent indicators, or a job for it is already waiting (as the cron job skips it).
-    private const string EnqueueSql = $"""
-        select pgmq.send('{IngestQueue}', jsonb_build_object('symbol', $1::text, 'timeframe', $2::text, 'user_id', $3::uuid))
-        where not exists (
-            select 1 from public.indicators i
-            where i.symbol = $1 and i.timeframe = $2 and i.at >= now() - $4::interval)
-          and not exists (
-            select 1 from pgmq.q_{IngestQueue} q
-            where q.message ->> 'symbol' = $1 and q.message ->> 'timeframe' = $2)
+               (select pgmq.send('{IngestQueue}', jsonb_build_object('symbol', $2::text, 'timeframe', $3::text, 'user_id', $1::uuid))
+                from activated
+                where activated.yes
+                  and not exists (
+                    select 1 from public.indicators i
+                    where i.symbol = $2 and i.timeframe = $3 and i.at >= now() - $9::interval)
+                  and not exists (
+                    select 1 from pgmq.q_{IngestQueue} q
+                    where q.message ->> 'symbol' = $2 and q.message ->> 'timeframe' = $3))
         """;
 
     private readonly TimeSpan _freshness = options.Value.IngestFreshness;
@@ -64,27 +67,30 @@ public sealed class WatcherStore([FromKeyedServices("trading")] NpgsqlDataSource
     public async Task<ApplyResult> ApplyAsync(SymbolChange change, ApplyMode mode, CancellationToken cancellationToken)
     {
         await using var connection = await trading.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // An update that moves a row writes two keys: both or neither.
+        await using var transaction = change.Writes.Count > 1 ? await connection.BeginTransactionAsync(cancellationToken) : null;
         var applied = false;
         var enqueued = false;
         foreach (var write in change.Writes)
         {
-            var (written, activated) = await WriteAsync(connection, transaction, write, change.Version, mode, cancellationToken);
+            var (written, sent) = await WriteAsync(connection, write, change.Version, mode, cancellationToken);
             applied |= written;
-            if (activated)
-            {
-                enqueued |= await EnqueueIngestionAsync(connection, transaction, write.Key, cancellationToken);
-            }
+            enqueued |= sent;
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         return new(applied, enqueued);
     }
 
-    private static async Task<(bool Written, bool Activated)> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, WatcherState write, long version, ApplyMode mode, CancellationToken cancellationToken)
+    private async Task<(bool Written, bool Enqueued)> WriteAsync(
+        NpgsqlConnection connection, WatcherState write, long version, ApplyMode mode, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(WriteSql, connection, transaction);
+        var candle = SymbolChange.Timeframes[write.Key.Timeframe];
+        await using var command = new NpgsqlCommand(WriteSql, connection);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = write.Key.UserId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.Key.Symbol });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.Key.Timeframe });
@@ -93,20 +99,9 @@ public sealed class WatcherStore([FromKeyedServices("trading")] NpgsqlDataSource
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)write.SourceUpdatedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = mode == ApplyMode.Repair });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = candle > _freshness ? candle : _freshness, NpgsqlDbType = NpgsqlDbType.Interval });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.GetBoolean(0), reader.GetBoolean(1));
-    }
-
-    private async Task<bool> EnqueueIngestionAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, WatcherKey key, CancellationToken cancellationToken)
-    {
-        var candle = SymbolChange.Timeframes[key.Timeframe];
-        await using var command = new NpgsqlCommand(EnqueueSql, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.Symbol });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.Timeframe });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = key.UserId });
-        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = candle > _freshness ? candle : _freshness, NpgsqlDbType = NpgsqlDbType.Interval });
-        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+        return (reader.GetBoolean(0), !reader.IsDBNull(1));
     }
 }

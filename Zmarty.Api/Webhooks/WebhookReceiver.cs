@@ -104,8 +104,17 @@ public sealed partial class WebhookReceiver
             }
 
             var applied = await _store.ApplyAsync(change, ApplyMode.Delivery, budget);
-            Log.Received(_logger, id, change.Operation, change.Subject.UserId, change.Subject.Symbol, change.Subject.Timeframe,
-                change.Version, applied.Applied, applied.IngestionEnqueued);
+            // Every delivery at Debug (thousands a second at peak); one that changed nothing at Information.
+            var (subject, version) = (change.Subject, change.Version);
+            if (applied.Applied)
+            {
+                Log.Applied(_logger, id, change.Operation, subject.UserId, subject.Symbol, subject.Timeframe, version, applied.IngestionEnqueued);
+            }
+            else
+            {
+                Log.Unchanged(_logger, id, change.Operation, subject.UserId, subject.Symbol, subject.Timeframe, version);
+            }
+
             var reply = new WebhookReply(true, change.Operation, change.Subject.Symbol, change.Subject.UserId, _clock.GetUtcNow());
             return (applied.Applied ? "applied" : "unchanged", TypedResults.Ok(reply));
         }
@@ -166,10 +175,14 @@ public sealed partial class WebhookReceiver
 
     private static partial class Log
     {
+        [LoggerMessage(LogLevel.Debug,
+            "Webhook {webhook_id}: {operation} of {user_id} {symbol} {timeframe} at version {version} applied, ingestion enqueued {enqueued}")]
+        public static partial void Applied(
+            ILogger logger, string webhook_id, string operation, Guid user_id, string symbol, string timeframe, long version, bool enqueued);
+
         [LoggerMessage(LogLevel.Information,
-            "Webhook {webhook_id}: {operation} of {user_id} {symbol} {timeframe} at version {version}, applied {applied}, ingestion enqueued {enqueued}")]
-        public static partial void Received(
-            ILogger logger, string webhook_id, string operation, Guid user_id, string symbol, string timeframe, long version, bool applied, bool enqueued);
+            "Webhook {webhook_id}: {operation} of {user_id} {symbol} {timeframe} at version {version} changed nothing (a replay, or older than B's row)")]
+        public static partial void Unchanged(ILogger logger, string webhook_id, string operation, Guid user_id, string symbol, string timeframe, long version);
 
         [LoggerMessage(LogLevel.Warning, "Webhook refused with {status}: {title}: {detail}")]
         public static partial void Rejected(ILogger logger, int status, string title, string detail);

@@ -75,6 +75,29 @@ public sealed class OutboxRelayStoreTests(DatabaseFixture db)
     }
 
     [Fact]
+    public async Task An_update_that_moves_a_symbol_waits_for_both_keys_and_holds_both_back()
+    {
+        await DeliverEverythingAsync();
+        var user = await db.CreateUserAsync("pro");
+        await Sql.ExecuteAsync(db.Chat, "insert into public.user_symbols (user_id, symbol) values ($1, 'BTC/USDT')", user);
+        await Sql.ExecuteAsync(db.Chat, "insert into public.user_symbols (user_id, symbol, active) values ($1, 'SOL/USDT', false)", user);
+        await Sql.ExecuteAsync(db.Chat, "delete from public.user_symbols where user_id = $1 and symbol = 'SOL/USDT'", user);
+        await Sql.ExecuteAsync(db.Chat, "update public.user_symbols set symbol = 'SOL/USDT' where user_id = $1 and symbol = 'BTC/USDT'", user);
+        await Sql.ExecuteAsync(db.Chat, "insert into public.user_symbols (user_id, symbol) values ($1, 'BTC/USDT')", user);
+        var (btc, sol, solDeleted, moved, btcAgain) = await EventIdsAsync(user) switch
+        {
+            [var a, var b, var c, var d, var e] => (a, b, c, d, e),
+            var ids => throw new InvalidOperationException($"{ids.Count} events"),
+        };
+
+        Assert.Equal([btc, sol], await ClaimAndDeliverAsync());
+        // The move waits for SOL's delete; BTC's new insert waits for the move, which left BTC.
+        Assert.Equal([solDeleted], await ClaimAndDeliverAsync());
+        Assert.Equal([moved], await ClaimAndDeliverAsync());
+        Assert.Equal([btcAgain], await ClaimAndDeliverAsync());
+    }
+
+    [Fact]
     public async Task A_batch_takes_due_events_oldest_first_up_to_its_size()
     {
         await DeliverEverythingAsync();

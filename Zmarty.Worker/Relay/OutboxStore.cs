@@ -15,33 +15,31 @@ internal static class OutboxStore
 {
     /// <summary>
     /// The next due events, each the oldest undelivered event of every key it touches. A key is
-    /// <c>(user_id, symbol, timeframe)</c> of <c>record</c> and of <c>old_record</c> (an update that
-    /// moves a row touches two). An event whose key has an older undelivered one waits for it, even
-    /// when that one is backing off or is being delivered by another lane or relay (its row lock is
-    /// skipped, its row still counts as undelivered), so no two events of a key are ever in flight at
-    /// once or delivered out of order. The claimed rows stay locked until the caller's transaction
-    /// ends: a relay that dies mid-batch leaves them undelivered for the next claim.
+    /// <c>(user_id, symbol, timeframe)</c>; an update that moves a row touches two (its record's and
+    /// its old_record's). An event whose key has an older undelivered one waits for it, even when
+    /// that one is backing off or is being delivered by another lane or relay (its row lock is
+    /// skipped, its row still counts as undelivered), so no two events of a key are ever in flight
+    /// at once or delivered out of order. The keys of undelivered events are indexed (migration
+    /// <c>…_outbox_relay.sql</c>), so each candidate costs an index probe. The claimed rows stay
+    /// locked until the caller's transaction ends: a relay that dies mid-batch leaves them
+    /// undelivered for the next claim.
     /// </summary>
     private const string ClaimSql = """
-        with pending as (
-          select o.id, o.next_attempt_at,
-                 min(o.id) over (partition by coalesce(k.key, 'event:' || o.id)) as first_of_key
-          from public.user_symbols_outbox o
-          left join lateral (
-            select distinct concat_ws('/', r ->> 'user_id', r ->> 'symbol', r ->> 'timeframe') as key
-            from (values (o.payload -> 'record'), (o.payload -> 'old_record')) as v (r)
-            where jsonb_typeof(r) = 'object'
-          ) k on true
-          where o.delivered_at is null
-        ),
-        heads as (
-          select id from pending
-          group by id
-          having bool_and(id = first_of_key) and min(next_attempt_at) <= now()
-        )
         select o.id, o.event_id, o.payload::text, o.attempts, o.created_at
         from public.user_symbols_outbox o
-        where o.id in (select id from heads) and o.delivered_at is null and o.next_attempt_at <= now()
+        cross join lateral (
+          select public.user_symbols_outbox_key(o.payload) as key, public.user_symbols_outbox_moved_from(o.payload) as moved_from
+        ) e
+        where o.delivered_at is null and o.next_attempt_at <= now()
+          and not exists (
+            select 1 from public.user_symbols_outbox p
+            where p.delivered_at is null and p.id < o.id
+              and public.user_symbols_outbox_key(p.payload) in (e.key, e.moved_from))
+          and not exists (
+            select 1 from public.user_symbols_outbox p
+            where p.delivered_at is null and p.id < o.id
+              and public.user_symbols_outbox_moved_from(p.payload) is not null
+              and public.user_symbols_outbox_moved_from(p.payload) in (e.key, e.moved_from))
         order by o.next_attempt_at, o.id
         limit $1
         for update of o skip locked
