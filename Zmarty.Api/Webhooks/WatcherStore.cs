@@ -100,6 +100,8 @@ public sealed class WatcherStore([FromKeyedServices("trading")] NpgsqlDataSource
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)write.SourceUpdatedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = mode == ApplyMode.Repair });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = candle > _freshness ? candle : _freshness, NpgsqlDbType = NpgsqlDbType.Interval });
+        // Prepared once per physical connection: every delivery runs this statement.
+        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return (reader.GetBoolean(0), !reader.IsDBNull(1));

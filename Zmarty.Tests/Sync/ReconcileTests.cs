@@ -35,12 +35,14 @@ public sealed class ReconcileTests(DatabaseFixture db) : IAsyncLifetime
     public async Task It_repairs_missing_differing_and_orphaned_watchers_reports_each_and_a_second_run_finds_nothing()
     {
         var user = await db.CreateUserAsync("pro");
+        // Missing in B: a pair no other test watches, so no ingestion job is already waiting for it.
+        var missing = Payload.UniqueSymbol();
         await Sql.ExecuteAsync(db.Chat, """
             insert into public.user_symbols (user_id, symbol, strategy, active) values
-              ($1, 'BTC/USDT', '{"n": 1}', true), ($1, 'ETH/USDT', '{}', false), ($1, 'SOL/USDT', '{}', true)
-            """, user);
+              ($1, 'BTC/USDT', '{"n": 1}', true), ($1, 'ETH/USDT', '{}', false), ($1, $2, '{}', true)
+            """, user, missing);
         var (btc, eth) = (await VersionAsync(user, "BTC/USDT"), await VersionAsync(user, "ETH/USDT"));
-        // B: BTC in step, ETH tampered with at its own version, SOL missing, DOGE active though A has
+        // B: BTC in step, ETH tampered with at its own version, the new pair missing, DOGE active though A has
         // no such symbol, XRP a deleted symbol's inactive row (in step).
         await Sql.ExecuteAsync(db.Trading, """
             insert into public.watchers (user_id, symbol, timeframe, strategy, active, source_version) values
@@ -58,10 +60,10 @@ public sealed class ReconcileTests(DatabaseFixture db) : IAsyncLifetime
 
         Assert.Equal(0, exitCode);
         var lines = report.Split('\n').Where(l => l.Contains(user.ToString(), StringComparison.Ordinal)).Select(l => l.TrimEnd()).Order(StringComparer.Ordinal).ToList();
-        var sol = await VersionAsync(user, "SOL/USDT");
+        var sol = await VersionAsync(user, missing);
         Assert.Equal(
         [
-            $"+ {user} SOL/USDT 1h version {sol}: missing in B, active True; repaired",
+            $"+ {user} {missing} 1h version {sol}: missing in B, active True; repaired",
             $"- {user} DOGE/USDT 1h version 5: active in B, not in A: deactivate; repaired",
             $"~ {user} ETH/USDT 1h version {eth}: differs: active in B True, in A False (or another strategy); repaired",
         ], lines);
@@ -70,12 +72,12 @@ public sealed class ReconcileTests(DatabaseFixture db) : IAsyncLifetime
             $$"""BTC/USDT 1h t {"n": 1} {{btc}}""",
             "DOGE/USDT 1h f {} 5",
             $"ETH/USDT 1h f {{}} {eth}",
-            $"SOL/USDT 1h t {{}} {sol}",
+            $"{missing} 1h t {{}} {sol}",
             "XRP/USDT 1h f {} 6",
         ], await WatchersAsync(user));
         // The repair went through the receiver's write: a newly active watcher without market data got its job.
         Assert.Equal(1, await Sql.ScalarAsync<long>(db.Trading,
-            "select count(*) from pgmq.q_ingest_indicators where message ->> 'user_id' = $1 and message ->> 'symbol' = 'SOL/USDT'", user.ToString()));
+            "select count(*) from pgmq.q_ingest_indicators where message ->> 'user_id' = $1 and message ->> 'symbol' = $2", user.ToString(), missing));
 
         var (again, _) = await RunAsync();
         Assert.DoesNotContain(user.ToString(), again, StringComparison.Ordinal);

@@ -27,7 +27,7 @@ internal sealed partial class OutboxRelay(
     private static readonly TimeSpan s_listenerProbeInterval = TimeSpan.FromSeconds(30);
 
     private readonly RelayOptions _options = options.Value;
-    private readonly Doorbell _doorbell = new();
+    private readonly Doorbell _doorbell = new(options.Value.Lanes);
     private readonly SemaphoreSlim _deliveries = new(options.Value.MaxConcurrentDeliveries);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -44,6 +44,7 @@ internal sealed partial class OutboxRelay(
     public override void Dispose()
     {
         _deliveries.Dispose();
+        _doorbell.Dispose();
         base.Dispose();
     }
 
@@ -52,14 +53,13 @@ internal sealed partial class OutboxRelay(
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var bell = _doorbell.Next;
             try
             {
                 var (claimed, delivered) = await DeliverBatchAsync(stoppingToken);
                 failures = 0;
                 if (delivered > 0)
                 {
-                    // The next events of these keys are due now, for whichever lane is free.
+                    // The next events of these keys are due now, for another lane to take while this one claims too.
                     _doorbell.Ring();
                 }
 
@@ -68,7 +68,7 @@ internal sealed partial class OutboxRelay(
                     continue;
                 }
 
-                await bell.WaitAsync(stoppingToken);
+                await _doorbell.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -265,15 +265,30 @@ internal sealed partial class OutboxRelay(
         Log.DeliveredAfterRetries(logger, outcome.Event.EventId, key.UserId, key.Symbol, key.Timeframe, outcome.Event.Attempts + 1);
     }
 
-    /// <summary>Wakes every waiting lane at once; a lane takes <see cref="Next"/> before it looks for work, so no ring is lost.</summary>
-    private sealed class Doorbell
+    /// <summary>
+    /// "There may be work": each ring lets one waiting lane look, so a single new event costs one
+    /// claim, not one per lane. A ring while every lane is busy is kept (up to one per lane) for the
+    /// next lane that would wait, so none is lost.
+    /// </summary>
+    private sealed class Doorbell(int lanes) : IDisposable
     {
-        private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly SemaphoreSlim _rings = new(0, lanes);
 
-        public Task Next => Volatile.Read(ref _next).Task;
+        public Task WaitAsync(CancellationToken cancellationToken) => _rings.WaitAsync(cancellationToken);
 
-        public void Ring() =>
-            Interlocked.Exchange(ref _next, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        public void Ring()
+        {
+            try
+            {
+                _rings.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Every lane already has a ring waiting for it.
+            }
+        }
+
+        public void Dispose() => _rings.Dispose();
     }
 
     /// <summary>The key an event is about, for the logs: <c>record</c>'s, or <c>old_record</c>'s for a delete.</summary>

@@ -49,6 +49,8 @@ internal static class OutboxStore
     {
         await using var command = new NpgsqlCommand(ClaimSql, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        // Prepared once per physical connection (Npgsql keeps it across the pool): the claim is planned once, not per batch.
+        await command.PrepareAsync(cancellationToken);
         var events = new List<OutboxEvent>(limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -75,6 +77,7 @@ internal static class OutboxStore
         command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. outcomes.Select(o => o.Delivered)] });
         command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. outcomes.Select(o => o.Error)] });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan[]> { TypedValue = [.. outcomes.Select(o => o.RetryAfter)] });
+        await command.PrepareAsync(CancellationToken.None);
         // Not cancellable: a batch that was delivered is recorded even while the relay stops.
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
