@@ -1,4 +1,5 @@
 using Zmarty.Api.Extensions;
+using Zmarty.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -7,6 +8,13 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+if (ReconcileCommand.Handles(args))
+{
+    return await ReconcileCommand.RunAsync(app.Services, args, Console.Out);
+}
+
+app.MapWebhooksApi();
 app.MapDefaultEndpoints();
 
-app.Run();
+await app.RunAsync();
+return 0;

@@ -1,9 +1,16 @@
 using BenchmarkDotNet.Running;
 using Zmarty.Benchmarks.Database;
+using Zmarty.Benchmarks.Sync;
 
 // dotnet run -c Release --project Zmarty.Benchmarks -- --filter '*TradingMath*'   (BenchmarkDotNet)
 // dotnet run -c Release --project Zmarty.Benchmarks -- pgmq | credits            (timed multi-connection harnesses)
+// dotnet run -c Release --project Zmarty.Benchmarks -- sync [rate ...]           (symbol sync latency, whole system)
 // See docs/benchmarks.md for what each measures and the recorded results.
+if (SyncLatency.Handles(args))
+{
+    return await SyncLatency.RunAsync(args);
+}
+
 if (DatabaseBenchmarks.Handles(args))
 {
     return await DatabaseBenchmarks.RunAsync(args);

@@ -1,4 +1,5 @@
 using Zmarty.Api.Credits;
+using Zmarty.Api.Webhooks;
 
 namespace Zmarty.Api.Extensions;
 
@@ -12,5 +13,6 @@ internal static class Extensions
 
         // A bad price stops the start, naming its key, instead of failing the first chat request.
         builder.Services.AddValidatedOptions<CreditPricingOptions, CreditPricingOptionsValidator>(CreditPricingOptions.SectionName);
+        builder.AddWebhooks();
     }
 }

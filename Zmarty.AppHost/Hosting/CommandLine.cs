@@ -4,7 +4,7 @@ using Zmarty.AppHost.Model;
 namespace Zmarty.AppHost.Hosting;
 
 /// <summary>
-/// <c>[up|env|token EMAIL] [--reset] [--data-dir DIR] [--pg-bin DIR] [--migrate-external] [--RESOURCE-port N]</c>.
+/// <c>[up|env|token EMAIL|reconcile [--dry-run]] [--reset] [--data-dir DIR] [--pg-bin DIR] [--migrate-external] [--RESOURCE-port N]</c>.
 /// Every resource with an endpoint gets <c>--RESOURCE-port</c> and <c>ZMARTY_RESOURCE_PORT</c> from its name.
 /// </summary>
 internal sealed record CommandLine(string Verb, string? Argument)
@@ -34,10 +34,13 @@ internal sealed record CommandLine(string Verb, string? Argument)
             var arg = args[i];
             switch (arg)
             {
-                case "up" or "env" or "token" when i == 0:
+                case "up" or "env" or "token" or "reconcile" when i == 0:
                     verb = arg;
                     break;
                 case var _ when verb == "token" && argument is null && !arg.StartsWith("--", StringComparison.Ordinal):
+                    argument = arg;
+                    break;
+                case "--dry-run" when verb == "reconcile":
                     argument = arg;
                     break;
                 case "--reset":

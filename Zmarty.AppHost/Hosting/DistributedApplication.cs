@@ -71,6 +71,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             {
                 "env" => EnvCommand.Run(this),
                 "token" => await TokenCommand.RunAsync(this, command.Argument),
+                "reconcile" => await ReconcileCommand.RunAsync(this, command.Argument),
                 _ => await UpCommand.RunAsync(this),
             };
         }
@@ -332,7 +333,7 @@ public sealed class DistributedApplication : IAsyncDisposable
                 directory,
                 Path.Combine(directory, "bin", _options.BuildConfiguration, "net10.0", resource.ProjectName + ".dll"),
                 resource.Port,
-                EnvironmentOf(resource),
+                EnvironmentOf(resource, Secrets),
                 LogOf(resource),
                 _options.ProcessStarted,
                 exitCode => ExitedUnexpectedly(resource, exitCode));
@@ -351,7 +352,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     }
 
     /// <summary>Aspire's conventions, so a service cannot tell this AppHost from Aspire's; and only what it references.</summary>
-    private Dictionary<string, string> EnvironmentOf(ProjectResource project)
+    internal Dictionary<string, string> EnvironmentOf(ProjectResource project, LocalSecrets secrets)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -366,7 +367,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             var (key, value) = reference switch
             {
-                PostgresDatabaseResource database => ($"ConnectionStrings__{database.Name}", ConnectionString(database)),
+                PostgresDatabaseResource database => ($"ConnectionStrings__{database.Name}", ConnectionString(database, secrets)),
                 ProjectResource other => ($"services__{other.Name}__http__0", Url(other).ToString().TrimEnd('/')),
                 _ => throw new InvalidOperationException($"{project.Name} cannot reference {reference.Name}."),
             };
@@ -378,7 +379,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             environment[key] = value switch
             {
                 EnvironmentValue.Text text => text.Value,
-                EnvironmentValue.Parameter parameter => Secrets.ValueOf(parameter.Resource),
+                EnvironmentValue.Parameter parameter => secrets.ValueOf(parameter.Resource),
                 _ => throw new InvalidOperationException($"Unknown environment value for {key}."),
             };
         }

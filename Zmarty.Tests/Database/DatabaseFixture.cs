@@ -60,10 +60,13 @@ public sealed class DatabaseFixture : IAsyncLifetime
     /// Signs a user up the way Supabase Auth does: a row in auth.users, from which the trigger
     /// creates the profile and grants the signup bonus.
     /// </summary>
-    public async Task<Guid> CreateUserAsync(string? tier = null)
+    public Task<Guid> CreateUserAsync(string? tier = null) => CreateUserAsync(Chat, tier);
+
+    /// <summary><see cref="CreateUserAsync(string?)"/> in any Supabase A, such as a whole system's.</summary>
+    public static async Task<Guid> CreateUserAsync(NpgsqlDataSource chat, string? tier = null)
     {
         var id = Guid.NewGuid();
-        await using (var insert = Chat.CreateCommand(
+        await using (var insert = chat.CreateCommand(
             "insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data) " +
             "values ($1, 'authenticated', 'authenticated', $2, $3::jsonb, $4::jsonb)"))
         {
@@ -76,7 +79,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
         if (tier is not null)
         {
-            await using var update = Chat.CreateCommand("update public.user_profiles set tier = $2 where id = $1");
+            await using var update = chat.CreateCommand("update public.user_profiles set tier = $2 where id = $1");
             update.Parameters.Add(new() { Value = id });
             update.Parameters.Add(new() { Value = tier });
             await update.ExecuteNonQueryAsync();

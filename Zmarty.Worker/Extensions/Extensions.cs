@@ -1,5 +1,6 @@
 using Zmarty.Trading.Signals;
 using Zmarty.Trading.Sizing;
+using Zmarty.Worker.Relay;
 
 namespace Zmarty.Worker.Extensions;
 
@@ -13,5 +14,7 @@ internal static class Extensions
 
         builder.Services.AddValidatedOptions<SignalScoringOptions, SignalScoringOptionsValidator>(SignalScoringOptions.SectionName);
         builder.Services.AddValidatedOptions<DoublingOptions, DoublingOptionsValidator>(DoublingOptions.SectionName);
+
+        builder.AddSymbolRelay();
     }
 }

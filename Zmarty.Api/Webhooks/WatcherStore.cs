@@ -1,0 +1,109 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Zmarty.Api.Webhooks;
+
+/// <summary>How a write compares versions with the row B holds.</summary>
+public enum ApplyMode
+{
+    /// <summary>A delivery: applied only over an older version (an equal one is a redelivery).</summary>
+    Delivery,
+
+    /// <summary>A reconcile repair: also over the same version, whose row in B no longer matches A.</summary>
+    Repair,
+}
+
+/// <summary>What applying one change did.</summary>
+/// <param name="Applied">At least one row was written (false: a replay, or older than what B holds).</param>
+/// <param name="IngestionEnqueued">A watcher became active without fresh market data, and an ingest_indicators job was sent.</param>
+public sealed record ApplyResult(bool Applied, bool IngestionEnqueued);
+
+/// <summary>
+/// Writes symbol changes into B's <c>watchers</c> by the ordering rule of docs/database.md
+/// ("Outbox"), atomically with the ingestion job a newly active watcher needs.
+/// </summary>
+public sealed class WatcherStore([FromKeyedServices("trading")] NpgsqlDataSource trading, Microsoft.Extensions.Options.IOptions<WebhookOptions> options)
+{
+    public const string IngestQueue = "ingest_indicators";
+
+    // One statement, so a change of one key is one round trip and atomic without a transaction.
+    // previous: the row before this statement (a CTE sees the statement's snapshot, not its own
+    // write). The ingestion job is sent only when the write activated the watcher and the pair has
+    // neither recent indicators nor a job already waiting (as the cron job skips it).
+    private const string WriteSql = $"""
+        with previous as (
+          select active from public.watchers where user_id = $1 and symbol = $2 and timeframe = $3
+        ),
+        written as (
+          insert into public.watchers as w (user_id, symbol, timeframe, strategy, active, source_version, source_updated_at)
+          values ($1, $2, $3, $4::jsonb, $5, $6, $7)
+          on conflict (user_id, symbol, timeframe) do update
+            set strategy = excluded.strategy,
+                active = excluded.active,
+                source_version = excluded.source_version,
+                source_updated_at = excluded.source_updated_at
+            where w.source_version is null
+               or w.source_version < excluded.source_version
+               or ($8 and w.source_version = excluded.source_version)
+          returning w.active
+        ),
+        activated as (
+          select coalesce((select active from written), false) and not coalesce((select active from previous), false) as yes
+        )
+        select exists (select 1 from written),
+               (select pgmq.send('{IngestQueue}', jsonb_build_object('symbol', $2::text, 'timeframe', $3::text, 'user_id', $1::uuid))
+                from activated
+                where activated.yes
+                  and not exists (
+                    select 1 from public.indicators i
+                    where i.symbol = $2 and i.timeframe = $3 and i.at >= now() - $9::interval)
+                  and not exists (
+                    select 1 from pgmq.q_{IngestQueue} q
+                    where q.message ->> 'symbol' = $2 and q.message ->> 'timeframe' = $3))
+        """;
+
+    private readonly TimeSpan _freshness = options.Value.IngestFreshness;
+
+    public async Task<ApplyResult> ApplyAsync(SymbolChange change, ApplyMode mode, CancellationToken cancellationToken)
+    {
+        await using var connection = await trading.OpenConnectionAsync(cancellationToken);
+        // An update that moves a row writes two keys: both or neither.
+        await using var transaction = change.Writes.Count > 1 ? await connection.BeginTransactionAsync(cancellationToken) : null;
+        var applied = false;
+        var enqueued = false;
+        foreach (var write in change.Writes)
+        {
+            var (written, sent) = await WriteAsync(connection, write, change.Version, mode, cancellationToken);
+            applied |= written;
+            enqueued |= sent;
+        }
+
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return new(applied, enqueued);
+    }
+
+    private async Task<(bool Written, bool Enqueued)> WriteAsync(
+        NpgsqlConnection connection, WatcherState write, long version, ApplyMode mode, CancellationToken cancellationToken)
+    {
+        var candle = SymbolChange.Timeframes[write.Key.Timeframe];
+        await using var command = new NpgsqlCommand(WriteSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = write.Key.UserId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.Key.Symbol });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.Key.Timeframe });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.StrategyJson });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = write.Active });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)write.SourceUpdatedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = mode == ApplyMode.Repair });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = candle > _freshness ? candle : _freshness, NpgsqlDbType = NpgsqlDbType.Interval });
+        // Prepared once per physical connection: every delivery runs this statement.
+        await command.PrepareAsync(cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetBoolean(0), !reader.IsDBNull(1));
+    }
+}

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Zmarty.Webhooks;
+
+namespace Zmarty.Api.Webhooks;
+
+/// <summary>The reply to an accepted delivery (DOMAIN.md §6).</summary>
+public sealed record WebhookReply(
+    [property: JsonPropertyName("success")] bool Success,
+    [property: JsonPropertyName("operation")] string Operation,
+    [property: JsonPropertyName("symbol")] string Symbol,
+    [property: JsonPropertyName("user_id")] Guid UserId,
+    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp);
+
+/// <summary>Why a delivery was refused, and the status that says so.</summary>
+public sealed record WebhookRejection(int Status, string Title, string Detail);
+
+/// <summary>
+/// <c>POST /hooks/watchers-upsert</c>: checks a relay delivery (size, Standard Webhooks signature
+/// under the current or previous secret, timestamp window), reads the change and applies it to B
+/// within the time budget. A redelivery or an older change is acknowledged and changes nothing.
+/// </summary>
+public sealed partial class WebhookReceiver
+{
+    private readonly WatcherStore _store;
+    private readonly WebhookOptions _options;
+    private readonly IReadOnlyList<byte[]> _keys;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<WebhookReceiver> _logger;
+    private readonly Counter<long> _received;
+    private readonly Histogram<double> _duration;
+
+    public WebhookReceiver(WatcherStore store, IOptions<WebhookOptions> options, TimeProvider clock, IMeterFactory meters, ILogger<WebhookReceiver> logger)
+    {
+        _store = store;
+        _options = options.Value;
+        _keys = [.. new[] { _options.Secret, _options.PreviousSecret }
+            .Select(secret => StandardWebhooks.TryParseSecret(secret, out var key) ? key : null)
+            .OfType<byte[]>()];
+        _clock = clock;
+        _logger = logger;
+        var meter = meters.Create(MeterName);
+        _received = meter.CreateCounter<long>("zmarty.webhooks.received", "{delivery}", "Deliveries by outcome: applied, unchanged, rejected, over_budget, unavailable.");
+        _duration = meter.CreateHistogram<double>("zmarty.webhooks.duration", "s", "From the request's start to the reply.");
+    }
+
+    public const string MeterName = "Zmarty.Webhooks";
+
+    public async Task<IResult> ReceiveAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        budget.CancelAfter(_options.Budget);
+        var (outcome, result) = await HandleAsync(context.Request, budget.Token, context.RequestAborted);
+        _received.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+        return result;
+    }
+
+    private async Task<(string Outcome, IResult Result)> HandleAsync(HttpRequest request, CancellationToken budget, CancellationToken aborted)
+    {
+        var id = request.Headers[StandardWebhooks.IdHeader].ToString();
+        var timestampText = request.Headers[StandardWebhooks.TimestampHeader].ToString();
+        var signature = request.Headers[StandardWebhooks.SignatureHeader].ToString();
+        if (id.Length == 0 || timestampText.Length == 0 || signature.Length == 0)
+        {
+            return Rejected(StatusCodes.Status401Unauthorized, "Missing signature",
+                $"A delivery needs the {StandardWebhooks.IdHeader}, {StandardWebhooks.TimestampHeader} and {StandardWebhooks.SignatureHeader} headers.");
+        }
+
+        try
+        {
+            var body = await ReadBodyAsync(request, budget);
+            if (body is null)
+            {
+                return Rejected(StatusCodes.Status400BadRequest, "Body too large", $"The body is over {_options.MaxBodyBytes} bytes.");
+            }
+
+            if (!long.TryParse(timestampText, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
+            {
+                return Rejected(StatusCodes.Status401Unauthorized, "Bad timestamp", $"{StandardWebhooks.TimestampHeader} must be unix seconds, not '{timestampText}'.");
+            }
+
+            var skew = _clock.GetUtcNow().ToUnixTimeSeconds() - timestamp;
+            if (Math.Abs(skew) > _options.TimestampTolerance.TotalSeconds)
+            {
+                var when = skew > 0 ? $"{skew} s old" : $"{-skew} s in the future";
+                return Rejected(StatusCodes.Status401Unauthorized, "Timestamp outside the window",
+                    $"{StandardWebhooks.TimestampHeader} is {when}; at most {_options.TimestampTolerance.TotalSeconds:0} s either way is accepted.");
+            }
+
+            if (!StandardWebhooks.Verify(_keys, id, timestamp, body, signature))
+            {
+                return Rejected(StatusCodes.Status401Unauthorized, "Bad signature", $"{StandardWebhooks.SignatureHeader} matches no configured secret.");
+            }
+
+            if (SymbolChange.Parse(body, out var error) is not { } change)
+            {
+                return Rejected(StatusCodes.Status400BadRequest, "Invalid payload", error);
+            }
+
+            var applied = await _store.ApplyAsync(change, ApplyMode.Delivery, budget);
+            // Every delivery at Debug (thousands a second at peak); one that changed nothing at Information.
+            var (subject, version) = (change.Subject, change.Version);
+            if (applied.Applied)
+            {
+                Log.Applied(_logger, id, change.Operation, subject.UserId, subject.Symbol, subject.Timeframe, version, applied.IngestionEnqueued);
+            }
+            else
+            {
+                Log.Unchanged(_logger, id, change.Operation, subject.UserId, subject.Symbol, subject.Timeframe, version);
+            }
+
+            var reply = new WebhookReply(true, change.Operation, change.Subject.Symbol, change.Subject.UserId, _clock.GetUtcNow());
+            return (applied.Applied ? "applied" : "unchanged", TypedResults.Ok(reply));
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !aborted.IsCancellationRequested)
+        {
+            Log.OverBudget(_logger, id, (long)_options.Budget.TotalMilliseconds);
+            return ("over_budget", Unavailable($"The change could not be applied within {_options.Budget.TotalMilliseconds:0} ms; nothing was written. Retry."));
+        }
+        catch (NpgsqlException ex) when (ex.IsTransient)
+        {
+            Log.TradingUnavailable(_logger, id, ex.Message);
+            return ("unavailable", Unavailable("Supabase B is unavailable; nothing was written. Retry."));
+        }
+    }
+
+    private (string, IResult) Rejected(int status, string title, string detail)
+    {
+        Log.Rejected(_logger, status, title, detail);
+        return ("rejected", TypedResults.Problem(detail, statusCode: status, title: title));
+    }
+
+    private static IResult Unavailable(string detail) =>
+        new RetryAfter(TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again"));
+
+    /// <summary>The raw body (the signature covers its exact bytes), or null when it is over the limit.</summary>
+    private async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > _options.MaxBodyBytes)
+        {
+            return null;
+        }
+
+        using var body = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (body.Length + read > _options.MaxBodyBytes)
+            {
+                return null;
+            }
+
+            body.Write(buffer, 0, read);
+        }
+
+        return body.ToArray();
+    }
+
+    /// <summary>A 503 that tells the sender when to come back.</summary>
+    private sealed class RetryAfter(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(LogLevel.Debug,
+            "Webhook {webhook_id}: {operation} of {user_id} {symbol} {timeframe} at version {version} applied, ingestion enqueued {enqueued}")]
+        public static partial void Applied(
+            ILogger logger, string webhook_id, string operation, Guid user_id, string symbol, string timeframe, long version, bool enqueued);
+
+        [LoggerMessage(LogLevel.Information,
+            "Webhook {webhook_id}: {operation} of {user_id} {symbol} {timeframe} at version {version} changed nothing (a replay, or older than B's row)")]
+        public static partial void Unchanged(ILogger logger, string webhook_id, string operation, Guid user_id, string symbol, string timeframe, long version);
+
+        [LoggerMessage(LogLevel.Warning, "Webhook refused with {status}: {title}: {detail}")]
+        public static partial void Rejected(ILogger logger, int status, string title, string detail);
+
+        [LoggerMessage(LogLevel.Warning, "Webhook {webhook_id} not applied within its {budget_ms} ms budget; answered 503")]
+        public static partial void OverBudget(ILogger logger, string webhook_id, long budget_ms);
+
+        [LoggerMessage(LogLevel.Warning, "Webhook {webhook_id} not applied, Supabase B unavailable: {error}; answered 503")]
+        public static partial void TradingUnavailable(ILogger logger, string webhook_id, string error);
+    }
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+using Xunit.Abstractions;
+using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Model;
+using Zmarty.AppHost.Processes;
+using Zmarty.AppHost.Testing;
+using Zmarty.Tests.AppHost;
+using Zmarty.Tests.Database;
+
+namespace Zmarty.Tests.Sync;
+
+/// <summary>
+/// The symbol sync through the whole system: A's trigger and outbox, the Worker's relay, the Api's
+/// receiver, B's watchers; and the faults it must survive. Latency is the benchmark's business
+/// (docs/benchmarks.md); these tests only wait, with a generous limit, for B to match A.
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed class SymbolSyncTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan s_converge = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task A_symbol_inserted_updated_and_deleted_by_its_user_in_A_shows_in_B_watchers()
+    {
+        await using var app = await ZmartyTestingBuilder.StartAsync();
+        await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
+        await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
+        var user = await DatabaseFixture.CreateUserAsync(chat, "pro");
+
+        var clock = Stopwatch.StartNew();
+        await AsUserAsync(chat, user, """insert into public.user_symbols (user_id, symbol, timeframe, strategy) values ($1, 'BTC/USDT', '4h', '{"risk": "low"}')""");
+        var inserted = await WaitForWatcherAsync(chat, trading, user);
+        output.WriteLine($"insert visible in B after {clock.ElapsedMilliseconds} ms");
+        Assert.True(inserted.Active);
+        Assert.Equal("""{"risk": "low"}""", inserted.Strategy);
+
+        // B had no market data for BTC/USDT 4h: the new watcher got an ingestion job at once.
+        var jobs = await Sql.ColumnAsync<string>(trading, "select message::text from pgmq.q_ingest_indicators");
+        var job = Assert.Single(jobs);
+        using (var message = JsonDocument.Parse(job))
+        {
+            Assert.Equal("BTC/USDT", message.RootElement.GetProperty("symbol").GetString());
+            Assert.Equal("4h", message.RootElement.GetProperty("timeframe").GetString());
+            Assert.Equal(user, message.RootElement.GetProperty("user_id").GetGuid());
+        }
+
+        clock.Restart();
+        await AsUserAsync(chat, user, """update public.user_symbols set strategy = '{"risk": "high"}', active = false where user_id = $1""");
+        var updated = await WaitForWatcherAsync(chat, trading, user);
+        output.WriteLine($"update visible in B after {clock.ElapsedMilliseconds} ms");
+        Assert.False(updated.Active);
+        Assert.Equal("""{"risk": "high"}""", updated.Strategy);
+        Assert.True(updated.Version > inserted.Version);
+
+        clock.Restart();
+        await AsUserAsync(chat, user, "delete from public.user_symbols where user_id = $1");
+        await SyncState.WaitUntilConvergedAsync(chat, trading, s_converge);
+        output.WriteLine($"delete visible in B after {clock.ElapsedMilliseconds} ms");
+        // The delete is kept as an inactive row at the delete's version, so a late older event cannot revive it.
+        var deleted = (await SyncState.WatchersAsync(trading)).Single().Value;
+        Assert.False(deleted.Active);
+        Assert.True(deleted.Version > updated.Version);
+        Assert.Equal(1, await Sql.ScalarAsync<long>(trading, "select count(*) from pgmq.q_ingest_indicators"));
+    }
+
+    [Fact]
+    public async Task With_the_api_stopped_while_1000_changes_are_made_B_converges_to_exactly_A_once_it_is_back()
+    {
+        await using var app = await ZmartyTestingBuilder.StartAsync(QuickRetries);
+        await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
+        await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
+        var changes = await SymbolChanges.ForNewUsersAsync(chat, users: 10);
+
+        await app.StopResourceAsync("api");
+        await changes.MakeAsync(1000);
+        Assert.Equal(1000, changes.Made);
+        Assert.Empty(await SyncState.WatchersAsync(trading));
+        Assert.True(await SyncState.PendingAsync(chat) > 0);
+
+        await app.StartResourceAsync("api");
+        await SyncState.WaitUntilConvergedAsync(chat, trading, s_converge);
+
+        // The relay kept trying while the api was down: some events needed more than one attempt.
+        Assert.True(await Sql.ScalarAsync<long>(chat, "select count(*) from public.user_symbols_outbox where attempts > 1") > 0);
+        Assert.Equal(0, await Sql.ScalarAsync<long>(chat, "select count(*) from public.user_symbols_outbox where delivered_at is null"));
+    }
+
+    [Fact]
+    public async Task The_relay_killed_mid_batch_and_restarted_loses_nothing_and_applies_nothing_out_of_order()
+    {
+        await using var app = await ZmartyTestingBuilder.StartAsync();
+        await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
+        await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
+        await RecordWatcherWritesAsync(trading);
+        var changes = await SymbolChanges.ForNewUsersAsync(chat, users: 8);
+        using var limit = new CancellationTokenSource(s_converge);
+
+        var making = changes.MakeAsync(2000);
+        // A lane between its claim and its commit: the claimed rows' locks are held by an open transaction.
+        while (!await Sql.ScalarAsync<bool>(chat, """
+                   select exists (select 1 from pg_stat_activity
+                                  where state = 'idle in transaction' and query like '%user_symbols_outbox%for update of o skip locked%')
+                   """))
+        {
+            limit.Token.ThrowIfCancellationRequested();
+        }
+
+        Posix.Signal(app.ResourceNotifications.Get("worker").ProcessId!.Value, Posix.SigKill);
+        await app.ResourceNotifications.WaitForResourceAsync("worker", ResourceState.Exited, limit.Token);
+        await making;
+        await app.StartResourceAsync("worker", limit.Token);
+        await SyncState.WaitUntilConvergedAsync(chat, trading, s_converge);
+
+        // Applied in order: every key's writes in B came with increasing versions.
+        var writes = await Sql.ColumnAsync<string>(trading, """
+            select key from (
+              select key, version, lag(version) over (partition by key order by seq) as previous from test_watcher_writes
+            ) w where previous >= version
+            """);
+        Assert.Empty(writes);
+        // Delivered in order: within a key, an event was delivered only after every earlier one.
+        var overtaken = await Sql.ColumnAsync<long>(chat, """
+            select id from (
+              select id, delivered_at, lag(delivered_at) over (partition by r ->> 'user_id', r ->> 'symbol', r ->> 'timeframe' order by id) as previous
+              from public.user_symbols_outbox
+              cross join lateral (select coalesce(nullif(payload -> 'record', 'null'), payload -> 'old_record') as r) row
+            ) e where previous >= delivered_at
+            """);
+        Assert.Empty(overtaken);
+        Assert.Equal(2000, changes.Made);
+    }
+
+    [Fact]
+    public async Task With_B_stopped_for_10_seconds_during_changes_B_converges_once_it_is_back()
+    {
+        await using var app = await ZmartyTestingBuilder.StartAsync(QuickRetries);
+        await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
+        await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
+        var changes = await SymbolChanges.ForNewUsersAsync(chat, users: 6);
+
+        var making = changes.MakeAsync(600, pause: TimeSpan.FromMilliseconds(100));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await app.StopResourceAsync("supabase-b");
+        var madeWhileDown = changes.Made;
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        madeWhileDown = changes.Made - madeWhileDown;
+        await app.StartResourceAsync("supabase-b");
+        await making;
+
+        await SyncState.WaitUntilConvergedAsync(chat, trading, s_converge);
+        output.WriteLine($"{changes.Made} changes, {madeWhileDown} of them while B was down");
+        Assert.True(madeWhileDown > 0);
+    }
+
+    /// <summary>Failed deliveries come back within 2 s, so a test need not wait out the default 30 s cap.</summary>
+    private static void QuickRetries(DistributedApplicationBuilder builder) =>
+        builder.GetResource<ProjectResource>("worker").WithEnvironment("Relay__MaxRetryDelay", "00:00:02");
+
+    private static async Task AsUserAsync(NpgsqlDataSource chat, Guid user, string sql)
+    {
+        await using var request = await Sql.BeginAsRoleAsync(chat, "authenticated", user);
+        await Sql.ExecuteAsync(request.Connection, sql, user);
+        await request.Transaction.CommitAsync();
+    }
+
+    /// <summary>Waits until the user's one watcher in B matches their one symbol in A, and returns it.</summary>
+    private static async Task<SyncRow> WaitForWatcherAsync(NpgsqlDataSource chat, NpgsqlDataSource trading, Guid user)
+    {
+        await SyncState.WaitUntilConvergedAsync(chat, trading, s_converge);
+        return Assert.Single(await SyncState.WatchersAsync(trading), w => w.Key.StartsWith(user.ToString(), StringComparison.Ordinal)).Value;
+    }
+
+    /// <summary>A test-only audit of every row B's watchers receives, in the order it was written.</summary>
+    private static async Task RecordWatcherWritesAsync(NpgsqlDataSource trading) =>
+        await Sql.ExecuteAsync(trading, """
+            create table test_watcher_writes (seq bigserial primary key, key text not null, version bigint);
+            create function test_record_watcher_write() returns trigger language plpgsql as $$
+            begin
+              insert into test_watcher_writes (key, version)
+              values (concat_ws(' ', new.user_id, new.symbol, new.timeframe), new.source_version);
+              return null;
+            end;
+            $$;
+            create trigger test_record_watcher_write after insert or update on public.watchers
+              for each row execute function test_record_watcher_write();
+            """);
+}

@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Zmarty.Worker.Relay;
+
+/// <summary>How the relay delivers A's symbol outbox to the receiver, bound from section <see cref="SectionName"/>.</summary>
+public sealed class RelayOptions
+{
+    public const string SectionName = "Relay";
+
+    /// <summary>The receiver; <c>api</c> resolves through service discovery (<c>services__api__http__0</c>).</summary>
+    [Required]
+    public Uri ReceiverUrl { get; set; } = new("https+http://api/hooks/watchers-upsert");
+
+    /// <summary>Loops that each claim a batch and deliver it; while one delivers, another claims the next keys.</summary>
+    [Range(1, 64)]
+    public int Lanes { get; set; } = 4;
+
+    /// <summary>Events claimed at once by one lane (at most one per key).</summary>
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 50;
+
+    /// <summary>HTTP deliveries in flight across all lanes.</summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentDeliveries { get; set; } = 32;
+
+    /// <summary>Polling fallback: how often the relay looks for due events without a notification.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>One delivery attempt's time limit (the receiver itself answers within 1 s).</summary>
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The median delay before the first retry of a failed delivery; later ones grow exponentially, with jitter.</summary>
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest delay between two attempts of one event.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Delivered events are deleted once they are older than this.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often delivered events past <see cref="Retention"/> are deleted.</summary>
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often the pending count and the oldest pending age are read for the metrics.</summary>
+    public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
