@@ -1,4 +1,5 @@
 using Zmarty.Api.Extensions;
+using Zmarty.Api.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -7,6 +8,13 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+RequestTiming.UseRequestTiming(app);
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapApplicationEndpoints();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -1,11 +1,77 @@
+using Npgsql;
+using Scalar.AspNetCore;
+using Zmarty.Api.Auth;
+using Zmarty.Api.Chat;
+using Zmarty.Api.Chat.Context;
+using Zmarty.Api.Chat.Router;
+using Zmarty.Api.Credits;
+using Zmarty.Api.Limits;
+using Zmarty.Api.Telemetry;
+using Zmarty.Api.Users;
+using Zmarty.Api.Voice;
+
 namespace Zmarty.Api.Extensions;
 
 internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        // credits_hold reports {balance, available, required} in the error detail, which Npgsql hides by default.
+        var chatConnection = builder.Configuration.GetConnectionString("chat");
+        if (!string.IsNullOrWhiteSpace(chatConnection))
+        {
+            builder.Configuration["ConnectionStrings:chat"] =
+                new NpgsqlConnectionStringBuilder(chatConnection) { IncludeErrorDetail = true }.ConnectionString;
+        }
+
         // The Api reads users, symbols and credits from A and trading data from B.
         builder.AddNpgsqlDataSource("chat");
         builder.AddNpgsqlDataSource("trading");
+
+        builder.AddSupabaseAuth();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = ChatApi.Json.PropertyNamingPolicy;
+            json.SerializerOptions.DefaultIgnoreCondition = ChatApi.Json.DefaultIgnoreCondition;
+        });
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ZmartyTelemetry.Name));
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        var chat = builder.Configuration.GetSection(ChatOptions.SectionName).Get<ChatOptions>() ?? new ChatOptions();
+        builder.Services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<TierOptions>().BindConfiguration(TierOptions.SectionName);
+        builder.Services.AddOptions<CreditsOptions>().BindConfiguration(CreditsOptions.SectionName);
+        builder.Services.AddOptions<CreditPricingOptions>().BindConfiguration(CreditPricingOptions.SectionName);
+        builder.Services.AddOptions<VoiceOptions>().BindConfiguration(VoiceOptions.SectionName);
+        builder.Services.AddSingleton(services => new CreditPricing(
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CreditPricingOptions>>().Value));
+
+        ProviderClients.AddTo(builder.Services, chat);
+        builder.Services.AddSingleton<ProviderClients>();
+        builder.Services.AddSingleton<CreditLedger>();
+        builder.Services.AddSingleton<UserContextStore>();
+        builder.Services.AddSingleton<UserLimiter>();
+        builder.Services.AddSingleton<ChatIdempotency>();
+        builder.Services.AddSingleton<ChatService>();
+        builder.Services.AddSingleton<AudioStore>();
+        builder.Services.AddSingleton<AudioLinks>();
+        builder.Services.AddHttpClient<ElevenLabsClient>().RemoveAllResilienceHandlers();
+        builder.Services.AddHostedService<ExpiredHoldReleaser>();
+    }
+
+    public static WebApplication MapApplicationEndpoints(this WebApplication app)
+    {
+        app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapScalarApiReference();
+        }
+
+        app.MapChatApi();
+        app.MapUsersApi();
+        app.MapAudioApi();
+        return app;
     }
 }

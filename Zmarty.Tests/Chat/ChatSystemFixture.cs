@@ -47,6 +47,8 @@ public sealed class ChatSystemFixture : IAsyncLifetime
             // Tests stall providers on purpose; a short timeout keeps them quick.
             options.ServiceEnvironment["Chat__Router__Timeout"] = "00:00:02";
             options.ServiceEnvironment["Credits__ReleaseExpiredEvery"] = "00:00:01";
+            // The rotation test presents a new key id right after the first fetch.
+            options.ServiceEnvironment["Supabase__JwksUnknownKidInterval"] = "00:00:00";
         });
         _chat = CreateDataSource(App.GetConnectionString(ResourceNames.ChatConnection));
         _trading = CreateDataSource(App.GetConnectionString(ResourceNames.TradingConnection));
