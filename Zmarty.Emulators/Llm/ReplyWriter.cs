@@ -28,6 +28,7 @@ public static class ReplyWriter
         var text = new StringBuilder($"Emulated {model} answering \"{quoted.ReplaceLineEndings(" ")}\":");
         var seed = SHA256.HashData(Encoding.UTF8.GetBytes(model + "\n" + conversation));
         var tokens = LlmTokens.Split(text.ToString()).ToList();
+        var natural = Math.Max(wanted, tokens.Count);
         for (var i = 0; tokens.Count < wanted; i++)
         {
             tokens.Add(" " + s_words[seed[i % seed.Length] % s_words.Length]);
@@ -37,6 +38,7 @@ public static class ReplyWriter
             }
         }
 
+        tokens = tokens[..natural];
         return maxTokens is { } max && max < tokens.Count ? (tokens[..Math.Max(1, max)], true) : (tokens, false);
     }
 }
