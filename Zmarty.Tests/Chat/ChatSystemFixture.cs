@@ -44,11 +44,26 @@ public sealed class ChatSystemFixture : IAsyncLifetime
             options.Ports[ResourceNames.Emulators] = emulatorsPort;
             options.ServiceEnvironment["Supabase__JwksUrl"] =
                 $"http://127.0.0.1:{emulatorsPort}/supabase/auth/v1/.well-known/jwks.json";
-            // Tests stall providers on purpose; a short timeout keeps them quick.
-            options.ServiceEnvironment["Chat__Router__Timeout"] = "00:00:02";
+            // Tests stall providers on purpose; a short timeout keeps them quick, yet leaves room for a cold,
+            // loaded machine (the first streamed call JIT-compiles the SDK's stream reader).
+            options.ServiceEnvironment["Chat__Router__Timeout"] = "00:00:05";
             options.ServiceEnvironment["Credits__ReleaseExpiredEvery"] = "00:00:01";
             // The rotation test presents a new key id right after the first fetch.
             options.ServiceEnvironment["Supabase__JwksUnknownKidInterval"] = "00:00:00";
+            // Tests fail providers on purpose, many times; an open circuit would leak from one test into the next.
+            // The breaker itself is covered by ProviderPipelineTests.
+            options.ServiceEnvironment["Chat__Router__MinimumThroughput"] = "1000000";
+            if (Environment.GetEnvironmentVariable("ZMARTY_TEST_LOG") is { Length: > 0 } logFile)
+            {
+                var gate = new Lock();
+                options.Log = line =>
+                {
+                    lock (gate)
+                    {
+                        File.AppendAllText(logFile, line + Environment.NewLine);
+                    }
+                };
+            }
         });
         _chat = CreateDataSource(App.GetConnectionString(ResourceNames.ChatConnection));
         _trading = CreateDataSource(App.GetConnectionString(ResourceNames.TradingConnection));
