@@ -1,9 +1,16 @@
 using BenchmarkDotNet.Running;
+using Zmarty.Benchmarks.Chat;
 using Zmarty.Benchmarks.Database;
 
 // dotnet run -c Release --project Zmarty.Benchmarks -- --filter '*TradingMath*'   (BenchmarkDotNet)
 // dotnet run -c Release --project Zmarty.Benchmarks -- pgmq | credits            (timed multi-connection harnesses)
+// dotnet build -c Release Zmarty.sln && dotnet run -c Release --project Zmarty.Benchmarks -- chat [rates]   (whole system)
 // See docs/benchmarks.md for what each measures and the recorded results.
+if (ChatOverhead.Handles(args))
+{
+    return await ChatOverhead.RunAsync(args);
+}
+
 if (DatabaseBenchmarks.Handles(args))
 {
     return await DatabaseBenchmarks.RunAsync(args);

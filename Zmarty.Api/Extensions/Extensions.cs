@@ -16,12 +16,20 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        // credits_hold reports {balance, available, required} in the error detail, which Npgsql hides by default.
-        var chatConnection = builder.Configuration.GetConnectionString("chat");
-        if (!string.IsNullOrWhiteSpace(chatConnection))
+        foreach (var name in new[] { "chat", "trading" })
         {
-            builder.Configuration["ConnectionStrings:chat"] =
-                new NpgsqlConnectionStringBuilder(chatConnection) { IncludeErrorDetail = true }.ConnectionString;
+            var connectionString = builder.Configuration.GetConnectionString(name);
+            if (!string.IsNullOrWhiteSpace(connectionString))
+            {
+                builder.Configuration[$"ConnectionStrings:{name}"] = new NpgsqlConnectionStringBuilder(connectionString)
+                {
+                    // credits_hold reports {balance, available, required} in the error detail, which Npgsql hides by default.
+                    IncludeErrorDetail = true,
+                    // Every chat runs the same few statements: prepare them once per connection.
+                    MaxAutoPrepare = 32,
+                    AutoPrepareMinUsages = 2,
+                }.ConnectionString;
+            }
         }
 
         // The Api reads users, symbols and credits from A and trading data from B.
