@@ -1,4 +1,5 @@
 using Zmarty.Api.Extensions;
+using Zmarty.Api.Telemetry;
 using Zmarty.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +14,13 @@ if (ReconcileCommand.Handles(args))
     return await ReconcileCommand.RunAsync(app.Services, args, Console.Out);
 }
 
+RequestTiming.UseRequestTiming(app);
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapApplicationEndpoints();
 app.MapWebhooksApi();
 app.MapDefaultEndpoints();
 

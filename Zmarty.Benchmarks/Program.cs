@@ -1,14 +1,21 @@
 using BenchmarkDotNet.Running;
+using Zmarty.Benchmarks.Chat;
 using Zmarty.Benchmarks.Database;
 using Zmarty.Benchmarks.Sync;
 
 // dotnet run -c Release --project Zmarty.Benchmarks -- --filter '*TradingMath*'   (BenchmarkDotNet)
 // dotnet run -c Release --project Zmarty.Benchmarks -- pgmq | credits            (timed multi-connection harnesses)
 // dotnet run -c Release --project Zmarty.Benchmarks -- sync [rate ...]           (symbol sync latency, whole system)
+// dotnet build -c Release Zmarty.sln && dotnet run -c Release --project Zmarty.Benchmarks -- chat [rates]   (whole system)
 // See docs/benchmarks.md for what each measures and the recorded results.
 if (SyncLatency.Handles(args))
 {
     return await SyncLatency.RunAsync(args);
+}
+
+if (ChatOverhead.Handles(args))
+{
+    return await ChatOverhead.RunAsync(args);
 }
 
 if (DatabaseBenchmarks.Handles(args))

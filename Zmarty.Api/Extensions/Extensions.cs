@@ -1,4 +1,14 @@
+using Npgsql;
+using Scalar.AspNetCore;
+using Zmarty.Api.Auth;
+using Zmarty.Api.Chat;
+using Zmarty.Api.Chat.Context;
+using Zmarty.Api.Chat.Router;
 using Zmarty.Api.Credits;
+using Zmarty.Api.Limits;
+using Zmarty.Api.Telemetry;
+using Zmarty.Api.Users;
+using Zmarty.Api.Voice;
 using Zmarty.Api.Webhooks;
 
 namespace Zmarty.Api.Extensions;
@@ -7,6 +17,22 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        foreach (var name in new[] { "chat", "trading" })
+        {
+            var connectionString = builder.Configuration.GetConnectionString(name);
+            if (!string.IsNullOrWhiteSpace(connectionString))
+            {
+                builder.Configuration[$"ConnectionStrings:{name}"] = new NpgsqlConnectionStringBuilder(connectionString)
+                {
+                    // credits_hold reports {balance, available, required} in the error detail, which Npgsql hides by default.
+                    IncludeErrorDetail = true,
+                    // Every chat runs the same few statements: prepare them once per connection.
+                    MaxAutoPrepare = 32,
+                    AutoPrepareMinUsages = 2,
+                }.ConnectionString;
+            }
+        }
+
         // The Api reads users, symbols and credits from A and trading data from B.
         builder.AddNpgsqlDataSource("chat");
         builder.AddNpgsqlDataSource("trading");
@@ -14,5 +40,49 @@ internal static class Extensions
         // A bad price stops the start, naming its key, instead of failing the first chat request.
         builder.Services.AddValidatedOptions<CreditPricingOptions, CreditPricingOptionsValidator>(CreditPricingOptions.SectionName);
         builder.AddWebhooks();
+        builder.AddSupabaseAuth();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = ChatApi.Json.PropertyNamingPolicy;
+            json.SerializerOptions.DefaultIgnoreCondition = ChatApi.Json.DefaultIgnoreCondition;
+        });
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ZmartyTelemetry.Name));
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        var chat = builder.Configuration.GetSection(ChatOptions.SectionName).Get<ChatOptions>() ?? new ChatOptions();
+        builder.Services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<TierOptions>().BindConfiguration(TierOptions.SectionName);
+        builder.Services.AddOptions<CreditsOptions>().BindConfiguration(CreditsOptions.SectionName);
+        builder.Services.AddOptions<VoiceOptions>().BindConfiguration(VoiceOptions.SectionName);
+        builder.Services.AddSingleton(services => new CreditPricing(
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CreditPricingOptions>>().Value));
+
+        ProviderClients.AddTo(builder.Services, chat);
+        builder.Services.AddSingleton<ProviderClients>();
+        builder.Services.AddSingleton<CreditLedger>();
+        builder.Services.AddSingleton<UserContextStore>();
+        builder.Services.AddSingleton<UserLimiter>();
+        builder.Services.AddSingleton<ChatIdempotency>();
+        builder.Services.AddSingleton<ChatService>();
+        builder.Services.AddSingleton<AudioStore>();
+        builder.Services.AddSingleton<AudioLinks>();
+        builder.Services.AddHttpClient<ElevenLabsClient>().RemoveAllResilienceHandlers();
+        builder.Services.AddHostedService<ExpiredHoldReleaser>();
+    }
+
+    public static WebApplication MapApplicationEndpoints(this WebApplication app)
+    {
+        app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapScalarApiReference();
+        }
+
+        app.MapChatApi();
+        app.MapUsersApi();
+        app.MapAudioApi();
+        return app;
     }
 }

@@ -1,0 +1,71 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Zmarty.Api.Chat;
+
+/// <summary>One model provider: an OpenAI-compatible endpoint (DOMAIN.md §7) and the model asked for.</summary>
+public sealed class ProviderOptions
+{
+    /// <summary>The vendor's OpenAI-compatible base URL; unset: the vendor's real URL when an API key is set, else the emulators.</summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>The vendor's API key; unset locally, where the emulators answer.</summary>
+    public string? ApiKey { get; set; }
+
+    [Required]
+    public string Model { get; set; } = "";
+
+    /// <summary>The vendor's real base URL, used when an API key is set and no endpoint is.</summary>
+    public Uri? VendorEndpoint { get; set; }
+
+    /// <summary>The emulators' path prefix for this vendor (<c>xai</c>, <c>openai</c>, <c>anthropic</c>).</summary>
+    public string EmulatorPath { get; set; } = "";
+
+    /// <summary>The OpenTelemetry GenAI <c>gen_ai.provider.name</c> (<c>x_ai</c>, <c>openai</c>, <c>anthropic</c>).</summary>
+    public string GenAiProvider { get; set; } = "";
+}
+
+/// <summary>Timeouts and circuit breaking per provider (Polly), and the fallback order.</summary>
+public sealed class RouterOptions
+{
+    /// <summary>The provider used when a request names none.</summary>
+    public string Default { get; set; } = "grok";
+
+    /// <summary>The order fallbacks are tried in, after the provider asked for.</summary>
+    public List<string> Order { get; set; } = ["grok", "gpt", "claude"];
+
+    /// <summary>How long a provider may take to answer (JSON), to its first token, or between two tokens (stream).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The circuit opens when this share of a provider's calls in <see cref="SamplingDuration"/> failed...</summary>
+    [Range(0.01, 1.0)]
+    public double FailureRatio { get; set; } = 0.5;
+
+    /// <summary>...and there were at least this many calls.</summary>
+    [Range(2, int.MaxValue)]
+    public int MinimumThroughput { get; set; } = 8;
+
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an open circuit skips the provider before one call tries it again.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+}
+
+/// <summary>The chat endpoint's settings (section <c>Chat</c>).</summary>
+public sealed class ChatOptions
+{
+    public const string SectionName = "Chat";
+
+    public RouterOptions Router { get; set; } = new();
+
+    /// <summary>Providers by the name the contract and the ledger use: grok, gpt, claude.</summary>
+    public Dictionary<string, ProviderOptions> Providers { get; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["grok"] = new() { Model = "grok-3-mini", VendorEndpoint = new("https://api.x.ai/v1"), EmulatorPath = "xai", GenAiProvider = "x_ai" },
+        ["gpt"] = new() { Model = "gpt-4o-mini", VendorEndpoint = new("https://api.openai.com/v1"), EmulatorPath = "openai", GenAiProvider = "openai" },
+        ["claude"] = new() { Model = "claude-3-5-haiku-latest", VendorEndpoint = new("https://api.anthropic.com/v1/"), EmulatorPath = "anthropic", GenAiProvider = "anthropic" },
+    };
+
+    /// <summary>The largest request body read; a bigger one is refused with 413 before it is parsed.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxBodyBytes { get; set; } = 64 * 1024;
+}

@@ -1,0 +1,30 @@
+namespace Zmarty.Api.Chat;
+
+/// <summary>The JSON reply of <c>POST /chat</c> (DOMAIN.md §6); serialised in snake_case.</summary>
+public sealed record ChatResponse(
+    string Provider,
+    string Text,
+    ChatUsage Usage,
+    int CreditsCharged,
+    long CreditsRemaining,
+    string? AudioUrl,
+    ChatMetadata Metadata);
+
+public sealed record ChatUsage(int InputTokens, int OutputTokens, int TotalTokens);
+
+/// <summary>
+/// <c>latency_ms</c> is the whole request; <c>overhead_ms</c> is Zmarty's own part of it (the total less
+/// <c>provider_ms</c>, the time spent waiting on providers). <c>fallback_from</c> lists the providers that
+/// failed or were skipped first; <c>usage_estimated</c> is true when the provider never reported usage.
+/// </summary>
+public sealed record ChatMetadata(
+    double LatencyMs,
+    double OverheadMs,
+    double ProviderMs,
+    string ModelVersion,
+    DateTimeOffset Timestamp,
+    string RequestId,
+    string FinishReason,
+    IReadOnlyList<string> FallbackFrom,
+    bool UsageEstimated,
+    bool Replayed);

@@ -1,0 +1,319 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OpenAI.Chat;
+using Polly.CircuitBreaker;
+using Zmarty.Api.Chat.Context;
+using Zmarty.Api.Chat.Router;
+using Zmarty.Api.Credits;
+using Zmarty.Api.Errors;
+using Zmarty.Api.Limits;
+using Zmarty.Api.Telemetry;
+using Zmarty.Api.Voice;
+
+namespace Zmarty.Api.Chat;
+
+/// <summary>One chat request as the endpoint hands it over.</summary>
+public sealed record ChatCall(
+    Guid User, ChatRequest Request, string? IdempotencyKey, string BodyHash, RequestTiming Timing, IReplyStream? Stream,
+    Action<RateDecision> OnRateDecided);
+
+public abstract record ChatOutcome
+{
+    /// <summary>The reply (or, after a replay, the first one). <see cref="StreamStarted"/>: tokens were already streamed.</summary>
+    public sealed record Answered(ChatResponse Response, bool StreamStarted, string? StreamError) : ChatOutcome;
+
+    /// <summary>Refused or failed before anything was charged.</summary>
+    public sealed record Refused(ProblemHttpResult Error) : ChatOutcome;
+}
+
+/// <summary>
+/// POST /chat from validated input to the reply: profile and limits from A, context from B, then the
+/// model router. Each provider attempt holds its worst-case price first and settles its real usage
+/// after (or releases the hold when it produced nothing), so a request is charged exactly once and a
+/// fallback is only tried when its worst case fits the tier's price cap and the user's balance.
+/// </summary>
+public sealed partial class ChatService(
+    UserContextStore context,
+    CreditLedger ledger,
+    CreditPricing pricing,
+    ProviderClients providers,
+    ChatIdempotency idempotency,
+    UserLimiter limiter,
+    IOptions<TierOptions> tiers,
+    IOptions<ChatOptions> chatOptions,
+    ElevenLabsClient voice,
+    AudioStore audio,
+    AudioLinks links,
+    TimeProvider time,
+    ILogger<ChatService> logger)
+{
+    private const int SettleAttempts = 3;
+    private readonly RouterOptions _router = chatOptions.Value.Router;
+
+    public async Task<ChatOutcome> HandleAsync(ChatCall call, CancellationToken aborted)
+    {
+        var request = call.Request;
+        var profile = await context.ProfileAsync(call.User, aborted);
+        if (profile is null)
+        {
+            return Refuse(StatusCodes.Status403Forbidden, ApiErrors.Forbidden, "This user has no profile in Supabase A.");
+        }
+
+        var limits = tiers.Value.For(profile.Tier, profile.MaxTokens, profile.RequestsPerMinute);
+        var messageTokens = TokenEstimate.Typical(request.Message);
+        if (messageTokens > limits.MaxTokens)
+        {
+            return Refuse(StatusCodes.Status413RequestEntityTooLarge, ApiErrors.MessageTooLong,
+                $"The message is about {messageTokens} tokens; the {profile.Tier} tier allows {limits.MaxTokens}.",
+                new() { ["limit"] = limits.MaxTokens });
+        }
+
+        if (request.Voice && !limits.Voice)
+        {
+            return Refuse(StatusCodes.Status403Forbidden, ApiErrors.Forbidden, $"Voice replies are not part of the {profile.Tier} tier.");
+        }
+
+        var selected = profile.Symbols;
+        if (request.Symbols is { } asked)
+        {
+            var unknown = asked.Where(s => profile.Symbols.All(w => w.Symbol != s)).ToList();
+            if (unknown.Count > 0)
+            {
+                return Refuse(StatusCodes.Status400BadRequest, ApiErrors.InvalidRequest,
+                    $"context.symbols names symbols you do not watch: {string.Join(", ", unknown)}.");
+            }
+
+            selected = [.. profile.Symbols.Where(w => asked.Contains(w.Symbol))];
+        }
+
+        var rate = limiter.TryAcquire(call.User, limits);
+        call.OnRateDecided(rate);
+        if (!rate.Allowed)
+        {
+            return Refuse(StatusCodes.Status429TooManyRequests, ApiErrors.RateLimitExceeded, rate.Refusal!,
+                new() { ["limit"] = rate.Limit, ["retry_after"] = rate.RetryAfterSeconds(time.GetUtcNow()) });
+        }
+
+        using var lease = rate.Lease;
+        var requestBase = $"chat:{Guid.NewGuid():N}";
+        if (call.IdempotencyKey is { } key)
+        {
+            switch (await idempotency.ClaimAsync(call.User, key, call.BodyHash, aborted))
+            {
+                case IdempotencyClaim.Replay replay:
+                    return new ChatOutcome.Answered(replay.Response with { Metadata = replay.Response.Metadata with { Replayed = true } }, false, null);
+                case IdempotencyClaim.InProgress:
+                    return Refuse(StatusCodes.Status409Conflict, ApiErrors.Conflict, "A request with this Idempotency-Key is still running.");
+                case IdempotencyClaim.DifferentBody:
+                    return Refuse(StatusCodes.Status422UnprocessableEntity, ApiErrors.InvalidRequest,
+                        "This Idempotency-Key was used with a different body.");
+                case IdempotencyClaim.Run run:
+                    requestBase = $"chat:{call.User:N}:{key}:{run.Attempt}";
+                    break;
+            }
+        }
+
+        ChatOutcome outcome;
+        try
+        {
+            outcome = await RunAsync(call, profile, limits, selected, requestBase, aborted);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested && call.IdempotencyKey is { } left)
+        {
+            await idempotency.FailAsync(call.User, left);
+            throw;
+        }
+
+        if (call.IdempotencyKey is { } done)
+        {
+            await (outcome is ChatOutcome.Answered answered
+                ? idempotency.CompleteAsync(call.User, done, answered.Response)
+                : idempotency.FailAsync(call.User, done));
+        }
+
+        return outcome;
+    }
+
+    private async Task<ChatOutcome> RunAsync(
+        ChatCall call, UserProfile profile, TierLimits limits, IReadOnlyList<WatchedSymbol> selected, string requestBase, CancellationToken aborted)
+    {
+        var request = call.Request;
+        var snapshots = request.IncludeSignals || request.IncludeWinRates
+            ? await context.SnapshotsAsync(call.User, selected, aborted)
+            : [];
+        var system = SystemPrompt.Build(snapshots, request.IncludeSignals, request.IncludeWinRates, time.GetUtcNow());
+        ChatMessage[] messages = [new SystemChatMessage(system), new UserChatMessage(request.Message)];
+        var inputUpperBound = TokenEstimate.UpperBound([system, request.Message]);
+        var maxTokens = limits.MaxTokens;
+        var available = profile.Available;
+        var passedOver = new List<string>();
+
+        foreach (var (name, index) in Candidates(request.Provider).Select((name, index) => (name, index)))
+        {
+            var worstCase = pricing.ForChat(name, inputUpperBound, maxTokens, request.Voice);
+            if (index > 0 && (worstCase > limits.FallbackPriceCap || worstCase > available))
+            {
+                LogSkipped(logger, name, worstCase, limits.FallbackPriceCap, available);
+                passedOver.Add(name);
+                continue;
+            }
+
+            var requestId = $"{requestBase}:{name}";
+            CreditResult hold;
+            try
+            {
+                hold = await ledger.HoldAsync(call.User, worstCase, requestId, new { provider = name, kind = "chat" }, aborted);
+            }
+            catch (CreditException ex) when (ex.Failure == CreditFailure.Insufficient)
+            {
+                if (index == 0)
+                {
+                    return Refuse(StatusCodes.Status402PaymentRequired, ApiErrors.InsufficientCredits,
+                        $"This request may cost up to {worstCase} credits with {name}; {ex.Balance ?? available} are available.",
+                        new() { ["balance"] = ex.Balance ?? available, ["required"] = worstCase });
+                }
+
+                passedOver.Add(name);
+                continue;
+            }
+
+            available = hold.Available + worstCase;
+            var provider = providers[name];
+            var model = new ModelCall(provider, _router.Timeout);
+            ModelReply reply;
+            try
+            {
+                reply = call.Stream is { } stream
+                    ? await model.StreamAsync(messages, maxTokens, stream, () => TokenEstimate.Typical([system, request.Message]), aborted)
+                    : await model.CompleteAsync(messages, maxTokens, aborted);
+            }
+            catch (Exception ex) when (!aborted.IsCancellationRequested && (ProviderFailure.IsProviderFault(ex) || ex is BrokenCircuitException))
+            {
+                call.Timing.AddProvider(model.ProviderTime);
+                LogProviderFailed(logger, name, ProviderFailure.ErrorType(ex), ex);
+                await ledger.ReleaseAsync(requestId, CancellationToken.None);
+                passedOver.Add(name);
+                continue;
+            }
+            catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+            {
+                // The client left before the first token: nothing was produced, nothing is charged.
+                await ledger.ReleaseAsync(requestId, CancellationToken.None);
+                throw;
+            }
+
+            call.Timing.AddProvider(model.ProviderTime);
+            return await SettleAsync(call, name, requestId, reply, passedOver, aborted);
+        }
+
+        return Refuse(StatusCodes.Status503ServiceUnavailable, ApiErrors.AllProvidersFailed,
+            $"No provider could answer ({string.Join(", ", passedOver)} failed or did not fit the price cap and balance); nothing was charged.",
+            new() { ["providers"] = passedOver });
+    }
+
+    private async Task<ChatOutcome> SettleAsync(
+        ChatCall call, string provider, string requestId, ModelReply reply, List<string> passedOver, CancellationToken aborted)
+    {
+        var finished = reply.FinishReason is not ("error" or "cancelled");
+        string? audioUrl = null;
+        Guid? audioId = null;
+        if (call.Request.Voice && finished && !aborted.IsCancellationRequested)
+        {
+            audioId = await SpeakAsync(call.User, requestId, reply.Text, aborted);
+            audioUrl = audioId is { } id ? links.Create(id) : null;
+        }
+
+        var cost = pricing.ForChat(provider, reply.InputTokens, reply.OutputTokens, voice: audioId is not null);
+        var settled = await SettleWithRetriesAsync(requestId, cost, provider, reply, passedOver, audioId);
+        var timing = call.Timing;
+        var response = new ChatResponse(
+            provider,
+            reply.Text,
+            new ChatUsage(reply.InputTokens, reply.OutputTokens, reply.InputTokens + reply.OutputTokens),
+            settled.Amount,
+            settled.Available,
+            audioUrl,
+            new ChatMetadata(
+                Math.Round(timing.Elapsed.TotalMilliseconds, 3),
+                Math.Round(timing.Overhead.TotalMilliseconds, 3),
+                Math.Round(timing.Provider.TotalMilliseconds, 3),
+                reply.ModelVersion,
+                time.GetUtcNow(),
+                requestId,
+                reply.FinishReason,
+                passedOver,
+                UsageEstimated: !reply.UsageReported,
+                Replayed: false));
+        var streamError = reply.FinishReason == "error"
+            ? "The provider's stream broke after some tokens; you were charged for what was delivered."
+            : null;
+        return new ChatOutcome.Answered(response, call.Stream is not null, streamError);
+    }
+
+    /// <summary>
+    /// Settles even when the client has gone (what was generated is charged once; the request id makes
+    /// a repeat harmless). If A stays unreachable the hold expires and is released: the user is then
+    /// not charged at all, never twice.
+    /// </summary>
+    private async Task<CreditResult> SettleWithRetriesAsync(
+        string requestId, int cost, string provider, ModelReply reply, List<string> passedOver, Guid? audioId)
+    {
+        var units = new { input_tokens = reply.InputTokens, output_tokens = reply.OutputTokens };
+        var metadata = new
+        {
+            model = reply.ModelVersion,
+            request_id = requestId,
+            finish_reason = reply.FinishReason,
+            fallback_from = passedOver,
+            usage_estimated = !reply.UsageReported,
+            audio_id = audioId,
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ledger.SettleAsync(requestId, cost, provider, units, "chat", metadata, CancellationToken.None);
+            }
+            catch (Exception ex) when (attempt < SettleAttempts && ex is NpgsqlException { IsTransient: true } or TimeoutException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), time);
+            }
+        }
+    }
+
+    private async Task<Guid?> SpeakAsync(Guid user, string requestId, string text, CancellationToken aborted)
+    {
+        try
+        {
+            var clip = await voice.SpeakAsync(text, aborted);
+            return await audio.SaveAsync(user, requestId, clip, aborted);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !aborted.IsCancellationRequested)
+        {
+            // The text reply stands; without audio there is no voice surcharge.
+            LogVoiceFailed(logger, ex);
+            return null;
+        }
+    }
+
+    private IEnumerable<string> Candidates(string? asked)
+    {
+        var first = asked ?? _router.Default;
+        return new[] { first }.Concat(_router.Order.Where(p => !p.Equals(first, StringComparison.OrdinalIgnoreCase)))
+            .Where(p => chatOptions.Value.Providers.ContainsKey(p));
+    }
+
+    private static ChatOutcome.Refused Refuse(int status, string error, string message, Dictionary<string, object?>? extra = null) =>
+        new(ApiErrors.Problem(status, error, message, extra));
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Fallback to {Provider} skipped: worst case {WorstCase} credits, price cap {PriceCap}, available {Available}")]
+    private static partial void LogSkipped(ILogger logger, string provider, int worstCase, int priceCap, long available);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider} failed ({ErrorType}); trying the next one")]
+    private static partial void LogProviderFailed(ILogger logger, string provider, string errorType, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Text-to-speech failed; the reply goes out without audio")]
+    private static partial void LogVoiceFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using OpenAI.Chat;
+using Polly.CircuitBreaker;
+using Zmarty.Api.Telemetry;
+
+namespace Zmarty.Api.Chat.Router;
+
+/// <summary>What a provider produced. <see cref="UsageReported"/> is false when the counts are our estimate (a stream cut short).</summary>
+public sealed record ModelReply(string Text, string ModelVersion, int InputTokens, int OutputTokens, string FinishReason, bool UsageReported);
+
+/// <summary>Receives a streamed reply: <see cref="StartAsync"/> once the first token is in hand, then each piece.</summary>
+public interface IReplyStream
+{
+    Task StartAsync(string provider, CancellationToken cancellationToken);
+
+    Task TokenAsync(string content, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// One call to one provider through its Polly pipeline, as an OpenTelemetry GenAI client span
+/// (<c>chat {model}</c>: provider, model, tokens, finish reason, error type). A failure before the
+/// first token throws, so the router can fall back; after it, the stream is the caller's and a
+/// break returns what was produced, marked <see cref="ModelReply.FinishReason"/> <c>error</c>.
+/// </summary>
+public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout)
+{
+    private readonly Stopwatch _providerTime = new();
+
+    /// <summary>Time spent waiting on the provider (connect, answer, each streamed piece).</summary>
+    public TimeSpan ProviderTime => _providerTime.Elapsed;
+
+    public async Task<ModelReply> CompleteAsync(IReadOnlyList<ChatMessage> messages, int maxTokens, CancellationToken cancellationToken)
+    {
+        using var activity = StartSpan(maxTokens);
+        try
+        {
+            _providerTime.Start();
+            ChatCompletion completion = await provider.Pipeline.ExecuteAsync(
+                async token => (ChatCompletion)await provider.Client.CompleteChatAsync(messages, Options(maxTokens), token),
+                cancellationToken);
+            _providerTime.Stop();
+            var reply = new ModelReply(
+                string.Concat(completion.Content.Select(part => part.Text)),
+                completion.Model ?? provider.Options.Model,
+                completion.Usage?.InputTokenCount ?? 0,
+                completion.Usage?.OutputTokenCount ?? 0,
+                FinishReason(completion.FinishReason),
+                completion.Usage is not null);
+            return Record(activity, reply);
+        }
+        catch (Exception ex) when (Fails(activity, ex))
+        {
+            throw;
+        }
+        finally
+        {
+            _providerTime.Stop();
+        }
+    }
+
+    public async Task<ModelReply> StreamAsync(
+        IReadOnlyList<ChatMessage> messages, int maxTokens, IReplyStream sink, Func<int> estimateInput, CancellationToken cancellationToken)
+    {
+        using var activity = StartSpan(maxTokens);
+        activity?.SetTag("gen_ai.request.stream", true);
+        // The stream outlives the Polly callback, so it gets a token of its own: Polly's is pooled
+        // and reused once the callback returns.
+        using var streamCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var updates = provider.Client.CompleteChatStreamingAsync(messages, Options(maxTokens), streamCancel.Token)
+            .GetAsyncEnumerator(streamCancel.Token);
+        var text = new System.Text.StringBuilder();
+        var pieces = 0;
+        string? model = null;
+        ChatTokenUsage? usage = null;
+        ChatFinishReason? finish = null;
+
+        bool Take(StreamingChatCompletionUpdate update)
+        {
+            model ??= update.Model;
+            usage ??= update.Usage;
+            finish ??= update.FinishReason;
+            var content = string.Concat(update.ContentUpdate.Select(part => part.Text));
+            if (content.Length == 0)
+            {
+                return false;
+            }
+
+            text.Append(content);
+            pieces++;
+            return true;
+        }
+
+        try
+        {
+            string first;
+            try
+            {
+                first = await provider.Pipeline.ExecuteAsync(async token =>
+                {
+                    while (await NextAsync(updates, streamCancel, token))
+                    {
+                        if (Take(updates.Current))
+                        {
+                            return text.ToString();
+                        }
+                    }
+
+                    throw new ProviderStreamException("The stream ended before its first token.");
+                }, cancellationToken);
+            }
+            catch (Exception ex) when (Fails(activity, ex))
+            {
+                throw;
+            }
+
+            await sink.StartAsync(provider.Name, cancellationToken);
+            await sink.TokenAsync(first, cancellationToken);
+            try
+            {
+                while (await NextAsync(updates, streamCancel, cancellationToken, idleTimeout))
+                {
+                    var before = text.Length;
+                    if (Take(updates.Current))
+                    {
+                        await sink.TokenAsync(text.ToString(before, text.Length - before), cancellationToken);
+                    }
+                }
+            }
+            catch (Exception ex) when (ProviderFailure.IsProviderFault(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                activity?.SetTag("error.type", ProviderFailure.ErrorType(ex));
+                return Record(activity, Partial("error"));
+            }
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException)
+            {
+                activity?.SetTag("error.type", "client_disconnected");
+                return Record(activity, Partial("cancelled"));
+            }
+
+            return usage is null
+                ? Record(activity, Partial(finish is null ? "error" : FinishReason(finish)))
+                : Record(activity, new ModelReply(text.ToString(), model ?? provider.Options.Model,
+                    usage.InputTokenCount, usage.OutputTokenCount, FinishReason(finish), UsageReported: true));
+        }
+        finally
+        {
+            _providerTime.Stop();
+            await DisposeQuietlyAsync(updates, streamCancel);
+        }
+
+        // Usage never came: input as a typical count of what was sent, output as the pieces received
+        // (providers send about one token a piece).
+        ModelReply Partial(string reason) =>
+            new(text.ToString(), model ?? provider.Options.Model, estimateInput(), pieces, reason, UsageReported: false);
+    }
+
+    /// <summary>The next update, counted as provider time, cancelling the HTTP call if it takes too long.</summary>
+    private async Task<bool> NextAsync(
+        IAsyncEnumerator<StreamingChatCompletionUpdate> updates, CancellationTokenSource streamCancel, CancellationToken token,
+        TimeSpan? timeout = null)
+    {
+        _providerTime.Start();
+        var next = updates.MoveNextAsync().AsTask();
+        try
+        {
+            return timeout is { } limit ? await next.WaitAsync(limit, token) : await next.WaitAsync(token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+            await streamCancel.CancelAsync();
+            await next.ContinueWith(static _ => { }, TaskScheduler.Default);
+            throw;
+        }
+        finally
+        {
+            _providerTime.Stop();
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(IAsyncEnumerator<StreamingChatCompletionUpdate> updates, CancellationTokenSource streamCancel)
+    {
+        await streamCancel.CancelAsync();
+        try
+        {
+            await updates.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or InvalidOperationException)
+        {
+            // The connection is being torn down on purpose.
+        }
+    }
+
+    private static ChatCompletionOptions Options(int maxTokens) => new() { MaxOutputTokenCount = maxTokens };
+
+    private Activity? StartSpan(int maxTokens)
+    {
+        var activity = ZmartyTelemetry.Source.StartActivity($"chat {provider.Options.Model}", ActivityKind.Client);
+        activity?.SetTag("gen_ai.operation.name", "chat");
+        activity?.SetTag("gen_ai.provider.name", provider.Options.GenAiProvider);
+        activity?.SetTag("gen_ai.request.model", provider.Options.Model);
+        activity?.SetTag("gen_ai.request.max_tokens", maxTokens);
+        activity?.SetTag("server.address", provider.Endpoint.Host);
+        activity?.SetTag("server.port", provider.Endpoint.Port);
+        activity?.SetTag("zmarty.provider", provider.Name);
+        return activity;
+    }
+
+    private ModelReply Record(Activity? activity, ModelReply reply)
+    {
+        activity?.SetTag("gen_ai.response.model", reply.ModelVersion);
+        activity?.SetTag("gen_ai.usage.input_tokens", reply.InputTokens);
+        activity?.SetTag("gen_ai.usage.output_tokens", reply.OutputTokens);
+        activity?.SetTag("gen_ai.response.finish_reasons", new[] { reply.FinishReason });
+        ChatMetrics.Record(provider, reply, ProviderTime);
+        return reply;
+    }
+
+    private static bool Fails(Activity? activity, Exception ex)
+    {
+        if (ProviderFailure.IsProviderFault(ex) || ex is BrokenCircuitException)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error);
+            activity?.SetTag("error.type", ProviderFailure.ErrorType(ex));
+        }
+
+        return false;
+    }
+
+    private static string FinishReason(ChatFinishReason? reason) => reason switch
+    {
+        ChatFinishReason.Stop => "stop",
+        ChatFinishReason.Length => "length",
+        ChatFinishReason.ContentFilter => "content_filter",
+        ChatFinishReason.ToolCalls => "tool_calls",
+        ChatFinishReason.FunctionCall => "function_call",
+        _ => "stop",
+    };
+}
+
+/// <summary>The GenAI client metrics: token usage and operation duration, by provider and model.</summary>
+public static class ChatMetrics
+{
+    private static readonly System.Diagnostics.Metrics.Histogram<int> s_tokens = ZmartyTelemetry.Meter.CreateHistogram<int>(
+        "gen_ai.client.token.usage", "{token}", "Tokens used per model call.");
+
+    private static readonly System.Diagnostics.Metrics.Histogram<double> s_duration = ZmartyTelemetry.Meter.CreateHistogram<double>(
+        "gen_ai.client.operation.duration", "s", "Duration of model calls.");
+
+    public static void Record(ModelProvider provider, ModelReply reply, TimeSpan duration)
+    {
+        var tags = new TagList
+        {
+            { "gen_ai.operation.name", "chat" },
+            { "gen_ai.provider.name", provider.Options.GenAiProvider },
+            { "gen_ai.request.model", provider.Options.Model },
+        };
+        s_duration.Record(duration.TotalSeconds, tags);
+        tags.Add("gen_ai.token.type", "input");
+        s_tokens.Record(reply.InputTokens, tags);
+        tags[^1] = new("gen_ai.token.type", "output");
+        s_tokens.Record(reply.OutputTokens, tags);
+    }
+}

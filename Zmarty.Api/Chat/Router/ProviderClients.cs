@@ -1,0 +1,105 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using Microsoft.Extensions.Options;
+using OpenAI;
+using OpenAI.Chat;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Timeout;
+
+namespace Zmarty.Api.Chat.Router;
+
+/// <summary>One provider as the router uses it: its OpenAI SDK client and its Polly pipeline.</summary>
+public sealed record ModelProvider(string Name, ProviderOptions Options, Uri Endpoint, ChatClient Client, ResiliencePipeline Pipeline);
+
+/// <summary>
+/// One OpenAI SDK <see cref="ChatClient"/> per provider (each vendor speaks OpenAI chat completions),
+/// over an HttpClient without the default retry handler, with the SDK's own retries off: the router
+/// decides what happens after a failure (the next provider), and Polly gives each provider its
+/// timeout and circuit breaker.
+/// </summary>
+public sealed class ProviderClients
+{
+    public const string HttpClientName = "model-providers";
+
+    private readonly Dictionary<string, ModelProvider> _providers = new(StringComparer.OrdinalIgnoreCase);
+
+    public ProviderClients(
+        IOptions<ChatOptions> options, IHttpClientFactory httpClients, IConfiguration configuration, ResiliencePipelineProvider<string> pipelines)
+    {
+        var emulators = configuration["services:emulators:http:0"] ?? "http://127.0.0.1:5300";
+        foreach (var (name, provider) in options.Value.Providers)
+        {
+            var hasKey = !string.IsNullOrEmpty(provider.ApiKey);
+            var endpoint = provider.Endpoint
+                ?? (hasKey ? provider.VendorEndpoint : null)
+                ?? new Uri($"{emulators.TrimEnd('/')}/{provider.EmulatorPath}/v1");
+            var client = new ChatClient(
+                provider.Model,
+                new ApiKeyCredential(hasKey ? provider.ApiKey! : "emulator"),
+                new OpenAIClientOptions
+                {
+                    Endpoint = endpoint,
+                    Transport = new HttpClientPipelineTransport(httpClients.CreateClient(HttpClientName)),
+                    RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+                    // Polly's timeout governs; the SDK's would cut a long stream that is still flowing.
+                    NetworkTimeout = Timeout.InfiniteTimeSpan,
+                });
+            _providers[name] = new ModelProvider(name, provider, endpoint, client, pipelines.GetPipeline(PipelineName(name)));
+        }
+    }
+
+    public ModelProvider this[string name] => _providers[name];
+
+    public static string PipelineName(string provider) => "provider-" + provider.ToLowerInvariant();
+
+    /// <summary>Registers the HttpClient and one pipeline per configured provider: circuit breaker outside, timeout inside.</summary>
+    public static void AddTo(IServiceCollection services, ChatOptions chat)
+    {
+        services.AddHttpClient(HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan).RemoveAllResilienceHandlers();
+        foreach (var name in chat.Providers.Keys)
+        {
+            services.AddResiliencePipeline(PipelineName(name), (pipeline, context) =>
+            {
+                var router = context.ServiceProvider.GetRequiredService<IOptions<ChatOptions>>().Value.Router;
+                pipeline
+                    .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+                    {
+                        FailureRatio = router.FailureRatio,
+                        MinimumThroughput = router.MinimumThroughput,
+                        SamplingDuration = router.SamplingDuration,
+                        BreakDuration = router.BreakDuration,
+                        ShouldHandle = new PredicateBuilder().Handle<Exception>(ProviderFailure.IsProviderFault),
+                    })
+                    .AddTimeout(router.Timeout);
+            });
+        }
+    }
+}
+
+/// <summary>What counts as the provider's fault (fall back, count toward its circuit), as opposed to the caller's.</summary>
+public static class ProviderFailure
+{
+    public static bool IsProviderFault(Exception exception) => exception switch
+    {
+        ClientResultException { Status: 0 or 408 or 429 or >= 500 } => true,
+        HttpRequestException or IOException or TimeoutRejectedException or TimeoutException => true,
+        ProviderStreamException => true,
+        _ => false,
+    };
+
+    /// <summary>The OpenTelemetry <c>error.type</c> of a failed call.</summary>
+    public static string ErrorType(Exception exception) => exception switch
+    {
+        BrokenCircuitException => "circuit_open",
+        TimeoutRejectedException or TimeoutException => "timeout",
+        ClientResultException { Status: 429 } => "rate_limited",
+        ClientResultException { Status: > 0 } client => client.Status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ProviderStreamException => "stream_broken",
+        _ => exception.GetType().Name,
+    };
+}
+
+/// <summary>A stream that ended or broke before it should have.</summary>
+public sealed class ProviderStreamException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Zmarty.Api.Errors;
+
+/// <summary>
+/// The contract's error bodies (DOMAIN.md §6), served as RFC 7807 problem details with <c>error</c> and
+/// <c>message</c> as extension members, so a client of either kind reads them.
+/// </summary>
+public static class ApiErrors
+{
+    public const string InvalidToken = "invalid_token";
+    public const string InvalidRequest = "invalid_request";
+    public const string InsufficientCredits = "insufficient_credits";
+    public const string RateLimitExceeded = "rate_limit_exceeded";
+    public const string MessageTooLong = "message_too_long";
+    public const string AllProvidersFailed = "all_providers_failed";
+    public const string ServerError = "server_error";
+    public const string NotFound = "not_found";
+    public const string Conflict = "conflict";
+    public const string Forbidden = "forbidden";
+
+    public static ProblemHttpResult Problem(int status, string error, string message, IDictionary<string, object?>? extra = null)
+    {
+        var extensions = new Dictionary<string, object?>(StringComparer.Ordinal) { ["error"] = error, ["message"] = message };
+        foreach (var (key, value) in extra ?? new Dictionary<string, object?>())
+        {
+            extensions[key] = value;
+        }
+
+        return TypedResults.Problem(detail: message, statusCode: status, title: Title(error), extensions: extensions);
+    }
+
+    public static ProblemHttpResult BadRequest(string message) => Problem(StatusCodes.Status400BadRequest, InvalidRequest, message);
+
+    private static string Title(string error) => error switch
+    {
+        InvalidToken => "Invalid token",
+        InvalidRequest => "Invalid request",
+        InsufficientCredits => "Insufficient credits",
+        RateLimitExceeded => "Rate limit exceeded",
+        MessageTooLong => "Message too long",
+        AllProvidersFailed => "All providers failed",
+        NotFound => "Not found",
+        Conflict => "Conflict",
+        Forbidden => "Forbidden",
+        _ => "Server error",
+    };
+}

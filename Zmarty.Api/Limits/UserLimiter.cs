@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+
+namespace Zmarty.Api.Limits;
+
+/// <summary>The outcome of asking for a chat slot, with what the X-RateLimit-* headers report.</summary>
+public sealed record RateDecision(bool Allowed, int Limit, int Remaining, DateTimeOffset ResetAt, string? Refusal, IDisposable? Lease)
+{
+    public int RetryAfterSeconds(DateTimeOffset now) => Math.Max(1, (int)Math.Ceiling((ResetAt - now).TotalSeconds));
+}
+
+/// <summary>
+/// Per-user request rate (fixed one-minute windows) and concurrency, in this Api instance's memory.
+/// A refused request counts toward nothing; a lease frees its concurrency slot when disposed.
+/// </summary>
+public sealed class UserLimiter(TimeProvider time)
+{
+    private const int SweepAbove = 10_000;
+    private readonly ConcurrentDictionary<Guid, UserWindow> _users = new();
+
+    public RateDecision TryAcquire(Guid user, TierLimits limits)
+    {
+        var now = time.GetUtcNow();
+        var window = now.ToUnixTimeSeconds() / 60;
+        var resetAt = DateTimeOffset.FromUnixTimeSeconds((window + 1) * 60);
+        var state = _users.GetOrAdd(user, static _ => new UserWindow());
+        int remaining;
+        lock (state)
+        {
+            if (state.Window != window)
+            {
+                state.Window = window;
+                state.Count = 0;
+            }
+
+            if (state.Count >= limits.RequestsPerMinute)
+            {
+                return new(false, limits.RequestsPerMinute, 0, resetAt,
+                    $"At most {limits.RequestsPerMinute} chat requests a minute on this tier.", null);
+            }
+
+            if (state.InFlight >= limits.Concurrent)
+            {
+                return new(false, limits.RequestsPerMinute, limits.RequestsPerMinute - state.Count, now.AddSeconds(1),
+                    $"At most {limits.Concurrent} chats at once on this tier.", null);
+            }
+
+            state.Count++;
+            state.InFlight++;
+            remaining = limits.RequestsPerMinute - state.Count;
+        }
+
+        if (_users.Count > SweepAbove)
+        {
+            Sweep(window);
+        }
+
+        return new(true, limits.RequestsPerMinute, remaining, resetAt, null, new Lease(state));
+    }
+
+    private void Sweep(long window)
+    {
+        foreach (var (user, state) in _users)
+        {
+            lock (state)
+            {
+                if (state.Window < window && state.InFlight == 0)
+                {
+                    _users.TryRemove(user, out _);
+                }
+            }
+        }
+    }
+
+    private sealed class UserWindow
+    {
+        public long Window;
+        public int Count;
+        public int InFlight;
+    }
+
+    private sealed class Lease(UserWindow state) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                lock (state)
+                {
+                    state.InFlight--;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Testing;
+using Zmarty.Benchmarks.Database;
+
+namespace Zmarty.Benchmarks.Chat;
+
+/// <summary>
+/// Zmarty's own overhead per chat (total time less the time spent waiting on the provider, as the Api
+/// reports it in <c>metadata.overhead_ms</c>) at rising open-loop request rates, against the zero-latency
+/// emulators, with credits and context on, JSON and streamed. Checks the accounting after every step:
+/// the ledger must equal the credits the responses reported, and no hold may stay open.
+/// </summary>
+public static class ChatOverhead
+{
+    private const int Users = 400;
+    private static readonly int[] s_rates = [100, 250, 500, 750, 1000];
+    private static readonly TimeSpan s_step = TimeSpan.FromSeconds(10);
+
+    public static bool Handles(string[] args) => args is ["chat", ..];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var rates = args.Length > 1 ? args[1].Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray() : s_rates;
+        Console.WriteLine($"Starting the whole system ({Environment.ProcessorCount} cores visible); load average {DatabaseBenchmarks.LoadAverage()}");
+        await using var app = await ZmartyTestingBuilder.StartAsync();
+        await using var chat = NpgsqlDataSource.Create(app.GetConnectionString(ResourceNames.ChatConnection));
+        await using var trading = NpgsqlDataSource.Create(app.GetConnectionString(ResourceNames.TradingConnection));
+        var tokens = await CreateUsersAsync(app, chat, trading);
+        var api = Process.GetProcessById(app.Resources.Single(r => r.Name == ResourceNames.Api).ProcessId!.Value);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        {
+            BaseAddress = app.GetEndpoint(ResourceNames.Api),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+
+        Console.WriteLine("Warming up (5 s at 100 RPS, both modes)...");
+        await RunStepAsync(http, tokens, 100, TimeSpan.FromSeconds(5), stream: false);
+        await RunStepAsync(http, tokens, 100, TimeSpan.FromSeconds(5), stream: true);
+
+        Console.WriteLine();
+        Console.WriteLine("| mode | target RPS | achieved RPS | ok | errors | overhead p50 / p95 / p99 ms | client latency p50 / p99 ms | load gen CPU | Api CPU | load avg |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---|---|---:|---:|---|");
+        var failures = 0;
+        foreach (var stream in new[] { false, true })
+        {
+            foreach (var rate in rates)
+            {
+                var before = await LedgerChargesAsync(chat);
+                var apiCpu = api.TotalProcessorTime;
+                var step = await RunStepAsync(http, tokens, rate, s_step, stream);
+                api.Refresh();
+                var apiShare = (api.TotalProcessorTime - apiCpu).TotalSeconds / step.Wall.TotalSeconds;
+                var charged = await LedgerChargesAsync(chat) - before;
+                var open = await ScalarAsync(chat, "select count(*) from public.credit_holds where status = 'held'");
+                var accountingErrors = (charged != step.Charged ? 1 : 0) + (open != 0 ? 1 : 0);
+                failures += accountingErrors;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {(stream ? "SSE" : "JSON")} | {rate} | {step.Ok / step.Wall.TotalSeconds:F0} | {step.Ok} | {step.Errors} | " +
+                    $"{Percentile(step.Overhead, 50):F2} / {Percentile(step.Overhead, 95):F2} / {Percentile(step.Overhead, 99):F2} | " +
+                    $"{Percentile(step.Latency, 50):F1} / {Percentile(step.Latency, 99):F1} | {step.GeneratorCpu:P0} | {apiShare:P0} | {DatabaseBenchmarks.LoadAverage()} |"));
+                if (accountingErrors > 0)
+                {
+                    Console.WriteLine($"ACCOUNTING ERROR: ledger charged {charged}, responses reported {step.Charged}, open holds {open}");
+                }
+            }
+        }
+
+        var mismatched = await ScalarAsync(chat, """
+            select count(*) from public.credit_accounts a
+            where a.balance <> (select coalesce(sum(delta), 0) from public.credits_ledger l where l.user_id = a.user_id) or a.held <> 0
+            """);
+        Console.WriteLine(mismatched == 0 && failures == 0
+            ? "Accounting: every step's ledger equals the credits reported; every balance equals its ledger; no hold open."
+            : $"Accounting errors: {failures} steps, {mismatched} accounts.");
+        return mismatched == 0 && failures == 0 ? 0 : 1;
+    }
+
+    private sealed record StepResult(
+        TimeSpan Wall, int Ok, int Errors, long Charged, List<double> Overhead, List<double> Latency, double GeneratorCpu);
+
+    /// <summary>Open loop: request i is sent at i / rate seconds whether or not earlier ones have answered.</summary>
+    private static async Task<StepResult> RunStepAsync(HttpClient http, string[] tokens, int rate, TimeSpan duration, bool stream)
+    {
+        var overhead = new ConcurrentBag<double>();
+        var latency = new ConcurrentBag<double>();
+        long charged = 0;
+        int ok = 0, errors = 0;
+        var total = (int)(rate * duration.TotalSeconds);
+        var pending = new List<Task>(total);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+
+            var token = tokens[i % tokens.Length];
+            pending.Add(Task.Run(async () =>
+            {
+                var sent = Stopwatch.GetTimestamp();
+                try
+                {
+                    var (status, metadata, credits) = await ChatAsync(http, token, stream);
+                    if (status == HttpStatusCode.OK)
+                    {
+                        latency.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                        overhead.Add(metadata);
+                        Interlocked.Add(ref charged, credits);
+                        Interlocked.Increment(ref ok);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }));
+        }
+
+        await Task.WhenAll(pending);
+        var wall = clock.Elapsed;
+        var generatorCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / wall.TotalSeconds / Environment.ProcessorCount;
+        return new StepResult(wall, ok, errors, charged, [.. overhead], [.. latency], generatorCpu);
+    }
+
+    private static async Task<(HttpStatusCode Status, double OverheadMs, long Credits)> ChatAsync(HttpClient http, string token, bool stream)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/chat")
+        {
+            Content = JsonContent.Create(new { message = "How does BTC look right now?", stream }),
+        };
+        request.Headers.Authorization = new("Bearer", token);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return (response.StatusCode, 0, 0);
+        }
+
+        var body = await response.Content.ReadAsStringAsync();
+        var json = stream ? body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[^1]["data: ".Length..] : body;
+        using var reply = JsonDocument.Parse(json);
+        var root = reply.RootElement;
+        return (response.StatusCode, root.GetProperty("metadata").GetProperty("overhead_ms").GetDouble(), root.GetProperty("credits_charged").GetInt64());
+    }
+
+    /// <summary>Enterprise users with a large balance, three watched symbols each, and signals and win rates for them in B.</summary>
+    private static async Task<string[]> CreateUsersAsync(ZmartyApplication app, NpgsqlDataSource chat, NpgsqlDataSource trading)
+    {
+        await ExecuteAsync(chat, "insert into auth.users (id, email) select gen_random_uuid(), 'chatbench' || i || '@example.com' from generate_series(1, $1) i", Users);
+        await ExecuteAsync(chat, "update public.user_profiles set tier = 'enterprise'");
+        await ExecuteAsync(chat, "select public.credits_grant(id, 100000000, 'topup', 'bench-' || id) from auth.users");
+        await ExecuteAsync(chat, """
+            insert into public.user_symbols (user_id, symbol, timeframe)
+            select u.id, s, '1h' from auth.users u, unnest(array['BTC/USDT', 'ETH/USDT', 'SOL/USDT']) s
+            """);
+        await ExecuteAsync(trading, """
+            insert into public.signals (symbol, timeframe, at, direction, score, entry_price, stop_loss, take_profit, confidence)
+            select s, '1h', now() - interval '1 hour', 'long', 0.7, 100, 98, array[102, 105, 110], 0.6
+            from unnest(array['BTC/USDT', 'ETH/USDT', 'SOL/USDT']) s;
+            insert into public.win_rate (symbol, timeframe, lookback_days, win_rate, sample_size)
+            select s, '1h', 30, 0.55, 40 from unnest(array['BTC/USDT', 'ETH/USDT', 'SOL/USDT']) s
+            """);
+        var tokens = new List<string>();
+        await using var command = chat.CreateCommand("select id, email from auth.users order by email");
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            tokens.Add(DevTokens.CreateAccessToken(app.Secrets.JwtSecret, reader.GetGuid(0), reader.GetString(1), DateTimeOffset.UtcNow, TimeSpan.FromHours(4)));
+        }
+
+        return [.. tokens];
+    }
+
+    private static Task<long> LedgerChargesAsync(NpgsqlDataSource chat) =>
+        ScalarAsync(chat, "select coalesce(-sum(delta), 0) from public.credits_ledger where kind = 'charge'");
+
+    private static async Task<long> ScalarAsync(NpgsqlDataSource source, string sql)
+    {
+        await using var command = source.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlDataSource source, string sql, params object[] args)
+    {
+        await using var command = source.CreateCommand(sql);
+        foreach (var arg in args)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = arg });
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static double Percentile(List<double> values, int percentile)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        values.Sort();
+        return values[Math.Min(values.Count - 1, (int)Math.Ceiling(percentile / 100.0 * values.Count) - 1)];
+    }
+}

@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Npgsql;
+using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Testing;
+
+namespace Zmarty.Tests.Chat;
+
+/// <summary>
+/// The whole system (both databases, the emulators and the services) started once for every chat,
+/// auth, user-data and emulator test. The only place these tests start the AppHost.
+/// </summary>
+public sealed class ChatSystemFixture : IAsyncLifetime
+{
+    private ZmartyApplication? _app;
+    private NpgsqlDataSource? _chat;
+    private NpgsqlDataSource? _trading;
+
+    public ZmartyApplication App => _app ?? throw new InvalidOperationException("The fixture is not started.");
+
+    /// <summary>Supabase A as the superuser.</summary>
+    public NpgsqlDataSource Chat => _chat ?? throw new InvalidOperationException("The fixture is not started.");
+
+    /// <summary>Supabase B as the superuser.</summary>
+    public NpgsqlDataSource Trading => _trading ?? throw new InvalidOperationException("The fixture is not started.");
+
+    public Uri ApiUrl => App.GetEndpoint(ResourceNames.Api);
+
+    public Uri EmulatorsUrl => App.GetEndpoint(ResourceNames.Emulators);
+
+    public string JwtSecret => App.Secrets.JwtSecret;
+
+    /// <summary>The issuer the Api expects: what local Supabase tokens carry.</summary>
+    public static string Issuer => DevTokens.LocalIssuer;
+
+    public async Task InitializeAsync()
+    {
+        // The emulators' port is chosen here so the Api can be pointed at their JWKS before it starts.
+        var emulatorsPort = FreePort();
+        _app = await ZmartyTestingBuilder.StartAsync(options =>
+        {
+            options.Ports[ResourceNames.Emulators] = emulatorsPort;
+            options.ServiceEnvironment["Supabase__JwksUrl"] =
+                $"http://127.0.0.1:{emulatorsPort}/supabase/auth/v1/.well-known/jwks.json";
+            // Tests stall providers on purpose; a short timeout keeps them quick, yet leaves room for a cold,
+            // loaded machine (the first streamed call JIT-compiles the SDK's stream reader).
+            options.ServiceEnvironment["Chat__Router__Timeout"] = "00:00:05";
+            options.ServiceEnvironment["Credits__ReleaseExpiredEvery"] = "00:00:01";
+            // The rotation test presents a new key id right after the first fetch.
+            options.ServiceEnvironment["Supabase__JwksUnknownKidInterval"] = "00:00:00";
+            // Tests fail providers on purpose, many times; an open circuit would leak from one test into the next.
+            // The breaker itself is covered by ProviderPipelineTests.
+            options.ServiceEnvironment["Chat__Router__MinimumThroughput"] = "1000000";
+            if (Environment.GetEnvironmentVariable("ZMARTY_TEST_LOG") is { Length: > 0 } logFile)
+            {
+                var gate = new Lock();
+                options.Log = line =>
+                {
+                    lock (gate)
+                    {
+                        File.AppendAllText(logFile, line + Environment.NewLine);
+                    }
+                };
+            }
+        });
+        _chat = CreateDataSource(App.GetConnectionString(ResourceNames.ChatConnection));
+        _trading = CreateDataSource(App.GetConnectionString(ResourceNames.TradingConnection));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_chat is not null)
+        {
+            await _chat.DisposeAsync();
+        }
+
+        if (_trading is not null)
+        {
+            await _trading.DisposeAsync();
+        }
+
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    public HttpClient CreateApiClient(string? accessToken = null)
+    {
+        var client = new HttpClient { BaseAddress = ApiUrl, Timeout = TimeSpan.FromSeconds(60) };
+        if (accessToken is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", accessToken);
+        }
+
+        return client;
+    }
+
+    public HttpClient CreateEmulatorsClient() => new() { BaseAddress = EmulatorsUrl };
+
+    /// <summary>Every emulated provider back to normal, its counters and recorded requests cleared.</summary>
+    public async Task ResetEmulatorsAsync()
+    {
+        using var client = CreateEmulatorsClient();
+        (await client.DeleteAsync("/control")).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Sets an emulated provider's fault plan (<c>{mode, status, latency_ms, break_after, times, reply_tokens}</c>).</summary>
+    public async Task SetFaultAsync(string vendor, object fault)
+    {
+        using var client = CreateEmulatorsClient();
+        (await client.PutAsJsonAsync($"/control/{vendor}", fault)).EnsureSuccessStatusCode();
+    }
+
+    public async Task<long> ProviderCallsAsync(string vendor)
+    {
+        using var client = CreateEmulatorsClient();
+        using var report = JsonDocument.Parse(await client.GetStringAsync($"/control/{vendor}"));
+        return report.RootElement.GetProperty("calls").GetInt64();
+    }
+
+    public async Task<JsonElement> ProviderRequestsAsync(string vendor)
+    {
+        using var client = CreateEmulatorsClient();
+        using var requests = JsonDocument.Parse(await client.GetStringAsync($"/control/{vendor}/requests"));
+        return requests.RootElement.Clone();
+    }
+
+    /// <summary>A user signed up through auth.users (profile and the 100-credit bonus by trigger), with a tier and balance.</summary>
+    public async Task<TestUser> CreateUserAsync(string tier = "free", int? balance = null)
+    {
+        var email = $"{Guid.NewGuid():N}@example.com";
+        var id = await DevTokens.EnsureUserAsync(App.GetConnectionString(ResourceNames.ChatConnection), email);
+        await using (var update = Chat.CreateCommand("update public.user_profiles set tier = $2 where id = $1"))
+        {
+            update.Parameters.Add(new() { Value = id });
+            update.Parameters.Add(new() { Value = tier });
+            await update.ExecuteNonQueryAsync();
+        }
+
+        if (balance is { } wanted && wanted != 100)
+        {
+            await SetBalanceAsync(id, wanted);
+        }
+
+        var token = DevTokens.CreateAccessToken(JwtSecret, id, email, DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+        return new TestUser(id, email, token);
+    }
+
+    /// <summary>Moves the balance to <paramref name="balance"/> through a grant or a settled charge, so the ledger stays true.</summary>
+    private async Task SetBalanceAsync(Guid user, int balance)
+    {
+        var delta = balance - 100;
+        var requestId = $"test-setup:{Guid.NewGuid()}";
+        if (delta > 0)
+        {
+            await ScalarAsync<object>(Chat, "select public.credits_grant($1, $2, 'topup', $3)::text", user, delta, requestId);
+            return;
+        }
+
+        await ScalarAsync<object>(Chat, "select public.credits_hold($1, $2, $3)::text", user, -delta, requestId);
+        await ScalarAsync<object>(Chat, "select public.credits_settle($1, $2, 'data')::text", requestId, -delta);
+    }
+
+    public async Task<T> ScalarAsync<T>(NpgsqlDataSource source, string sql, params object[] args)
+    {
+        await using var command = source.CreateCommand(sql);
+        foreach (var arg in args)
+        {
+            command.Parameters.Add(new() { Value = arg });
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public Task<long> BalanceAsync(Guid user) =>
+        ScalarAsync<long>(Chat, "select balance from public.credit_accounts where user_id = $1", user);
+
+    public Task<long> LedgerChargesAsync(Guid user) =>
+        ScalarAsync<long>(Chat, "select coalesce(-sum(delta), 0)::bigint from public.credits_ledger where user_id = $1 and kind = 'charge'", user);
+
+    public Task<long> OpenHoldsAsync(Guid user) =>
+        ScalarAsync<long>(Chat, "select count(*) from public.credit_holds where user_id = $1 and status = 'held'", user);
+
+    private static NpgsqlDataSource CreateDataSource(string connectionString) =>
+        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { IncludeErrorDetail = true }.ConnectionString);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public sealed record TestUser(Guid Id, string Email, string Token);
+
+[CollectionDefinition(Name)]
+public sealed class ChatSystemCollection : ICollectionFixture<ChatSystemFixture>
+{
+    public const string Name = "ChatSystem";
+}
