@@ -81,15 +81,16 @@ public static class Extensions
 
     /// <summary>
     /// Maps <c>/health</c> (ready: every check passes) and <c>/alive</c> (live: the process answers).
-    /// Both answer only with the status word, so they are safe to expose in every environment.
+    /// Both answer only with the status word, so they are safe to expose in every environment, and
+    /// open to anonymous callers (the probes) in a service that requires a login everywhere else.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(LiveTag),
-        });
+        }).AllowAnonymous();
 
         return app;
     }
