@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using Microsoft.FluentUI.AspNetCore.Components;
 using Npgsql;
@@ -60,6 +61,8 @@ internal static class Extensions
                     }
                     else
                     {
+                        // A bare 401, not the not-found page re-executed under this request's method.
+                        context.HttpContext.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
                         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                     }
 
