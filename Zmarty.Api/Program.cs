@@ -1,4 +1,5 @@
 using Zmarty.Api.Extensions;
+using Zmarty.Api.Health;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -7,6 +8,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.MapHealthz();
 app.MapDefaultEndpoints();
 
 app.Run();

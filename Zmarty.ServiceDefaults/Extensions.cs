@@ -7,12 +7,14 @@ using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Zmarty.ServiceDefaults.ErrorLog;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// What every Zmarty service shares, on the conventions of Aspire's ServiceDefaults template:
-/// telemetry, health endpoints, service discovery and resilient HttpClients.
+/// telemetry, health endpoints, service discovery and resilient HttpClients; and, for services
+/// with Supabase B, their warnings and errors in <c>ops.error_log</c>.
 /// </summary>
 public static class Extensions
 {
@@ -26,6 +28,7 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.AddErrorLog();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -51,7 +54,8 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddNpgsqlInstrumentation())
+                .AddNpgsqlInstrumentation()
+                .AddMeter(ErrorLogSink.MeterName))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation(options =>

@@ -1,3 +1,5 @@
+using Zmarty.Api.Health;
+
 namespace Zmarty.Api.Extensions;
 
 internal static class Extensions
@@ -7,5 +9,6 @@ internal static class Extensions
         // The Api reads users, symbols and credits from A and trading data from B.
         builder.AddNpgsqlDataSource("chat");
         builder.AddNpgsqlDataSource("trading");
+        builder.AddHealthz();
     }
 }
