@@ -87,15 +87,24 @@ public sealed partial class LivePoll<T> : IAsyncDisposable where T : class
         {
             var value = await _read(cancellationToken);
             Interlocked.Increment(ref _reads);
+            if (Current.Error is not null)
+            {
+                LogReadRecovered(_logger, _name);
+            }
+
             Current = new LiveResult<T>(value, _time.GetUtcNow(), null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The page keeps showing the last good value with the error above it; the database
-            // coming back clears it on the next read.
+            // coming back clears it on the next read. Logged once per outage, not once per read.
             Interlocked.Increment(ref _reads);
+            if (Current.Error is null)
+            {
+                LogReadFailed(_logger, _name, ex.Message);
+            }
+
             Current = Current with { Error = ex.Message };
-            LogReadFailed(_logger, _name, ex.Message);
         }
         finally
         {
@@ -161,6 +170,9 @@ public sealed partial class LivePoll<T> : IAsyncDisposable where T : class
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {Poll} failed: {Error}")]
     private static partial void LogReadFailed(ILogger logger, string poll, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reading {Poll} works again")]
+    private static partial void LogReadRecovered(ILogger logger, string poll);
 
     private sealed class Subscription(LivePoll<T> poll, Func<Task> changed) : IDisposable
     {
