@@ -50,6 +50,17 @@ internal static class Extensions
                 cookie.Cookie.SameSite = SameSiteMode.Strict;
                 cookie.ExpireTimeSpan = admin.Value.SessionLifetime;
                 cookie.SlidingExpiration = true;
+                // Changing Admin__Password ends every session opened with the old one.
+                cookie.Events.OnValidatePrincipal = context =>
+                {
+                    var stamp = context.HttpContext.RequestServices.GetRequiredService<AdminPassword>().Stamp;
+                    if (context.Principal?.FindFirst(AdminPassword.StampClaim)?.Value != stamp)
+                    {
+                        context.RejectPrincipal();
+                    }
+
+                    return Task.CompletedTask;
+                };
                 // A page a person opens goes to the login; anything else (the Blazor circuit that
                 // carries every action, a fetch) gets a plain 401.
                 cookie.Events.OnRedirectToLogin = context =>

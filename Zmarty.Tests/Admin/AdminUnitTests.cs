@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Zmarty.AdminUi.Auth;
 using Zmarty.AdminUi.Components.Pages.Login;
@@ -54,6 +55,19 @@ public sealed class LoginThrottleTests
         time.Advance(LoginThrottle.Window + TimeSpan.FromSeconds(1));
         other.Failed("client");
         Assert.Null(other.RetryAfter("client"));
+    }
+
+    [Fact]
+    public void The_session_stamp_follows_the_password_without_revealing_it()
+    {
+        static AdminPassword For(string password) => new(Options.Create(new AdminOptions { Password = password }));
+
+        Assert.Equal(For("first-password-123").Stamp, For("first-password-123").Stamp);
+        Assert.NotEqual(For("first-password-123").Stamp, For("rotated-password-456").Stamp);
+        Assert.DoesNotContain("first", For("first-password-123").Stamp, StringComparison.Ordinal);
+        Assert.True(For("first-password-123").Matches("first-password-123"));
+        Assert.False(For("first-password-123").Matches("first-password-12"));
+        Assert.False(For("first-password-123").Matches(null));
     }
 
     [Theory]

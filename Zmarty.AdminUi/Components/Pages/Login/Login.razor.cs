@@ -58,7 +58,9 @@ public sealed partial class Login
         }
 
         Throttle.Succeeded(client);
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin")], CookieAuthenticationDefaults.AuthenticationScheme);
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, "admin"), new Claim(AdminPassword.StampClaim, AdminPassword.Stamp)],
+            CookieAuthenticationDefaults.AuthenticationScheme);
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         Navigation.NavigateTo(LocalReturnUrl(ReturnUrl), forceLoad: true);
     }
