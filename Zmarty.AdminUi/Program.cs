@@ -1,4 +1,5 @@
 using Zmarty.AdminUi.Components;
+using Zmarty.AdminUi.Auth;
 using Zmarty.AdminUi.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,13 +12,17 @@ var app = builder.Build();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
+    app.UseHsts();
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 
-app.MapStaticAssets();
+app.MapStaticAssets().AllowAnonymous();
 app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();
+app.MapLogout();
 
 app.MapDefaultEndpoints();
 

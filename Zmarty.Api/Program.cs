@@ -1,4 +1,5 @@
 using Zmarty.Api.Extensions;
+using Zmarty.Api.Health;
 using Zmarty.Api.Telemetry;
 using Zmarty.Api.Webhooks;
 
@@ -22,6 +23,7 @@ app.UseAuthorization();
 
 app.MapApplicationEndpoints();
 app.MapWebhooksApi();
+app.MapHealthz();
 app.MapDefaultEndpoints();
 
 await app.RunAsync();

@@ -50,6 +50,7 @@ internal static class AppModel
             .WithEnvironment("Webhooks__Secret", webhookSecret);
 
         builder.AddProject("admin", "Zmarty.AdminUi", port: 5200)
+            .WithReference(chat).WaitFor(chat)
             .WithReference(trading).WaitFor(trading)
             .WithEnvironment("Admin__Password", adminPassword);
     }

@@ -7,12 +7,14 @@ using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Zmarty.ServiceDefaults.ErrorLog;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// What every Zmarty service shares, on the conventions of Aspire's ServiceDefaults template:
-/// telemetry, health endpoints, service discovery and resilient HttpClients.
+/// telemetry, health endpoints, service discovery and resilient HttpClients; and, for services
+/// with Supabase B, their warnings and errors in <c>ops.error_log</c>.
 /// </summary>
 public static class Extensions
 {
@@ -26,6 +28,7 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.AddErrorLog();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -51,7 +54,8 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddNpgsqlInstrumentation())
+                .AddNpgsqlInstrumentation()
+                .AddMeter(ErrorLogSink.MeterName))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation(options =>
@@ -81,15 +85,16 @@ public static class Extensions
 
     /// <summary>
     /// Maps <c>/health</c> (ready: every check passes) and <c>/alive</c> (live: the process answers).
-    /// Both answer only with the status word, so they are safe to expose in every environment.
+    /// Both answer only with the status word, so they are safe to expose in every environment, and
+    /// open to anonymous callers (the probes) in a service that requires a login everywhere else.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(LiveTag),
-        });
+        }).AllowAnonymous();
 
         return app;
     }

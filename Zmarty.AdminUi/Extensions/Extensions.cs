@@ -1,3 +1,13 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
+using Microsoft.FluentUI.AspNetCore.Components;
+using Npgsql;
+using Zmarty.AdminUi.Auth;
+using Zmarty.AdminUi.Data;
+using Zmarty.AdminUi.Live;
+
 namespace Zmarty.AdminUi.Extensions;
 
 internal static class Extensions
@@ -6,8 +16,107 @@ internal static class Extensions
     {
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents();
+        builder.Services.AddFluentUIComponents();
 
-        // Queue depth, cron runs and the error log all live in B.
+        builder.Services.AddOptions<AdminOptions>()
+            .BindConfiguration(AdminOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.AddAdminLogin();
+
+        // Queues, cron runs, the error log and the trading tables live in B; the symbol outbox and
+        // the credits ledger (the Pipeline page) in A.
         builder.AddNpgsqlDataSource("trading");
+        builder.AddNpgsqlDataSource("chat");
+        builder.Services.AddAdminData();
     }
+
+    /// <summary>A cookie login for every page and action; only the login page, static files and health endpoints are open.</summary>
+    private static void AddAdminLogin(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddSingleton<AdminPassword>();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        builder.Services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<AdminOptions>>((cookie, admin) =>
+            {
+                cookie.LoginPath = "/login";
+                cookie.Cookie.Name = "zmarty-admin";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+                cookie.Cookie.SameSite = SameSiteMode.Strict;
+                cookie.ExpireTimeSpan = admin.Value.SessionLifetime;
+                cookie.SlidingExpiration = true;
+                // Changing Admin__Password ends every session opened with the old one.
+                cookie.Events.OnValidatePrincipal = context =>
+                {
+                    var stamp = context.HttpContext.RequestServices.GetRequiredService<AdminPassword>().Stamp;
+                    if (context.Principal?.FindFirst(AdminPassword.StampClaim)?.Value != stamp)
+                    {
+                        context.RejectPrincipal();
+                    }
+
+                    return Task.CompletedTask;
+                };
+                // A page a person opens goes to the login; anything else (the Blazor circuit that
+                // carries every action, a fetch) gets a plain 401.
+                cookie.Events.OnRedirectToLogin = context =>
+                {
+                    if (HttpMethods.IsGet(context.Request.Method)
+                        && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal))
+                    {
+                        context.Response.Redirect(context.RedirectUri);
+                    }
+                    else
+                    {
+                        // A bare 401, not the not-found page re-executed under this request's method.
+                        context.HttpContext.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
+                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    }
+
+                    return Task.CompletedTask;
+                };
+            });
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+    }
+
+    /// <summary>The readers over A and B and one shared poll per data source.</summary>
+    private static void AddAdminData(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new DepthHistory(keep: TimeSpan.FromHours(1)));
+        services.AddSingleton(sp => new QueuesData(Trading(sp), sp.GetRequiredService<DepthHistory>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new CronData(Trading(sp), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ErrorsData(Trading(sp)));
+        services.AddSingleton(sp => new PipelineData(
+            Trading(sp), sp.GetRequiredKeyedService<NpgsqlDataSource>("chat"), Admin(sp).StaleAfter));
+
+        services.AddLivePoll<QueuesData, QueuesSnapshot>("queues", data => data.ReadAsync);
+        services.AddLivePoll<CronData, CronSnapshot>("cron", data => data.ReadAsync);
+        services.AddLivePoll<ErrorsData, ErrorsSnapshot>("errors", data => data.ReadAsync);
+        services.AddLivePoll<PipelineData, PipelineSnapshot>("pipeline", data => data.ReadAsync);
+
+        // The depth chart covers the last hour whether or not a page was open.
+        services.AddHostedService<QueueHistoryRecorder>();
+    }
+
+    private static void AddLivePoll<TData, TSnapshot>(
+        this IServiceCollection services, string name, Func<TData, Func<CancellationToken, Task<TSnapshot>>> read)
+        where TData : notnull
+        where TSnapshot : class =>
+        services.AddSingleton(sp => new LivePoll<TSnapshot>(
+            name,
+            read(sp.GetRequiredService<TData>()),
+            Admin(sp).PollInterval,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<LivePoll<TSnapshot>>>()));
+
+    private static NpgsqlDataSource Trading(IServiceProvider services) =>
+        services.GetRequiredKeyedService<NpgsqlDataSource>("trading");
+
+    private static AdminOptions Admin(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<AdminOptions>>().Value;
 }

@@ -4,6 +4,7 @@ using Zmarty.Api.Auth;
 using Zmarty.Api.Chat;
 using Zmarty.Api.Chat.Context;
 using Zmarty.Api.Chat.Router;
+using Zmarty.Api.Health;
 using Zmarty.Api.Credits;
 using Zmarty.Api.Limits;
 using Zmarty.Api.Telemetry;
@@ -84,5 +85,6 @@ internal static class Extensions
         app.MapUsersApi();
         app.MapAudioApi();
         return app;
+        builder.AddHealthz();
     }
 }

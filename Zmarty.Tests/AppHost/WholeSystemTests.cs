@@ -71,7 +71,7 @@ public sealed class WholeSystemTests
 
         Assert.DoesNotContain(emulators.Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("services__", StringComparison.Ordinal));
         Assert.DoesNotContain(emulators.Keys, k => k is "Supabase__JwtSecret" or "Admin__Password" or "Webhooks__Secret");
-        Assert.Equal(["ConnectionStrings__trading"], admin.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)));
+        Assert.Equal(["ConnectionStrings__chat", "ConnectionStrings__trading"], admin.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         Assert.DoesNotContain("Supabase__JwtSecret", admin.Keys);
         Assert.DoesNotContain("Webhooks__Secret", admin.Keys);
         Assert.DoesNotContain("Admin__Password", api.Keys);

@@ -1,0 +1,129 @@
+using Npgsql;
+
+namespace Zmarty.AdminUi.Data;
+
+/// <summary>An active (symbol, timeframe) whose newest indicator is older than the staleness limit, or that has none.</summary>
+public sealed record StalePair(string Symbol, string Timeframe, DateTimeOffset? LastDataAt);
+
+public sealed record SignalRow(
+    string Symbol, string Timeframe, DateTimeOffset At, string Direction, decimal Score, decimal? Confidence, string StrategyVersion, bool Global);
+
+public sealed record WinRateRow(
+    string Symbol, string Timeframe, int LookbackDays, decimal WinRate, int SampleSize, string StrategyVersion, DateTimeOffset ComputedAt);
+
+/// <summary>A's symbol outbox: what waits for the relay, and how long delivered events took in the last hour.</summary>
+public sealed record OutboxStatus(long Pending, double? OldestPendingSeconds, long DeliveredLastHour, double? AverageLatencyMs, double? P95LatencyMs);
+
+/// <summary>Credits charged today (UTC) for one provider, and what was refunded of those charges.</summary>
+public sealed record ProviderCredits(string Provider, long Charged, long Refunded, long Charges);
+
+public sealed record PipelineSnapshot(
+    long ActiveWatchers,
+    long ActivePairs,
+    IReadOnlyList<StalePair> Stale,
+    IReadOnlyList<SignalRow> Signals,
+    IReadOnlyList<WinRateRow> WinRates,
+    OutboxStatus Outbox,
+    IReadOnlyList<ProviderCredits> CreditsToday);
+
+/// <summary>
+/// The state of the pipeline: watchers and stale data, signals and win rates from B; the webhook
+/// outbox and today's credits from A.
+/// </summary>
+public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat, TimeSpan staleAfter)
+{
+    public const int RowsShown = 20;
+
+    public TimeSpan StaleAfter => staleAfter;
+
+    public async Task<PipelineSnapshot> ReadAsync(CancellationToken cancellationToken)
+    {
+        await using var b = await trading.OpenConnectionAsync(cancellationToken);
+        var (activeWatchers, activePairs) = await ReadWatchersAsync(b, cancellationToken);
+        var stale = await ReadListAsync(b, """
+            select w.symbol, w.timeframe, last.at
+            from (select distinct symbol, timeframe from public.watchers where active) w
+            left join lateral (
+              select max(i.at) as at from public.indicators i where i.symbol = w.symbol and i.timeframe = w.timeframe) last on true
+            where last.at is null or last.at < now() - $1
+            order by last.at nulls first, w.symbol, w.timeframe
+            limit $2
+            """,
+            r => new StalePair(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2)),
+            cancellationToken, staleAfter, RowsShown);
+        var signals = await ReadListAsync(b, """
+            select symbol, timeframe, at, direction, score, confidence, strategy_version, user_id is null
+            from public.signals order by at desc, id desc limit $1
+            """,
+            r => new SignalRow(r.GetString(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3),
+                r.GetDecimal(4), r.IsDBNull(5) ? null : r.GetDecimal(5), r.GetString(6), r.GetBoolean(7)),
+            cancellationToken, RowsShown);
+        var winRates = await ReadListAsync(b, """
+            select symbol, timeframe, lookback_days, win_rate, sample_size, strategy_version, computed_at
+            from public.win_rate order by computed_at desc, id desc limit $1
+            """,
+            r => new WinRateRow(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetDecimal(3), r.GetInt32(4),
+                r.GetString(5), r.GetFieldValue<DateTimeOffset>(6)),
+            cancellationToken, RowsShown);
+
+        await using var a = await chat.OpenConnectionAsync(cancellationToken);
+        var outbox = (await ReadListAsync(a, """
+            select
+              (select count(*) from public.user_symbols_outbox where delivered_at is null),
+              (select extract(epoch from now() - min(created_at))::float8 from public.user_symbols_outbox where delivered_at is null),
+              count(*),
+              avg(extract(epoch from delivered_at - created_at) * 1000)::float8,
+              percentile_cont(0.95) within group (order by extract(epoch from delivered_at - created_at) * 1000)::float8
+            from public.user_symbols_outbox
+            where delivered_at >= now() - interval '1 hour'
+            """,
+            r => new OutboxStatus(r.GetInt64(0), NullableDouble(r, 1), r.GetInt64(2), NullableDouble(r, 3), NullableDouble(r, 4)),
+            cancellationToken))[0];
+        // Charges are negative deltas; a refund row carries its charge's provider.
+        var credits = await ReadListAsync(a, """
+            select provider,
+                   coalesce(-sum(delta) filter (where kind = 'charge'), 0)::bigint,
+                   coalesce(sum(delta) filter (where kind = 'refund'), 0)::bigint,
+                   count(*) filter (where kind = 'charge')
+            from public.credits_ledger
+            where kind in ('charge', 'refund') and created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc'
+            group by provider
+            order by provider
+            """,
+            r => new ProviderCredits(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)),
+            cancellationToken);
+
+        return new PipelineSnapshot(activeWatchers, activePairs, stale, signals, winRates, outbox, credits);
+    }
+
+    private static async Task<(long Watchers, long Pairs)> ReadWatchersAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var counts = await ReadListAsync(connection,
+            "select count(*), count(distinct (symbol, timeframe)) from public.watchers where active",
+            r => (r.GetInt64(0), r.GetInt64(1)),
+            cancellationToken);
+        return counts[0];
+    }
+
+    private static double? NullableDouble(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
+
+    private static async Task<List<T>> ReadListAsync<T>(
+        NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken, params object[] args)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var arg in args)
+        {
+            command.Parameters.Add(new() { Value = arg });
+        }
+
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,58 @@
+using Bunit;
+using Zmarty.AdminUi.Components.Pages.Pipeline;
+using Zmarty.Tests.Database;
+
+namespace Zmarty.Tests.Admin;
+
+[Collection(DatabaseCollection.Name)]
+public sealed class PipelinePageTests(DatabaseFixture db)
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Shows_watchers_stale_pairs_signals_win_rates_the_outbox_and_todays_credits()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        var fresh = $"F{tag}/USDT";
+        var stale = $"S{tag}/USDT";
+        foreach (var statement in new[]
+        {
+            "insert into public.watchers (user_id, symbol, timeframe) values (gen_random_uuid(), $1, '1h'), (gen_random_uuid(), $2, '4h')",
+            "insert into public.indicators (symbol, timeframe, at, source) values ($1, '1h', now(), 'internal'), ($2, '4h', now() - interval '2 hours', 'internal')",
+            "insert into public.signals (symbol, timeframe, at, direction, score, confidence) values ($1, '1h', now() + interval '1 day', 'long', 0.83, 0.7)",
+            "insert into public.win_rate (symbol, timeframe, lookback_days, win_rate, sample_size, computed_at) values ($1, '1h', 30, 0.625, 16, now() + interval '1 day')",
+        })
+        {
+            await Sql.ExecuteAsync(db.Trading, statement, fresh, stale);
+        }
+
+        var user = await db.CreateUserAsync();
+        var request = $"admin-{tag}";
+        await Sql.ExecuteAsync(db.Chat, "select public.credits_hold($1, 20, $2)", user, request);
+        await Sql.ExecuteAsync(db.Chat, "select public.credits_settle($1, 13, 'claude')", request);
+        var chargedBefore = await Sql.ScalarAsync<long>(db.Chat,
+            "select coalesce(-sum(delta), 0)::bigint from public.credits_ledger where kind = 'charge' and provider = 'claude' and created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc'");
+        var pending = await Sql.ScalarAsync<long>(db.Chat, "select count(*) from public.user_symbols_outbox where delivered_at is null");
+
+        await using var context = AdminPages.Create(db);
+        var page = context.Render<PipelinePage>();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Contains(stale, page.Markup, StringComparison.Ordinal);
+            var signals = page.Find("[data-testid='signals']").TextContent;
+            Assert.Contains(fresh, signals, StringComparison.Ordinal);
+            Assert.Contains("0.83", signals, StringComparison.Ordinal);
+            Assert.Contains("62.5 %", page.Find("[data-testid='winrates']").TextContent, StringComparison.Ordinal);
+            Assert.Contains($"{pending} symbol changes waiting", page.Find("[data-testid='outbox']").TextContent, StringComparison.Ordinal);
+            var credits = page.Find("[data-testid='credits']").TextContent;
+            Assert.Contains("claude", credits, StringComparison.Ordinal);
+            Assert.Contains(chargedBefore.ToString(System.Globalization.CultureInfo.InvariantCulture), credits, StringComparison.Ordinal);
+        }, s_wait);
+        // The fresh pair has data from now: it is not listed as stale.
+        Assert.DoesNotContain(fresh, page.Find("[data-testid='stale']").TextContent + StaleTable(page), StringComparison.Ordinal);
+    }
+
+    private static string StaleTable(IRenderedComponent<PipelinePage> page) =>
+        string.Concat(page.FindAll("h2").Where(h => h.TextContent == "Stale symbols").Select(h => h.NextElementSibling?.TextContent));
+}
