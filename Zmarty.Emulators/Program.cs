@@ -1,3 +1,5 @@
+using Zmarty.Emulators.Market;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -5,5 +7,6 @@ builder.AddServiceDefaults();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapMarketEmulators();
 
 app.Run();

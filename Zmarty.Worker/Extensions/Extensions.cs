@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Zmarty.Trading.Signals;
 using Zmarty.Trading.Sizing;
+using Zmarty.Worker.Queues;
 
 namespace Zmarty.Worker.Extensions;
 
@@ -14,6 +15,8 @@ internal static class Extensions
 
         builder.Services.AddValidatedOptions<SignalScoringOptions, SignalScoringOptionsValidator>(SignalScoringOptions.SectionName);
         builder.Services.AddValidatedOptions<DoublingOptions, DoublingOptionsValidator>(DoublingOptions.SectionName);
+
+        builder.AddQueueConsumers();
     }
 
     /// <summary>
@@ -21,7 +24,7 @@ internal static class Extensions
     /// anything runs: a value that does not parse, a key the type does not have (a typo would otherwise be ignored
     /// silently) or a value the validator refuses stops the start with a message naming the key.
     /// </summary>
-    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
+    internal static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {
