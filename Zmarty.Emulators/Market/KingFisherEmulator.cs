@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace Zmarty.Emulators.Market;
 
@@ -14,7 +15,7 @@ internal static class KingFisherEmulator
 
     private const int Clusters = 6;
 
-    public sealed record Login(string? ApiKey);
+    public sealed record Login([property: JsonPropertyName("api_key")] string? ApiKey);
 
     public sealed record MapRequest(string? Exchange, string? Pair, string? Type);
 

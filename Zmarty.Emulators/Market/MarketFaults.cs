@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
 
 namespace Zmarty.Emulators.Market;
 
 /// <summary>What a test can make an endpoint do instead of answering normally.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FaultMode>))]
 public enum FaultMode
 {
     /// <summary>HTTP 500.</summary>

@@ -10,8 +10,11 @@ public readonly record struct EmulatedBar(DateTimeOffset OpenTime, double Open, 
 /// </summary>
 public sealed class MarketWalk(ulong seed)
 {
-    /// <summary>Bars replayed before the first one asked for: ρ^Warmup ≈ 2 %, so the start value no longer shows.</summary>
-    private const int Warmup = 2000;
+    /// <summary>Bars replayed before a block: ρ^Warmup ≈ 0.25 %, so the zero it starts from no longer shows.</summary>
+    private const int Warmup = 3000;
+
+    /// <summary>Bars that share one replay anchor.</summary>
+    private const int Block = 256;
 
     /// <summary>Per-bar persistence of the walk: close to 1 trends like a market, below 1 keeps prices in range.</summary>
     private const double Persistence = 0.998;
@@ -39,29 +42,50 @@ public sealed class MarketWalk(ulong seed)
         var shock = HourlyShock * Math.Sqrt(interval.TotalHours);
         var basePrice = BasePrice(symbol);
         var baseVolume = 1e6 / Math.Sqrt(basePrice);
-
-        double walk = 0;
-        for (var index = first - Warmup - 1; index < first; index++)
-        {
-            walk = (Persistence * walk) + (shock * Gaussian(stream, index, 0));
-        }
+        var closes = Walk(stream, shock, first - 1, last);
 
         var bars = new EmulatedBar[count];
-        var open = basePrice * Math.Exp(walk);
         for (var i = 0; i < count; i++)
         {
             var index = first + i;
-            walk = (Persistence * walk) + (shock * Gaussian(stream, index, 0));
-            var close = basePrice * Math.Exp(walk);
+            var open = basePrice * Math.Exp(closes[i]);
+            var close = basePrice * Math.Exp(closes[i + 1]);
             var high = Math.Max(open, close) * (1 + (Math.Abs(Gaussian(stream, index, 1)) * shock * 0.5));
             var low = Math.Min(open, close) * (1 - (Math.Abs(Gaussian(stream, index, 2)) * shock * 0.5));
             var volume = baseVolume * Math.Exp(0.3 * Gaussian(stream, index, 3)) * interval.TotalHours;
             var buyShare = 0.35 + (0.3 * Uniform(stream, index, 4));
             bars[i] = new EmulatedBar(DateTimeOffset.FromUnixTimeMilliseconds(index * (long)interval.TotalMilliseconds), open, high, low, close, volume, volume * buyShare);
-            open = close;
         }
 
         return bars;
+    }
+
+    /// <summary>
+    /// The walk's log price at <paramref name="from"/>..<paramref name="to"/>. Each value is replayed from the fixed
+    /// anchor of its block of <see cref="Block"/> bars, the same operations in the same order whichever window asks,
+    /// so a bar's price is bit-for-bit the same in every answer.
+    /// </summary>
+    private static double[] Walk(ulong stream, double shock, long from, long to)
+    {
+        var values = new double[to - from + 1];
+        var index = from;
+        while (index <= to)
+        {
+            var block = index / Block;
+            double walk = 0;
+            for (var j = (block * Block) - Warmup; j < index; j++)
+            {
+                walk = (Persistence * walk) + (shock * Gaussian(stream, j, 0));
+            }
+
+            for (var end = Math.Min(to, ((block + 1) * Block) - 1); index <= end; index++)
+            {
+                walk = (Persistence * walk) + (shock * Gaussian(stream, index, 0));
+                values[index - from] = walk;
+            }
+        }
+
+        return values;
     }
 
     /// <summary>The latest price of <paramref name="symbol"/>: the 1h walk's current close, which ticker and clusters agree with.</summary>

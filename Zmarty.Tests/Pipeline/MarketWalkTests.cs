@@ -11,12 +11,14 @@ public sealed class MarketWalkTests
     {
         var walk = new MarketWalk(MarketEmulators.DefaultSeed);
 
-        var early = walk.Bars("BTC", "1h", s_now.AddHours(-10), 50);
+        // Windows that start in different replay blocks and end at different bars.
+        var early = walk.Bars("BTC", "1h", s_now.AddHours(-10), 500);
         var late = walk.Bars("BTC", "1h", s_now, 60);
         var again = new MarketWalk(MarketEmulators.DefaultSeed).Bars("BTC", "1h", s_now, 60);
 
         Assert.Equal(late, again);
         var overlap = late.Where(b => b.OpenTime <= early[^1].OpenTime).ToArray();
+        Assert.Equal(50, overlap.Length);
         Assert.Equal(early[^overlap.Length..], overlap);
     }
 

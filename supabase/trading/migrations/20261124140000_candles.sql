@@ -2,16 +2,18 @@
 --
 -- candles: one row per (symbol, timeframe, open_time), upserted by every ingestion, so a bar fetched twice is
 -- stored once and a corrected bar replaces the old one. The win-rate job resolves signals against them and charts
--- can read them. Bars are stamped by their open time (docs/trading-statistics.md).
+-- can read them. Bars are stamped by their open time (docs/trading-statistics.md). Prices are double precision, as
+-- the providers send and the indicators compute them: numeric would round each to 15 digits on the way in, and an
+-- indicators row could no longer be recomputed exactly from the candles it names.
 create table public.candles (
   symbol text not null,
   timeframe text not null,
   open_time timestamptz not null,
-  open numeric not null check (open > 0),
-  high numeric not null,
-  low numeric not null check (low > 0),
-  close numeric not null check (close > 0),
-  volume numeric not null check (volume >= 0),
+  open double precision not null check (open > 0),
+  high double precision not null,
+  low double precision not null check (low > 0),
+  close double precision not null check (close > 0),
+  volume double precision not null check (volume >= 0),
   fetched_at timestamptz not null default now(),
   primary key (symbol, timeframe, open_time),
   check (high >= greatest(open, close) and low <= least(open, close))
