@@ -40,7 +40,7 @@ public sealed class KingFisherClient(HttpClient http, IOptions<KingFisherOptions
     }
 
     /// <summary>Every property that is <c>[prices[], strengths[]]</c> is a cluster; the cumulated series are not.</summary>
-    internal static List<LiquidationCluster> Parse(JsonElement map, double price)
+    public static List<LiquidationCluster> Parse(JsonElement map, double price)
     {
         if (map.ValueKind != JsonValueKind.Object)
         {

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Zmarty.Worker.Clients;
 
 /// <summary>Reads provider answers: the status first, then Cryptometer's string-boolean envelope, into data or a clear error.</summary>
-internal static class ProviderEnvelope
+public static class ProviderEnvelope
 {
     /// <summary>The body of a successful answer; 401/403 and other 4xx as <see cref="ProviderException"/>, 429 and 5xx as transient.</summary>
     public static async Task<JsonDocument> ReadAsync(HttpResponseMessage response, string endpoint, CancellationToken cancellationToken)

@@ -28,8 +28,11 @@ public sealed class IngestIndicatorsJob(CryptometerClient cryptometer, KingFishe
     {
         var interval = Timeframes.Interval(key.Timeframe);
         var symbol = MarketSymbol.Parse(key.Symbol);
+        var candles = cryptometer.GetCandlesAsync(symbol, key.Timeframe, cancellationToken);
         var readings = cryptometer.GetReadingsAsync(symbol, key.Timeframe, cancellationToken);
-        var fetched = await cryptometer.GetCandlesAsync(symbol, key.Timeframe, cancellationToken);
+        // Both awaited, so a failure of either is observed; the candles' failure, listed first, is the one thrown.
+        await Task.WhenAll(candles, readings);
+        var fetched = await candles;
 
         // The bar still open is not a candle yet: its close would change with every fetch.
         var now = time.GetUtcNow();
