@@ -10,6 +10,9 @@ return await builder.Build().RunAsync();
 
 internal static class AppModel
 {
+    /// <summary>The emulators take any key; a real key is a secret set outside (docs/env.md).</summary>
+    private const string EmulatorKey = "emulator-key";
+
     /// <summary>Every resource, its port, what it references and waits for; the testing builder declares the same.</summary>
     internal static void AddResources(DistributedApplicationBuilder builder)
     {
@@ -47,7 +50,11 @@ internal static class AppModel
             .WithReference(trading).WaitFor(trading)
             .WithReference(emulators).WaitFor(emulators)
             .WithReference(api)
-            .WithEnvironment("Webhooks__Secret", webhookSecret);
+            .WithEnvironment("Webhooks__Secret", webhookSecret)
+            .WithEnvironment("Cryptometer__BaseUrl", emulators.GetEndpoint("/cryptometer/"))
+            .WithEnvironment("Cryptometer__ApiKey", EmulatorKey)
+            .WithEnvironment("KingFisher__BaseUrl", emulators.GetEndpoint("/kingfisher/"))
+            .WithEnvironment("KingFisher__ApiKey", EmulatorKey);
 
         builder.AddProject("admin", "Zmarty.AdminUi", port: 5200)
             .WithReference(chat).WaitFor(chat)

@@ -1,12 +1,14 @@
 using BenchmarkDotNet.Running;
 using Zmarty.Benchmarks.Chat;
 using Zmarty.Benchmarks.Database;
+using Zmarty.Benchmarks.Pipeline;
 using Zmarty.Benchmarks.Sync;
 
 // dotnet run -c Release --project Zmarty.Benchmarks -- --filter '*TradingMath*'   (BenchmarkDotNet)
 // dotnet run -c Release --project Zmarty.Benchmarks -- pgmq | credits            (timed multi-connection harnesses)
 // dotnet run -c Release --project Zmarty.Benchmarks -- sync [rate ...]           (symbol sync latency, whole system)
 // dotnet build -c Release Zmarty.sln && dotnet run -c Release --project Zmarty.Benchmarks -- chat [rates]   (whole system)
+// dotnet run -c Release --project Zmarty.Benchmarks -- pipeline [symbols] [concurrency]  (whole pipeline, emulators)
 // See docs/benchmarks.md for what each measures and the recorded results.
 if (SyncLatency.Handles(args))
 {
@@ -16,6 +18,11 @@ if (SyncLatency.Handles(args))
 if (ChatOverhead.Handles(args))
 {
     return await ChatOverhead.RunAsync(args);
+}
+
+if (PipelineThroughput.Handles(args))
+{
+    return await PipelineThroughput.RunAsync(args);
 }
 
 if (DatabaseBenchmarks.Handles(args))

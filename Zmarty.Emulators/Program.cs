@@ -1,5 +1,6 @@
 using Zmarty.Emulators.Control;
 using Zmarty.Emulators.Llm;
+using Zmarty.Emulators.Market;
 using Zmarty.Emulators.SupabaseAuth;
 using Zmarty.Emulators.Voice;
 
@@ -16,5 +17,6 @@ app.MapChatCompletionsApi();
 app.MapTextToSpeechApi();
 app.MapSupabaseJwksApi();
 app.MapDefaultEndpoints();
+app.MapMarketEmulators();
 
 app.Run();

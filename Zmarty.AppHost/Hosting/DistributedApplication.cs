@@ -380,6 +380,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             {
                 EnvironmentValue.Text text => text.Value,
                 EnvironmentValue.Parameter parameter => secrets.ValueOf(parameter.Resource),
+                EnvironmentValue.Endpoint endpoint => Url(endpoint).ToString(),
                 _ => throw new InvalidOperationException($"Unknown environment value for {key}."),
             };
         }
@@ -400,6 +401,8 @@ public sealed class DistributedApplication : IAsyncDisposable
         _configuration.GetValueOrDefault($"ConnectionStrings__{database.Name}") is { Length: > 0 } external ? external : null;
 
     internal static Uri Url(ProjectResource project) => new($"http://127.0.0.1:{project.Port}");
+
+    internal static Uri Url(EnvironmentValue.Endpoint endpoint) => new(Url(endpoint.Project), endpoint.Path);
 
     private void ExitedUnexpectedly(Resource resource, int exitCode) =>
         Publish(resource, s => s with

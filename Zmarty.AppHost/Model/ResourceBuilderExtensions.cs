@@ -86,6 +86,21 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
+    /// <summary>The URL of <paramref name="path"/> on <paramref name="project"/>, for another project's environment.</summary>
+    public static EnvironmentValue.Endpoint GetEndpoint(this ResourceBuilder<ProjectResource> project, string path) =>
+        new(project.Resource, path);
+
+    /// <summary>
+    /// Sets <paramref name="name"/> to <paramref name="endpoint"/>'s URL; <c>./zmarty env</c> prints it as
+    /// <c>ZMARTY_SECTION_URL</c>, SECTION being the variable's first part (<c>Cryptometer__BaseUrl</c> gives <c>ZMARTY_CRYPTOMETER_URL</c>).
+    /// </summary>
+    public static ResourceBuilder<ProjectResource> WithEnvironment(
+        this ResourceBuilder<ProjectResource> project, string name, EnvironmentValue.Endpoint endpoint)
+    {
+        project.Resource.Environment[name] = endpoint;
+        return project;
+    }
+
     /// <summary><c>./zmarty token EMAIL</c> makes users in <paramref name="users"/> and signs their tokens as Supabase Auth would.</summary>
     public static ResourceBuilder<DevTokensResource> AddDevTokens(
         this DistributedApplicationBuilder builder,

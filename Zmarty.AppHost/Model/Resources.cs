@@ -82,12 +82,18 @@ public sealed class ProjectResource(string name, string projectName, int port) :
     public Dictionary<string, EnvironmentValue> Environment { get; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>An environment variable's value: known now, or a parameter resolved at start.</summary>
+/// <summary>An environment variable's value: known now, a parameter resolved at start, or a project's URL plus a path.</summary>
 public abstract record EnvironmentValue
 {
     public sealed record Text(string Value) : EnvironmentValue;
 
     public sealed record Parameter(ParameterResource Resource) : EnvironmentValue;
+
+    /// <summary>
+    /// <paramref name="Path"/> under <paramref name="Project"/>'s URL, known once its port is: an API the project
+    /// serves at a path, as the emulators serve each provider.
+    /// </summary>
+    public sealed record Endpoint(ProjectResource Project, string Path) : EnvironmentValue;
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Zmarty.Trading.Signals;
 using Zmarty.Trading.Sizing;
+using Zmarty.Worker.Queues;
 using Zmarty.Worker.Relay;
 
 namespace Zmarty.Worker.Extensions;
@@ -16,5 +17,6 @@ internal static class Extensions
         builder.Services.AddValidatedOptions<DoublingOptions, DoublingOptionsValidator>(DoublingOptions.SectionName);
 
         builder.AddSymbolRelay();
+        builder.AddQueueConsumers();
     }
 }

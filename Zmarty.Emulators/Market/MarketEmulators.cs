@@ -1,0 +1,32 @@
+namespace Zmarty.Emulators.Market;
+
+/// <summary>Cryptometer and King Fisher on loopback, and the control endpoints tests use to inject faults.</summary>
+public static class MarketEmulators
+{
+    /// <summary>The seed of the price walks; a run with another seed (<c>Market:Seed</c>) sees another, equally fixed, market.</summary>
+    public const ulong DefaultSeed = 20261124;
+
+    public static WebApplication MapMarketEmulators(this WebApplication app)
+    {
+        var time = TimeProvider.System;
+        var walk = new MarketWalk(app.Configuration.GetValue("Market:Seed", DefaultSeed));
+        var faults = new MarketFaults(time);
+
+        CryptometerEmulator.Map(app, walk, faults, time);
+        KingFisherEmulator.Map(app, walk, faults, time);
+
+        var control = app.MapGroup("/market");
+        control.MapPost("/faults", (Fault fault) =>
+        {
+            faults.Add(fault);
+            return TypedResults.NoContent();
+        });
+        control.MapDelete("/faults", () =>
+        {
+            faults.Reset();
+            return TypedResults.NoContent();
+        });
+        control.MapGet("/calls", () => TypedResults.Ok(faults.Calls));
+        return app;
+    }
+}

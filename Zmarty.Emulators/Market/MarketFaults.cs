@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
+
+namespace Zmarty.Emulators.Market;
+
+/// <summary>What a test can make an endpoint do instead of answering normally.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FaultMode>))]
+public enum FaultMode
+{
+    /// <summary>HTTP 500.</summary>
+    Fail,
+
+    /// <summary>Answer normally, after <see cref="Fault.DelayMilliseconds"/>.</summary>
+    Slow,
+
+    /// <summary>HTTP 429 with <c>Retry-After: </c><see cref="Fault.RetryAfterSeconds"/>.</summary>
+    RateLimit,
+
+    /// <summary>Cryptometer's <c>{"success":"false","error":"No Data"}</c>.</summary>
+    NoData,
+
+    /// <summary>HTTP 403, as Cryptometer answers a bad path, parameter or plan.</summary>
+    Forbidden,
+}
+
+/// <summary>
+/// A fault on one endpoint (<c>ohlcv</c>, <c>ls-ratio</c>, ..., <c>kingfisher</c>), optionally for one symbol only,
+/// for the next <see cref="Times"/> calls (null: until cleared).
+/// </summary>
+public sealed record Fault(string Endpoint, FaultMode Mode, int? Times = null, string? Symbol = null, int DelayMilliseconds = 0, int RetryAfterSeconds = 1);
+
+/// <summary>One call the emulator received, for tests that count calls.</summary>
+public sealed record MarketCall(string Endpoint, string? Symbol, DateTimeOffset At, int Status);
+
+/// <summary>The faults tests have set and the calls received since the last reset.</summary>
+public sealed class MarketFaults(TimeProvider time)
+{
+    private readonly Lock _gate = new();
+    private readonly List<Fault> _faults = [];
+    private readonly ConcurrentQueue<MarketCall> _calls = new();
+
+    public void Add(Fault fault)
+    {
+        lock (_gate)
+        {
+            _faults.Add(fault);
+        }
+    }
+
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _faults.Clear();
+            _calls.Clear();
+        }
+    }
+
+    public IReadOnlyList<MarketCall> Calls => [.. _calls];
+
+    /// <summary>The fault this call meets, if any; a fault with a count is used up one call at a time.</summary>
+    public Fault? Take(string endpoint, string? symbol)
+    {
+        lock (_gate)
+        {
+            var index = _faults.FindIndex(f =>
+                f.Endpoint == endpoint && (f.Symbol is null || string.Equals(f.Symbol, symbol, StringComparison.OrdinalIgnoreCase)));
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var fault = _faults[index];
+            if (fault.Times is { } times)
+            {
+                if (times <= 1)
+                {
+                    _faults.RemoveAt(index);
+                }
+                else
+                {
+                    _faults[index] = fault with { Times = times - 1 };
+                }
+            }
+
+            return fault;
+        }
+    }
+
+    public void Record(string endpoint, string? symbol, int status) => _calls.Enqueue(new MarketCall(endpoint, symbol, time.GetUtcNow(), status));
+}

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Zmarty.AppHost.Model;
+using Zmarty.Emulators.Market;
+using Zmarty.Tests.AppHost;
+using Zmarty.Tests.Database;
+
+namespace Zmarty.Tests.Pipeline;
+
+[Collection(AppHostCollection.Name)]
+public sealed class PipelineFaultTests
+{
+    private const string Ingest = "ingest_indicators";
+
+    [Fact]
+    public async Task Provider_faults_are_retried_archived_waited_out_or_rejected_as_each_deserves()
+    {
+        await using var system = await PipelineSystem.StartAsync();
+        await system.FaultAsync(new Fault("ohlcv", FaultMode.Fail, Times: 2, Symbol: "FLAKY"));
+        await system.FaultAsync(new Fault("ohlcv", FaultMode.Fail, Symbol: "DOWN"));
+        await system.FaultAsync(new Fault("ohlcv", FaultMode.RateLimit, Times: 1, Symbol: "BUSY", RetryAfterSeconds: 2));
+        await system.FaultAsync(new Fault("ohlcv", FaultMode.NoData, Symbol: "NOSUCH"));
+
+        var flaky = await system.SendAsync(Ingest, new { symbol = "FLAKY/USDT", timeframe = "1h" });
+        var down = await system.SendAsync(Ingest, new { symbol = "DOWN/USDT", timeframe = "1h" });
+        var busy = await system.SendAsync(Ingest, new { symbol = "BUSY/USDT", timeframe = "1h" });
+        var unknown = await system.SendAsync(Ingest, new { symbol = "NOSUCH/USDT", timeframe = "1h" });
+
+        // Fails twice, then succeeds: the client's retries absorb it, and the message is processed once.
+        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync(Ingest, flaky));
+        Assert.Equal([500, 500, 200], (await system.CallsAsync("ohlcv", "FLAKY")).Select(c => c.Status));
+
+        // Always fails: three attempts, the last archived, each visible in ops.job_runs.
+        var runs = await system.FinishedAsync(Ingest, down);
+        Assert.Equal([(1, "retrying"), (2, "retrying"), (3, "failed")], runs.Select(r => (r.Attempt, r.Outcome)));
+        Assert.All(runs, r => Assert.Contains("500", r.Error, StringComparison.Ordinal));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from pgmq.a_ingest_indicators where msg_id = $1", down));
+
+        // 429 with Retry-After: one wait of the stated length, then one more call.
+        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync(Ingest, busy));
+        var calls = await system.CallsAsync("ohlcv", "BUSY");
+        Assert.Equal([429, 200], calls.Select(c => c.Status));
+        Assert.True(calls[1].At - calls[0].At >= TimeSpan.FromSeconds(1.9), $"the retry came {calls[1].At - calls[0].At} after the 429");
+
+        // A symbol the provider does not know: archived at once with the reason, asked for once.
+        var rejected = Assert.Single(await system.FinishedAsync(Ingest, unknown));
+        Assert.Equal("archived", rejected.Outcome);
+        Assert.Contains("NoData", rejected.Error, StringComparison.Ordinal);
+        Assert.Single(await system.CallsAsync("ohlcv", "NOSUCH"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.candles where symbol in ('DOWN/USDT', 'NOSUCH/USDT')"));
+    }
+
+    [Fact]
+    public async Task A_killed_worker_and_a_restarted_database_lose_no_job_and_do_none_twice()
+    {
+        await using var system = await PipelineSystem.StartAsync(new Dictionary<string, string> { ["Queues__VisibilityTimeoutSeconds"] = "8" });
+
+        // The Worker dies while the provider is still answering: the message comes back after its visibility timeout.
+        await system.FaultAsync(new Fault("ohlcv", FaultMode.Slow, Times: 1, Symbol: "KILLED", DelayMilliseconds: 4000));
+        var killed = await system.SendAsync(Ingest, new { symbol = "KILLED/USDT", timeframe = "4h" });
+        await PipelineSystem.EventuallyAsync(
+            async () => await Sql.ScalarAsync<long>(system.Trading, "select count(*) from pgmq.q_ingest_indicators where msg_id = $1 and read_ct = 1", killed) == 1 ? "" : null,
+            "the Worker to take the message");
+        using (var worker = Process.GetProcessById(system.App.ResourceNotifications.Get("worker").ProcessId!.Value))
+        {
+            worker.Kill();
+            await worker.WaitForExitAsync();
+        }
+
+        await system.App.StartResourceAsync("worker");
+        var runs = await system.FinishedAsync(Ingest, killed);
+        Assert.Equal([(2, "succeeded")], runs.Select(r => (r.Attempt, r.Outcome)));
+        await PipelineSystem.EventuallyAsync(
+            async () => await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.signals where symbol = 'KILLED/USDT'") == 1 ? "" : null,
+            "the signal of the retried job");
+
+        // B restarts under the running Worker: it reconnects by itself and carries on.
+        await system.App.StopResourceAsync("supabase-b");
+        await system.App.StartResourceAsync("supabase-b");
+        system.Trading.Clear();
+        var afterRestart = await system.SendAsync(Ingest, new { symbol = "ETH/USDT", timeframe = "1h" });
+        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync(Ingest, afterRestart));
+    }
+
+    [Fact]
+    public async Task Two_workers_on_the_same_queues_share_the_jobs_and_do_none_twice()
+    {
+        var log = new ConcurrentQueue<string>();
+        await using var system = await PipelineSystem.StartAsync(configure: builder =>
+        {
+            builder.Options.Log = log.Enqueue;
+            var first = builder.GetResource<ProjectResource>("worker").Resource;
+            var second = builder.AddProject("worker-2", "Zmarty.Worker", port: 0).Resource;
+            second.References.AddRange(first.References);
+            second.WaitsFor.AddRange(first.WaitsFor);
+            foreach (var (key, value) in first.Environment)
+            {
+                second.Environment[key] = value;
+            }
+        });
+
+        var symbols = Enumerable.Range(0, 30).Select(i => $"COIN{i}/USDT").ToList();
+        var messages = new List<long>();
+        foreach (var symbol in symbols)
+        {
+            messages.Add(await system.SendAsync(Ingest, new { symbol, timeframe = "1h" }));
+        }
+
+        foreach (var message in messages)
+        {
+            PipelineSystem.AssertSucceededOnce(await system.FinishedAsync(Ingest, message));
+        }
+
+        await PipelineSystem.EventuallyAsync(
+            async () => await Sql.ScalarAsync<long>(system.Trading, "select count(*) from ops.job_runs where queue = 'compute_signals'") == symbols.Count ? "" : null,
+            "every compute_signals job");
+        Assert.Equal(symbols.Count, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.signals"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from ops.job_runs where outcome <> 'succeeded' or attempt <> 1"));
+        foreach (var worker in new[] { "worker ", "worker-2 " })
+        {
+            Assert.Contains(log, line => line.StartsWith(worker, StringComparison.Ordinal) && line.Contains("ingest_indicators", StringComparison.Ordinal) && line.Contains("succeeded", StringComparison.Ordinal));
+        }
+    }
+}

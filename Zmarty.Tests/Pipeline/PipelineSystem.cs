@@ -1,0 +1,140 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Model;
+using Zmarty.AppHost.Testing;
+using Zmarty.Emulators.Market;
+using Zmarty.Tests.Database;
+
+namespace Zmarty.Tests.Pipeline;
+
+/// <summary>
+/// The whole system for a pipeline test: B, the emulators and the Worker (settings of the test's choosing), with
+/// helpers to enqueue jobs, set emulator faults, and wait for the runs <c>ops.job_runs</c> records.
+/// </summary>
+internal sealed class PipelineSystem : IAsyncDisposable
+{
+    /// <summary>Retries come quickly, so a three-attempt failure takes seconds, not minutes.</summary>
+    private static readonly Dictionary<string, string> s_fastRetries = new(StringComparer.Ordinal)
+    {
+        ["Queues__RetryDelaySeconds"] = "1",
+        ["Queues__PollIntervalMilliseconds"] = "100",
+        ["Cryptometer__RetryDelayMilliseconds"] = "100",
+        ["KingFisher__RetryDelayMilliseconds"] = "100",
+    };
+
+    private readonly HttpClient _emulators;
+
+    private PipelineSystem(DistributedApplication app)
+    {
+        App = app;
+        Trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
+        _emulators = app.CreateHttpClient("emulators");
+    }
+
+    public DistributedApplication App { get; }
+
+    public NpgsqlDataSource Trading { get; }
+
+    /// <summary>Starts the system with the Worker's <paramref name="settings"/> over the fast retries; <paramref name="configure"/> may change the model further.</summary>
+    public static async Task<PipelineSystem> StartAsync(
+        IReadOnlyDictionary<string, string>? settings = null, Action<DistributedApplicationBuilder>? configure = null)
+    {
+        var app = await ZmartyTestingBuilder.StartAsync(builder =>
+        {
+            builder.RemoveResource("admin");
+            var worker = builder.GetResource<ProjectResource>("worker");
+            foreach (var (key, value) in s_fastRetries.Concat(settings ?? new Dictionary<string, string>()))
+            {
+                worker.WithEnvironment(key, value);
+            }
+
+            configure?.Invoke(builder);
+        });
+        return new PipelineSystem(app);
+    }
+
+    public async Task<long> SendAsync(string queue, object message)
+    {
+        return await Sql.ScalarAsync<long>(Trading, "select pgmq.send($1, $2::jsonb)", queue, JsonSerializer.Serialize(message));
+    }
+
+    public async Task FaultAsync(Fault fault)
+    {
+        using var response = await _emulators.PostAsJsonAsync("/market/faults", fault, MarketJson.Options);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async Task<List<MarketCall>> CallsAsync(string endpoint, string symbol) =>
+        [.. (await _emulators.GetFromJsonAsync<List<MarketCall>>("/market/calls", MarketJson.Options))!
+            .Where(c => c.Endpoint == endpoint && string.Equals(c.Symbol, symbol, StringComparison.OrdinalIgnoreCase))];
+
+    /// <summary>The runs of message <paramref name="msgId"/>, oldest attempt first.</summary>
+    public async Task<List<(int Attempt, string Outcome, string? Error)>> RunsAsync(string queue, long msgId)
+    {
+        await using var command = Sql.Command(Trading, "select attempt, outcome, error from ops.job_runs where queue = $1 and msg_id = $2 order by attempt", queue, msgId);
+        await using var reader = await command.ExecuteReaderAsync();
+        List<(int, string, string?)> runs = [];
+        while (await reader.ReadAsync())
+        {
+            runs.Add((reader.GetInt32(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        }
+
+        return runs;
+    }
+
+    /// <summary>Waits until message <paramref name="msgId"/> has a final run (succeeded, failed or archived), and returns its runs.</summary>
+    public async Task<List<(int Attempt, string Outcome, string? Error)>> FinishedAsync(string queue, long msgId)
+    {
+        return await EventuallyAsync(async () =>
+        {
+            var runs = await RunsAsync(queue, msgId);
+            return runs.Any(r => r.Outcome != "retrying") ? runs : null;
+        }, $"{queue} message {msgId} to finish");
+    }
+
+    /// <summary>One run, on the first attempt, that succeeded (the error of any other is the failure message).</summary>
+    public static void AssertSucceededOnce(List<(int Attempt, string Outcome, string? Error)> runs)
+    {
+        var run = Assert.Single(runs);
+        Assert.True(run is (1, "succeeded", null), $"attempt {run.Attempt}: {run.Outcome}: {run.Error}");
+    }
+
+    /// <summary>Polls <paramref name="probe"/> until it gives a value; the bound only keeps a broken run from hanging.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what)
+        where T : class
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Gave up waiting for {what}.");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _emulators.Dispose();
+        await Trading.DisposeAsync();
+        await App.DisposeAsync();
+    }
+}
+
+/// <summary>The emulators' control endpoints speak web JSON (camelCase, enums by name).</summary>
+internal static class MarketJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Zmarty.Tests.AppHost;
+using Zmarty.Tests.Database;
+using Zmarty.Trading.Indicators;
+
+namespace Zmarty.Tests.Pipeline;
+
+[Collection(AppHostCollection.Name)]
+public sealed class PipelineTests
+{
+    [Fact]
+    public async Task An_ingest_job_writes_candles_indicators_clusters_and_risk_then_a_signal_appears_once()
+    {
+        await using var system = await PipelineSystem.StartAsync();
+
+        var ingest = await system.SendAsync("ingest_indicators", new { symbol = "BTC/USDT", timeframe = "1h" });
+        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync("ingest_indicators", ingest));
+
+        Assert.True(await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.candles where symbol = 'BTC/USDT' and timeframe = '1h'") > 200);
+        Assert.Equal(["cryptometer", "internal"], await Sql.ColumnAsync<string>(system.Trading, "select source from public.indicators where symbol = 'BTC/USDT' order by source"));
+        Assert.True(await Sql.ScalarAsync<int>(system.Trading, "select jsonb_array_length(clusters) from public.liq_clusters where symbol = 'BTC/USDT'") > 0);
+        var risk = await Sql.ScalarAsync<double>(system.Trading, "select (metrics ->> 'risk')::float8 from public.risk_metric where symbol = 'BTC/USDT'");
+        Assert.InRange(risk, 0, 1);
+
+        // Ingestion enqueued compute_signals in its own transaction; the Worker scores it.
+        var signal = await PipelineSystem.EventuallyAsync(
+            async () => (await Sql.ColumnAsync<string>(system.Trading, "select metadata::text from public.signals where symbol = 'BTC/USDT' and timeframe = '1h'")).SingleOrDefault(),
+            "the signal");
+        using (var metadata = JsonDocument.Parse(signal))
+        {
+            var doubling = metadata.RootElement.GetProperty("doubling");
+            Assert.True(doubling.TryGetProperty("action", out _));
+            Assert.Equal(
+                doubling.GetProperty("guardrails_failed").EnumerateArray().Select(g => g.GetProperty("guardrail").GetString()).FirstOrDefault(),
+                doubling.GetProperty("held_back_by").GetString());
+        }
+
+        // Scoring the same bar again writes nothing new.
+        var again = await system.SendAsync("compute_signals", new { symbol = "BTC/USDT", timeframe = "1h" });
+        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync("compute_signals", again));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.signals where symbol = 'BTC/USDT'"));
+
+        var winRate = await system.SendAsync("compute_winrate", new { symbol = "BTC/USDT", timeframe = "1h", lookback_days = 30 });
+        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync("compute_winrate", winRate));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.win_rate where symbol = 'BTC/USDT' and lookback_days = 30"));
+
+        await StoredIndicatorsEqualTheLibraryOnTheirCandlesAsync(system);
+    }
+
+    /// <summary>The internal indicators row names its candles (last open time, count); computing over them gives the same values.</summary>
+    private static async Task StoredIndicatorsEqualTheLibraryOnTheirCandlesAsync(PipelineSystem system)
+    {
+        await using var row = Sql.Command(system.Trading, """
+            select data::text, last_candle_at, candle_count from public.indicators
+            where symbol = 'BTC/USDT' and timeframe = '1h' and source = 'internal'
+            """);
+        await using var reader = await row.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var stored = JsonSerializer.Deserialize<Dictionary<string, double?>>(reader.GetString(0))!;
+        var last = reader.GetFieldValue<DateTimeOffset>(1);
+        var count = reader.GetInt32(2);
+        await reader.DisposeAsync();
+
+        await using var candles = Sql.Command(system.Trading, """
+            select open_time, open, high, low, close, volume from (
+              select * from public.candles where symbol = 'BTC/USDT' and timeframe = '1h' and open_time <= $1
+              order by open_time desc limit $2) c
+            order by open_time
+            """, last, count);
+        await using var bars = await candles.ExecuteReaderAsync();
+        List<Bar> series = [];
+        while (await bars.ReadAsync())
+        {
+            series.Add(new Bar(bars.GetFieldValue<DateTimeOffset>(0), bars.GetDouble(1), bars.GetDouble(2), bars.GetDouble(3), bars.GetDouble(4), bars.GetDouble(5)));
+        }
+
+        Assert.Equal(count, series.Count);
+        Assert.Equal(last, series[^1].Time);
+        var expected = IndicatorSeries.Compute(series.ToArray()).Latest()!.ToDictionary();
+        Assert.Equal(expected.Keys.Order(), stored.Keys.Order());
+        Assert.All(expected, line => Assert.Equal(line.Value, stored[line.Key]));
+    }
+}

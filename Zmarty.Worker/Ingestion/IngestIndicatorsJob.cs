@@ -1,0 +1,138 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Zmarty.Trading.Indicators;
+using Zmarty.Trading.Risk;
+using Zmarty.Trading.Signals;
+using Zmarty.Worker.Clients;
+using Zmarty.Worker.Queues;
+
+namespace Zmarty.Worker.Ingestion;
+
+/// <summary>
+/// <c>ingest_indicators</c> {symbol, timeframe}: fetches the candles and market readings from Cryptometer and the
+/// liquidation clusters from King Fisher, computes the 21 indicators and the risk metric, and writes candles,
+/// indicators (source internal and cryptometer), liq_clusters and risk_metric, then enqueues compute_signals, all in
+/// the transaction that acknowledges the message.
+/// </summary>
+public sealed class IngestIndicatorsJob(CryptometerClient cryptometer, KingFisherClient kingFisher, TimeProvider time) : IQueueJob
+{
+    public const string QueueName = "ingest_indicators";
+
+    /// <summary>Returns the risk metric's drawdown and Sharpe are measured over: a month of daily bars, two days of hourly.</summary>
+    private const int RiskWindow = 30;
+
+    public string Queue => QueueName;
+
+    public async Task<JobWrite> RunAsync(QueueMessage message, JobKey key, CancellationToken cancellationToken)
+    {
+        var interval = Timeframes.Interval(key.Timeframe);
+        var symbol = MarketSymbol.Parse(key.Symbol);
+        var candles = cryptometer.GetCandlesAsync(symbol, key.Timeframe, cancellationToken);
+        var readings = cryptometer.GetReadingsAsync(symbol, key.Timeframe, cancellationToken);
+        // Both awaited, so a failure of either is observed; the candles' failure, listed first, is the one thrown.
+        await Task.WhenAll(candles, readings);
+        var fetched = await candles;
+
+        // The bar still open is not a candle yet: its close would change with every fetch.
+        var now = time.GetUtcNow();
+        var bars = fetched.Where(b => b.Time + interval <= now).ToArray();
+        if (bars.Length == 0)
+        {
+            throw new ProviderException(ProviderFailure.NoData, "ohlcv", $"no closed {key.Timeframe} candle for {key.Symbol}");
+        }
+
+        var last = bars[^1];
+        var clusters = await kingFisher.GetClustersAsync(symbol, last.Close, cancellationToken);
+        var snapshot = IndicatorSeries.Compute(bars).Latest()!;
+        var closes = bars.Select(b => b.Close).ToArray();
+        var risk = RiskStatistics.Measure(RiskGridOf(bars), closes, interval, RiskWindow);
+        var market = await readings;
+
+        return async (connection, transaction, ct) =>
+        {
+            await UpsertCandlesAsync(connection, transaction, key, bars, ct);
+            await UpsertIndicatorsAsync(connection, transaction, key, last.Time, "internal", snapshot.ToDictionary(), bars.Length, ct);
+            await UpsertIndicatorsAsync(connection, transaction, key, last.Time, "cryptometer", market, null, ct);
+            await UpsertAsync(connection, transaction, """
+                insert into public.liq_clusters (symbol, at, clusters) values ($1, $2, $3)
+                on conflict (symbol, at) do update set clusters = excluded.clusters
+                """, ct, key.Symbol, last.Time, Json(clusters.Select(c => new { price = c.Price, volume = c.Volume, side = c.Side == LiquidationSide.Long ? "long" : "short" })));
+            await UpsertAsync(connection, transaction, """
+                insert into public.risk_metric (symbol, at, metrics) values ($1, $2, $3)
+                on conflict (symbol, at) do update set metrics = excluded.metrics
+                """, ct, key.Symbol, last.Time, Json(new
+            {
+                timeframe = key.Timeframe,
+                risk = risk.Risk,
+                band = risk.Band.ToString(),
+                leaning = risk.Leaning.ToString(),
+                volatility = risk.Volatility,
+                max_drawdown = risk.MaxDrawdown,
+                sharpe = risk.Sharpe,
+                window = RiskWindow,
+            }));
+            await PgmqQueue.SendAsync(connection, transaction, "compute_signals", new { symbol = key.Symbol, timeframe = key.Timeframe }, QueueTracing.CurrentHeaders(), ct);
+        };
+    }
+
+    /// <summary>
+    /// The symbol's risk grid. No provider publishes one, so it is drawn over the fetched history: risk 0 at its
+    /// lowest low, 1 at its highest high, in the blueprint's 0.025 steps (docs/pipeline.md).
+    /// </summary>
+    internal static RiskGrid RiskGridOf(IReadOnlyList<Bar> bars)
+    {
+        var low = bars.Min(b => b.Low);
+        var high = Math.Max(bars.Max(b => b.High), low * (1 + 1e-9));
+        const int steps = 40;
+        return RiskGrid.FromStepPrices([.. Enumerable.Range(0, steps + 1).Select(i => low + ((high - low) * i / steps))]);
+    }
+
+    private static async Task UpsertCandlesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, JobKey key, Bar[] bars, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            insert into public.candles (symbol, timeframe, open_time, open, high, low, close, volume)
+            select $1, $2, t.* from unnest($3::timestamptz[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[]) as t
+            on conflict (symbol, timeframe, open_time) do update
+              set open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+                  volume = excluded.volume, fetched_at = now()
+              where (candles.open, candles.high, candles.low, candles.close, candles.volume)
+                is distinct from (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume)
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = key.Symbol });
+        command.Parameters.Add(new() { Value = key.Timeframe });
+        command.Parameters.Add(new() { Value = bars.Select(b => b.Time).ToArray() });
+        command.Parameters.Add(new() { Value = bars.Select(b => b.Open).ToArray() });
+        command.Parameters.Add(new() { Value = bars.Select(b => b.High).ToArray() });
+        command.Parameters.Add(new() { Value = bars.Select(b => b.Low).ToArray() });
+        command.Parameters.Add(new() { Value = bars.Select(b => b.Close).ToArray() });
+        command.Parameters.Add(new() { Value = bars.Select(b => b.Volume).ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static Task UpsertIndicatorsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, JobKey key, DateTimeOffset at, string source, object data, int? candles, CancellationToken cancellationToken) =>
+        UpsertAsync(connection, transaction, """
+            insert into public.indicators (symbol, timeframe, at, source, data, last_candle_at, candle_count)
+            values ($1, $2, $3, $4, $5, case when $6::int is null then null else $3 end, $6)
+            on conflict (symbol, timeframe, at, source) do update
+              set data = excluded.data, last_candle_at = excluded.last_candle_at, candle_count = excluded.candle_count
+            """, cancellationToken, key.Symbol, key.Timeframe, at, source, Json(data), (object?)candles ?? DBNull.Value);
+
+    private static async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(value is JsonText json
+                ? new NpgsqlParameter { Value = json.Text, NpgsqlDbType = NpgsqlDbType.Jsonb }
+                : new NpgsqlParameter { Value = value });
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static JsonText Json(object value) => new(JsonSerializer.Serialize(value, JsonOptions.Snake));
+
+    private sealed record JsonText(string Text);
+}
