@@ -71,6 +71,7 @@ internal static class Extensions
         builder.Services.AddSingleton<AudioLinks>();
         builder.Services.AddHttpClient<ElevenLabsClient>().RemoveAllResilienceHandlers();
         builder.Services.AddHostedService<ExpiredHoldReleaser>();
+        builder.AddHealthz();
     }
 
     public static WebApplication MapApplicationEndpoints(this WebApplication app)
@@ -85,6 +86,5 @@ internal static class Extensions
         app.MapUsersApi();
         app.MapAudioApi();
         return app;
-        builder.AddHealthz();
     }
 }

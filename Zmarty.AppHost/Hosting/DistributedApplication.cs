@@ -137,6 +137,12 @@ public sealed class DistributedApplication : IAsyncDisposable
             ? ConnectionString(database)
             : throw new ArgumentException($"The app model has no database '{name}'.", nameof(name));
 
+    /// <summary>A parameter's value as the services get it: a secret from the data directory, a fixed value as declared.</summary>
+    public string GetParameterValue(string name) =>
+        _model.OfType<ParameterResource>().SingleOrDefault(p => p.Name == name) is { } parameter
+            ? Secrets.ValueOf(parameter)
+            : throw new ArgumentException($"The app model has no parameter '{name}'.", nameof(name));
+
     public Uri GetEndpoint(string name) =>
         _model.OfType<ProjectResource>().SingleOrDefault(p => p.Name == name) is { } project
             ? Url(project)

@@ -31,13 +31,13 @@ public static class ChatOverhead
         var rates = args.Length > 1 ? args[1].Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray() : s_rates;
         Console.WriteLine($"Starting the whole system ({Environment.ProcessorCount} cores visible); load average {DatabaseBenchmarks.LoadAverage()}");
         await using var app = await ZmartyTestingBuilder.StartAsync();
-        await using var chat = NpgsqlDataSource.Create(app.GetConnectionString(ResourceNames.ChatConnection));
-        await using var trading = NpgsqlDataSource.Create(app.GetConnectionString(ResourceNames.TradingConnection));
+        await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
+        await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
         var tokens = await CreateUsersAsync(app, chat, trading);
-        var api = Process.GetProcessById(app.Resources.Single(r => r.Name == ResourceNames.Api).ProcessId!.Value);
+        var api = Process.GetProcessById(app.Resources.Single(r => r.Name == "api").ProcessId!.Value);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
-            BaseAddress = app.GetEndpoint(ResourceNames.Api),
+            BaseAddress = app.GetEndpoint("api"),
             Timeout = TimeSpan.FromSeconds(30),
         };
 
@@ -158,7 +158,7 @@ public static class ChatOverhead
     }
 
     /// <summary>Enterprise users with a large balance, three watched symbols each, and signals and win rates for them in B.</summary>
-    private static async Task<string[]> CreateUsersAsync(ZmartyApplication app, NpgsqlDataSource chat, NpgsqlDataSource trading)
+    private static async Task<string[]> CreateUsersAsync(DistributedApplication app, NpgsqlDataSource chat, NpgsqlDataSource trading)
     {
         await ExecuteAsync(chat, "insert into auth.users (id, email) select gen_random_uuid(), 'chatbench' || i || '@example.com' from generate_series(1, $1) i", Users);
         await ExecuteAsync(chat, "update public.user_profiles set tier = 'enterprise'");
@@ -179,7 +179,7 @@ public static class ChatOverhead
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            tokens.Add(DevTokens.CreateAccessToken(app.Secrets.JwtSecret, reader.GetGuid(0), reader.GetString(1), DateTimeOffset.UtcNow, TimeSpan.FromHours(4)));
+            tokens.Add(DevTokens.CreateAccessToken(app.GetParameterValue("jwt-secret"), reader.GetGuid(0), reader.GetString(1), DateTimeOffset.UtcNow, TimeSpan.FromHours(4)));
         }
 
         return [.. tokens];

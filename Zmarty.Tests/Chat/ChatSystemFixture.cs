@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Npgsql;
 using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Model;
 using Zmarty.AppHost.Testing;
 
 namespace Zmarty.Tests.Chat;
@@ -14,11 +15,11 @@ namespace Zmarty.Tests.Chat;
 /// </summary>
 public sealed class ChatSystemFixture : IAsyncLifetime
 {
-    private ZmartyApplication? _app;
+    private DistributedApplication? _app;
     private NpgsqlDataSource? _chat;
     private NpgsqlDataSource? _trading;
 
-    public ZmartyApplication App => _app ?? throw new InvalidOperationException("The fixture is not started.");
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The fixture is not started.");
 
     /// <summary>Supabase A as the superuser.</summary>
     public NpgsqlDataSource Chat => _chat ?? throw new InvalidOperationException("The fixture is not started.");
@@ -26,37 +27,37 @@ public sealed class ChatSystemFixture : IAsyncLifetime
     /// <summary>Supabase B as the superuser.</summary>
     public NpgsqlDataSource Trading => _trading ?? throw new InvalidOperationException("The fixture is not started.");
 
-    public Uri ApiUrl => App.GetEndpoint(ResourceNames.Api);
+    public Uri ApiUrl => App.GetEndpoint("api");
 
-    public Uri EmulatorsUrl => App.GetEndpoint(ResourceNames.Emulators);
+    public Uri EmulatorsUrl => App.GetEndpoint("emulators");
 
-    public string JwtSecret => App.Secrets.JwtSecret;
+    public string JwtSecret => App.GetParameterValue("jwt-secret");
 
     /// <summary>The issuer the Api expects: what local Supabase tokens carry.</summary>
     public static string Issuer => DevTokens.LocalIssuer;
 
     public async Task InitializeAsync()
     {
-        // The emulators' port is chosen here so the Api can be pointed at their JWKS before it starts.
-        var emulatorsPort = FreePort();
-        _app = await ZmartyTestingBuilder.StartAsync(options =>
+        _app = await ZmartyTestingBuilder.StartAsync(builder =>
         {
-            options.Ports[ResourceNames.Emulators] = emulatorsPort;
-            options.ServiceEnvironment["Supabase__JwksUrl"] =
-                $"http://127.0.0.1:{emulatorsPort}/supabase/auth/v1/.well-known/jwks.json";
+            var api = builder.GetResource<ProjectResource>("api");
+            // The emulators serve a Supabase JWKS, so the asymmetric-key paths are tested too.
+            api.WithEnvironment(
+                "Supabase__JwksUrl",
+                builder.GetResource<ProjectResource>("emulators").GetEndpoint("/supabase/auth/v1/.well-known/jwks.json"));
             // Tests stall providers on purpose; a short timeout keeps them quick, yet leaves room for a cold,
             // loaded machine (the first streamed call JIT-compiles the SDK's stream reader).
-            options.ServiceEnvironment["Chat__Router__Timeout"] = "00:00:05";
-            options.ServiceEnvironment["Credits__ReleaseExpiredEvery"] = "00:00:01";
+            api.WithEnvironment("Chat__Router__Timeout", "00:00:05");
+            api.WithEnvironment("Credits__ReleaseExpiredEvery", "00:00:01");
             // The rotation test presents a new key id right after the first fetch.
-            options.ServiceEnvironment["Supabase__JwksUnknownKidInterval"] = "00:00:00";
+            api.WithEnvironment("Supabase__JwksUnknownKidInterval", "00:00:00");
             // Tests fail providers on purpose, many times; an open circuit would leak from one test into the next.
             // The breaker itself is covered by ProviderPipelineTests.
-            options.ServiceEnvironment["Chat__Router__MinimumThroughput"] = "1000000";
+            api.WithEnvironment("Chat__Router__MinimumThroughput", "1000000");
             if (Environment.GetEnvironmentVariable("ZMARTY_TEST_LOG") is { Length: > 0 } logFile)
             {
                 var gate = new Lock();
-                options.Log = line =>
+                builder.Options.Log = line =>
                 {
                     lock (gate)
                     {
@@ -65,8 +66,8 @@ public sealed class ChatSystemFixture : IAsyncLifetime
                 };
             }
         });
-        _chat = CreateDataSource(App.GetConnectionString(ResourceNames.ChatConnection));
-        _trading = CreateDataSource(App.GetConnectionString(ResourceNames.TradingConnection));
+        _chat = CreateDataSource(App.GetConnectionString("chat"));
+        _trading = CreateDataSource(App.GetConnectionString("trading"));
     }
 
     public async Task DisposeAsync()
@@ -132,7 +133,7 @@ public sealed class ChatSystemFixture : IAsyncLifetime
     public async Task<TestUser> CreateUserAsync(string tier = "free", int? balance = null)
     {
         var email = $"{Guid.NewGuid():N}@example.com";
-        var id = await DevTokens.EnsureUserAsync(App.GetConnectionString(ResourceNames.ChatConnection), email);
+        var id = await DevTokens.EnsureUserAsync(App.GetConnectionString("chat"), email);
         await using (var update = Chat.CreateCommand("update public.user_profiles set tier = $2 where id = $1"))
         {
             update.Parameters.Add(new() { Value = id });
@@ -186,13 +187,6 @@ public sealed class ChatSystemFixture : IAsyncLifetime
 
     private static NpgsqlDataSource CreateDataSource(string connectionString) =>
         NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { IncludeErrorDetail = true }.ConnectionString);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 public sealed record TestUser(Guid Id, string Email, string Token);
