@@ -53,7 +53,7 @@ public sealed class PipelineFaultTests
     [Fact]
     public async Task A_killed_worker_and_a_restarted_database_lose_no_job_and_do_none_twice()
     {
-        await using var system = await PipelineSystem.StartAsync(new Dictionary<string, string> { ["Queues__VisibilityTimeoutSeconds"] = "8" });
+        await using var system = await PipelineSystem.StartAsync(new Dictionary<string, string> { ["Queues__VisibilityTimeoutSeconds"] = "10" });
 
         // The Worker dies while the provider is still answering: the message comes back after its visibility timeout.
         await system.FaultAsync(new Fault("ohlcv", FaultMode.Slow, Times: 1, Symbol: "KILLED", DelayMilliseconds: 4000));
@@ -68,8 +68,11 @@ public sealed class PipelineFaultTests
         }
 
         await system.App.StartResourceAsync("worker");
+        // The killed delivery left no record and no write; a later one did the job, once. (On a loaded machine the
+        // restarted Worker's first delivery may itself time out and be retried: still one success.)
         var runs = await system.FinishedAsync(Ingest, killed);
-        Assert.Equal([(2, "succeeded")], runs.Select(r => (r.Attempt, r.Outcome)));
+        Assert.All(runs, r => Assert.True(r.Attempt >= 2 && r.Outcome is "succeeded" or "retrying", $"attempt {r.Attempt}: {r.Outcome}: {r.Error}"));
+        Assert.Single(runs, r => r.Outcome == "succeeded");
         await PipelineSystem.EventuallyAsync(
             async () => await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.signals where symbol = 'KILLED/USDT'") == 1 ? "" : null,
             "the signal of the retried job");

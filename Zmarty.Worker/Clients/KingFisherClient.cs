@@ -11,13 +11,11 @@ namespace Zmarty.Worker.Clients;
 /// King Fisher's liquidation map (DOMAIN.md §4), parsed at this boundary into the clusters the product stores:
 /// <c>{price, volume, side}</c>, long below the price, short above.
 /// </summary>
-public sealed class KingFisherClient(HttpClient http, IOptions<KingFisherOptions> options)
+public sealed class KingFisherClient(HttpClient http, IOptions<KingFisherOptions> options, KingFisherSession session)
 {
     private const string Endpoint = "map/latest";
 
     private readonly KingFisherOptions _options = options.Value;
-    private readonly SemaphoreSlim _login = new(1, 1);
-    private string? _token;
 
     /// <summary>The clusters of the latest map for the pair, each at its strength-weighted price.</summary>
     public async Task<IReadOnlyList<LiquidationCluster>> GetClustersAsync(MarketSymbol symbol, double price, CancellationToken cancellationToken)
@@ -86,19 +84,35 @@ public sealed class KingFisherClient(HttpClient http, IOptions<KingFisherOptions
         return http.SendAsync(request, cancellationToken);
     }
 
-    /// <summary>The bearer token, logging in when there is none or when <paramref name="renew"/> is the one that expired.</summary>
-    private async Task<string> TokenAsync(string? renew, CancellationToken cancellationToken)
+    private Task<string> TokenAsync(string? renew, CancellationToken cancellationToken) =>
+        session.TokenAsync(async ct =>
+        {
+            using var response = await http.PostAsJsonAsync("api/auth/login", new { api_key = _options.ApiKey }, ct);
+            using var document = await ProviderEnvelope.ReadAsync(response, "login", ct);
+            return document.RootElement.TryGetProperty("token", out var token) && token.GetString() is { Length: > 0 } value
+                ? value
+                : throw new ProviderException(ProviderFailure.Malformed, "login", "no token in the answer");
+        }, renew, cancellationToken);
+}
+
+/// <summary>
+/// The King Fisher bearer token, shared by every client instance of the process (typed clients are transient), so
+/// the Worker logs in once and again only when the token it used was refused.
+/// </summary>
+public sealed class KingFisherSession : IDisposable
+{
+    private readonly SemaphoreSlim _login = new(1, 1);
+    private string? _token;
+
+    /// <summary>The token, from <paramref name="login"/> when there is none or when <paramref name="renew"/> is the one that was refused.</summary>
+    public async Task<string> TokenAsync(Func<CancellationToken, Task<string>> login, string? renew, CancellationToken cancellationToken)
     {
         await _login.WaitAsync(cancellationToken);
         try
         {
             if (_token is null || _token == renew)
             {
-                using var response = await http.PostAsJsonAsync("api/auth/login", new { api_key = _options.ApiKey }, cancellationToken);
-                using var document = await ProviderEnvelope.ReadAsync(response, "login", cancellationToken);
-                _token = document.RootElement.TryGetProperty("token", out var token) && token.GetString() is { Length: > 0 } value
-                    ? value
-                    : throw new ProviderException(ProviderFailure.Malformed, "login", "no token in the answer");
+                _token = await login(cancellationToken);
             }
 
             return _token;
@@ -108,4 +122,6 @@ public sealed class KingFisherClient(HttpClient http, IOptions<KingFisherOptions
             _login.Release();
         }
     }
+
+    public void Dispose() => _login.Dispose();
 }

@@ -21,6 +21,7 @@ internal static class PipelineExtensions
         services.AddValidatedOptions<WinRateOptions, WinRateOptionsValidator>(WinRateOptions.SectionName);
         services.AddProvider<CryptometerClient, CryptometerOptions>(CryptometerOptions.SectionName);
         services.AddProvider<KingFisherClient, KingFisherOptions>(KingFisherOptions.SectionName);
+        services.AddSingleton<KingFisherSession>();
         services.AddSingleton<QueueTracing>();
 
         services.AddConsumer<IngestIndicatorsJob>();
