@@ -5,6 +5,7 @@ using Zmarty.Api.Chat;
 using Zmarty.Api.Chat.Context;
 using Zmarty.Api.Chat.Router;
 using Zmarty.Api.Credits;
+using Zmarty.Api.Errors;
 using Zmarty.Api.Limits;
 using Zmarty.Api.Telemetry;
 using Zmarty.Api.Users;
@@ -37,7 +38,7 @@ internal static class Extensions
         builder.AddNpgsqlDataSource("trading");
 
         builder.AddSupabaseAuth();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiErrors.AddContractMembers);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
