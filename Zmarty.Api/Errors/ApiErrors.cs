@@ -30,6 +30,28 @@ public static class ApiErrors
         return TypedResults.Problem(detail: message, statusCode: status, title: Title(error), extensions: extensions);
     }
 
+    /// <summary>
+    /// Gives the problems the framework writes itself (an unhandled exception, an unknown route) the
+    /// contract's <c>error</c> and <c>message</c> too.
+    /// </summary>
+    public static void AddContractMembers(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Extensions.ContainsKey("error"))
+        {
+            return;
+        }
+
+        problem.Extensions["error"] = problem.Status switch
+        {
+            StatusCodes.Status404NotFound => NotFound,
+            StatusCodes.Status401Unauthorized => InvalidToken,
+            >= 400 and < 500 => InvalidRequest,
+            _ => ServerError,
+        };
+        problem.Extensions["message"] = problem.Detail ?? problem.Title ?? "The request failed.";
+    }
+
     public static ProblemHttpResult BadRequest(string message) => Problem(StatusCodes.Status400BadRequest, InvalidRequest, message);
 
     private static string Title(string error) => error switch

@@ -5,6 +5,7 @@ using Zmarty.Api.Chat;
 using Zmarty.Api.Chat.Context;
 using Zmarty.Api.Chat.Router;
 using Zmarty.Api.Credits;
+using Zmarty.Api.Errors;
 using Zmarty.Api.Health;
 using Zmarty.Api.Limits;
 using Zmarty.Api.Telemetry;
@@ -42,7 +43,7 @@ internal static class Extensions
         builder.Services.AddValidatedOptions<CreditPricingOptions, CreditPricingOptionsValidator>(CreditPricingOptions.SectionName);
         builder.AddWebhooks();
         builder.AddSupabaseAuth();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiErrors.AddContractMembers);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json =>
         {

@@ -1,0 +1,107 @@
+using Zmarty.Api.Chat;
+using Zmarty.Api.Chat.Context;
+using Zmarty.Api.Limits;
+
+namespace Zmarty.Tests.Chat;
+
+/// <summary>The pure parts of the chat: limits, token estimates, the system prompt.</summary>
+public sealed class ChatUnitTests
+{
+    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private static readonly TierLimits s_limits = new() { RequestsPerMinute = 3, Concurrent = 2, MaxTokens = 1024 };
+
+    [Fact]
+    public void The_rate_limit_counts_a_minute_window_and_resets_at_its_end()
+    {
+        var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(60 * 1000 + 10));
+        var limiter = new UserLimiter(clock);
+        var user = Guid.NewGuid();
+
+        var decisions = Enumerable.Range(0, 4).Select(_ =>
+        {
+            var decision = limiter.TryAcquire(user, s_limits);
+            decision.Lease?.Dispose();
+            return decision;
+        }).ToList();
+
+        Assert.Equal([true, true, true, false], decisions.Select(d => d.Allowed));
+        Assert.Equal([2, 1, 0, 0], decisions.Select(d => d.Remaining));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(60 * 1001), decisions[3].ResetAt);
+        Assert.Equal(50, decisions[3].RetryAfterSeconds(clock.Now));
+        Assert.True(limiter.TryAcquire(Guid.NewGuid(), s_limits).Allowed);
+
+        clock.Now = DateTimeOffset.FromUnixTimeSeconds(60 * 1001);
+        Assert.True(limiter.TryAcquire(user, s_limits).Allowed);
+    }
+
+    [Fact]
+    public void Concurrent_chats_are_capped_until_a_lease_is_returned()
+    {
+        var limiter = new UserLimiter(new ManualClock(DateTimeOffset.UnixEpoch));
+        var user = Guid.NewGuid();
+        var limits = new TierLimits { RequestsPerMinute = 100, Concurrent = 2 };
+
+        var first = limiter.TryAcquire(user, limits);
+        var second = limiter.TryAcquire(user, limits);
+        var third = limiter.TryAcquire(user, limits);
+        first.Lease!.Dispose();
+        first.Lease.Dispose();
+        var fourth = limiter.TryAcquire(user, limits);
+        var fifth = limiter.TryAcquire(user, limits);
+
+        Assert.True(second.Allowed);
+        Assert.False(third.Allowed);
+        Assert.Contains("2 chats at once", third.Refusal, StringComparison.Ordinal);
+        Assert.True(fourth.Allowed);
+        Assert.False(fifth.Allowed);
+    }
+
+    [Fact]
+    public void A_profile_can_raise_its_tiers_limits_but_not_lower_them()
+    {
+        var tiers = new TierOptions();
+
+        Assert.Equal(4096, tiers.For("pro", 1024, 10).MaxTokens);
+        Assert.Equal(100, tiers.For("pro", 1024, 10).RequestsPerMinute);
+        Assert.Equal(2048, tiers.For("free", 2048, 10).MaxTokens);
+        Assert.Equal(1024, tiers.For("unknown-tier", 1, 1).MaxTokens);
+    }
+
+    [Theory]
+    [InlineData("hello", 4 + 5 + 3, 4 + 2 + 3)]
+    [InlineData("héllo wörld", 4 + 13 + 3, 4 + 4 + 3)]
+    public void The_held_token_count_is_never_below_the_typical_one(string message, int upper, int typical)
+    {
+        Assert.Equal(upper, TokenEstimate.UpperBound([message]));
+        Assert.Equal(typical, TokenEstimate.Typical([message]));
+    }
+
+    [Fact]
+    public void The_system_prompt_has_one_line_per_symbol_with_what_b_knows_and_says_what_is_missing()
+    {
+        var at = new DateTimeOffset(2026, 11, 24, 6, 0, 0, TimeSpan.Zero);
+        SymbolSnapshot[] snapshots =
+        [
+            new("BTC/USDT", "1h", "long", 0.72m, 0.65m, 64000m, 62720m, [65280m, 67200m], at, 0.58m, 41, 30, 0.42m),
+            new("ETH/USDT", "4h", null, null, null, null, null, null, null, null, null, null, null),
+        ];
+
+        var prompt = SystemPrompt.Build(snapshots, includeSignals: true, includeWinRates: true, at);
+        var withoutSignals = SystemPrompt.Build(snapshots, includeSignals: false, includeWinRates: true, at);
+
+        var lines = prompt.Split('\n');
+        Assert.Equal(4, lines.Length);
+        Assert.Equal(
+            "BTC/USDT 1h: signal long score 0.72 conf 0.65 entry 64000 stop 62720 tp 65280/67200 at 11-24 06:00; risk 0.42; win rate 30d 0.58 (n=41)",
+            lines[2]);
+        Assert.Equal("ETH/USDT 4h: no signal; risk n/a; win rate n/a", lines[3]);
+        Assert.DoesNotContain("signal", withoutSignals.Split('\n')[2], StringComparison.Ordinal);
+        Assert.EndsWith("watches no symbols yet.", SystemPrompt.Build([], true, true, at), StringComparison.Ordinal);
+    }
+}
