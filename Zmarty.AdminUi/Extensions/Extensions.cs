@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.FluentUI.AspNetCore.Components;
 using Npgsql;
@@ -35,7 +36,7 @@ internal static class Extensions
     /// <summary>A cookie login for every page and action; only the login page, static files and health endpoints are open.</summary>
     private static void AddAdminLogin(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<AdminPassword>();
         builder.Services.AddCascadingAuthenticationState();
@@ -84,10 +85,14 @@ internal static class Extensions
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
     }
 
-    /// <summary>The readers over A and B and one shared poll per data source.</summary>
-    private static void AddAdminData(this IServiceCollection services)
+    /// <summary>
+    /// The readers over the keyed <c>trading</c> and <c>chat</c> data sources and one shared poll per
+    /// data source (the component tests register the same over their own databases).
+    /// </summary>
+    internal static void AddAdminData(this IServiceCollection services)
     {
-        services.AddSingleton(sp => new DepthHistory(keep: TimeSpan.FromHours(1)));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(new DepthHistory(keep: TimeSpan.FromHours(1)));
         services.AddSingleton(sp => new QueuesData(Trading(sp), sp.GetRequiredService<DepthHistory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new CronData(Trading(sp), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ErrorsData(Trading(sp)));
