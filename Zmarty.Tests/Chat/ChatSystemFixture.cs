@@ -40,6 +40,8 @@ public sealed class ChatSystemFixture : IAsyncLifetime
     {
         _app = await ZmartyTestingBuilder.StartAsync(builder =>
         {
+            // Chat reads what B holds; a worker would fill it from the emulators and change what a test expects.
+            builder.RemoveResource("worker");
             var api = builder.GetResource<ProjectResource>("api");
             // The emulators serve a Supabase JWKS, so the asymmetric-key paths are tested too.
             api.WithEnvironment(

@@ -13,7 +13,7 @@ namespace Zmarty.Tests.Startup;
 internal sealed class ServiceProcess : IAsyncDisposable
 {
     // Variables that would change what the service sees if the test runner happened to have them set.
-    private static readonly string[] _inheritedPrefixes = ["Trading__", "Credits__", "Cryptometer__", "KingFisher__", "Queues__", "ConnectionStrings__", "ASPNETCORE_", "DOTNET_ENVIRONMENT"];
+    private static readonly string[] _inheritedPrefixes = ["Trading__", "Credits__", "Cryptometer__", "KingFisher__", "Queues__", "Webhooks__", "Supabase__", "ConnectionStrings__", "ASPNETCORE_", "DOTNET_ENVIRONMENT"];
 
     private readonly Process _process;
     private readonly TcpListener _database = new(IPAddress.Loopback, 0);
@@ -42,12 +42,17 @@ internal sealed class ServiceProcess : IAsyncDisposable
         startInfo.Environment["ConnectionStrings__trading"] = database;
         startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
 
-        // The Worker's providers: required settings, never called before the database answers.
+        // The other required settings, valid, so only the setting under test can stop the start: the Worker's
+        // providers (never called before the database answers), the webhook secret, the Api's token checks.
         foreach (var provider in new[] { "Cryptometer", "KingFisher" })
         {
             startInfo.Environment[$"{provider}__BaseUrl"] = "http://127.0.0.1:9/";
             startInfo.Environment[$"{provider}__ApiKey"] = "test-key";
         }
+
+        startInfo.Environment["Webhooks__Secret"] = "whsec_" + Convert.ToBase64String(new byte[32]);
+        startInfo.Environment["Supabase__JwtSecret"] = new string('s', 40);
+        startInfo.Environment["Supabase__JwtIssuer"] = "http://127.0.0.1:54321/auth/v1";
 
         // A failed start ends in an unhandled exception, which aborts the runtime: no crash dump for that.
         startInfo.Environment["DOTNET_DbgEnableMiniDump"] = "0";
