@@ -16,6 +16,9 @@ public static class StandardWebhooks
     public const string TimestampHeader = "webhook-timestamp";
     public const string SignatureHeader = "webhook-signature";
 
+    /// <summary>What a secret must look like, for configuration errors.</summary>
+    public const string SecretFormat = "whsec_ followed by the base64 of at least 24 random bytes";
+
     private const string SecretPrefix = "whsec_";
     private const string VersionPrefix = "v1,";
 

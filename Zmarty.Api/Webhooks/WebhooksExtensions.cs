@@ -13,9 +13,9 @@ internal static class WebhooksExtensions
             .Bind(builder.Configuration.GetSection(WebhookOptions.SectionName))
             .ValidateDataAnnotations()
             .Validate(o => StandardWebhooks.TryParseSecret(o.Secret, out _),
-                "Webhooks:Secret must be a Standard Webhooks secret: whsec_ followed by the base64 of at least 24 bytes.")
+                "Webhooks:Secret must be a Standard Webhooks secret: " + StandardWebhooks.SecretFormat + ".")
             .Validate(o => string.IsNullOrEmpty(o.PreviousSecret) || StandardWebhooks.TryParseSecret(o.PreviousSecret, out _),
-                "Webhooks:PreviousSecret, when set, must be a whsec_ secret too.")
+                "Webhooks:PreviousSecret, when set, must be " + StandardWebhooks.SecretFormat + ".")
             .Validate(o => o.TimestampTolerance > TimeSpan.Zero && o.Budget > TimeSpan.Zero && o.IngestFreshness > TimeSpan.Zero,
                 "Webhooks:TimestampTolerance, Budget and IngestFreshness must be positive.")
             .ValidateOnStart();

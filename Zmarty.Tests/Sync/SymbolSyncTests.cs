@@ -24,9 +24,8 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
     [Fact]
     public async Task A_symbol_inserted_updated_and_deleted_by_its_user_in_A_shows_in_B_watchers()
     {
-        await using var app = await ZmartyTestingBuilder.StartAsync();
-        await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
-        await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
+        await using var system = await SyncSystem.StartAsync();
+        var (chat, trading) = (system.Chat, system.Trading);
         var user = await DatabaseFixture.CreateUserAsync(chat, "pro");
 
         var clock = Stopwatch.StartNew();
@@ -68,9 +67,8 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
     [Fact]
     public async Task With_the_api_stopped_while_1000_changes_are_made_B_converges_to_exactly_A_once_it_is_back()
     {
-        await using var app = await ZmartyTestingBuilder.StartAsync(QuickRetries);
-        await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
-        await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
+        await using var system = await SyncSystem.StartAsync(QuickRetries);
+        var (app, chat, trading) = (system.App, system.Chat, system.Trading);
         var changes = await SymbolChanges.ForNewUsersAsync(chat, users: 10);
 
         await app.StopResourceAsync("api");
@@ -90,9 +88,8 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
     [Fact]
     public async Task The_relay_killed_mid_batch_and_restarted_loses_nothing_and_applies_nothing_out_of_order()
     {
-        await using var app = await ZmartyTestingBuilder.StartAsync();
-        await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
-        await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
+        await using var system = await SyncSystem.StartAsync();
+        var (app, chat, trading) = (system.App, system.Chat, system.Trading);
         await RecordWatcherWritesAsync(trading);
         var changes = await SymbolChanges.ForNewUsersAsync(chat, users: 8);
         using var limit = new CancellationTokenSource(s_converge);
@@ -135,9 +132,8 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
     [Fact]
     public async Task With_B_stopped_for_10_seconds_during_changes_B_converges_once_it_is_back()
     {
-        await using var app = await ZmartyTestingBuilder.StartAsync(QuickRetries);
-        await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
-        await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
+        await using var system = await SyncSystem.StartAsync(QuickRetries);
+        var (app, chat, trading) = (system.App, system.Chat, system.Trading);
         var changes = await SymbolChanges.ForNewUsersAsync(chat, users: 6);
 
         var making = changes.MakeAsync(600, pause: TimeSpan.FromMilliseconds(100));
@@ -152,6 +148,42 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
         await SyncState.WaitUntilConvergedAsync(chat, trading, s_converge);
         output.WriteLine($"{changes.Made} changes, {madeWhileDown} of them while B was down");
         Assert.True(madeWhileDown > 0);
+    }
+
+    [Fact]
+    public async Task With_A_restarted_while_events_are_being_delivered_nothing_is_lost_and_new_changes_still_arrive()
+    {
+        await using var system = await SyncSystem.StartAsync(QuickRetries);
+        var (app, chat, trading) = (system.App, system.Chat, system.Trading);
+        var changes = await SymbolChanges.ForNewUsersAsync(chat, users: 6);
+        await app.StopResourceAsync("api");
+        await changes.MakeAsync(600);
+
+        // The relay works through the backlog when A goes away under it, and comes back with A.
+        await app.StartResourceAsync("api");
+        await app.StopResourceAsync("supabase-a");
+        await app.StartResourceAsync("supabase-a");
+        await SyncState.WaitUntilConvergedAsync(chat, trading, s_converge);
+
+        await new SymbolChanges(chat, [await DatabaseFixture.CreateUserAsync(chat, "enterprise")], seed: 99).MakeAsync(50);
+        await SyncState.WaitUntilConvergedAsync(chat, trading, s_converge);
+    }
+
+    /// <summary>The whole system, and A and B to read and write.</summary>
+    private sealed record SyncSystem(DistributedApplication App, NpgsqlDataSource Chat, NpgsqlDataSource Trading) : IAsyncDisposable
+    {
+        public static async Task<SyncSystem> StartAsync(Action<DistributedApplicationBuilder>? configure = null)
+        {
+            var app = await ZmartyTestingBuilder.StartAsync(configure);
+            return new(app, NpgsqlDataSource.Create(app.GetConnectionString("chat")), NpgsqlDataSource.Create(app.GetConnectionString("trading")));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Chat.DisposeAsync();
+            await Trading.DisposeAsync();
+            await App.DisposeAsync();
+        }
     }
 
     /// <summary>Failed deliveries come back within 2 s, so a test need not wait out the default 30 s cap.</summary>

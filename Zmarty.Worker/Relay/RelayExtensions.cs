@@ -21,7 +21,7 @@ internal static class RelayExtensions
             .Bind(builder.Configuration.GetSection(WebhookSigningOptions.SectionName))
             .Validate(
                 o => StandardWebhooks.TryParseSecret(o.Secret, out _),
-                "Webhooks:Secret must be a Standard Webhooks secret: whsec_ followed by the base64 of at least 24 bytes.")
+                "Webhooks:Secret must be a Standard Webhooks secret: " + StandardWebhooks.SecretFormat + ".")
             .ValidateOnStart();
 
         builder.Services.TryAddSingleton(TimeProvider.System);

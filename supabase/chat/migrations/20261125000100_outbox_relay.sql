@@ -23,6 +23,17 @@ create trigger user_symbols_outbox_notify
   after insert on public.user_symbols_outbox
   for each statement execute function public.user_symbols_outbox_notify();
 
+-- (user_id, symbol, timeframe) of one row of a payload, as text; null when there is no row.
+create function public.user_symbols_outbox_row_key(p_row jsonb)
+returns text
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select case when jsonb_typeof(p_row) = 'object' then concat_ws('/', p_row ->> 'user_id', p_row ->> 'symbol', p_row ->> 'timeframe') end;
+$$;
+
 -- The key an event is about: record's, or old_record's for a delete; null for a payload without either.
 create function public.user_symbols_outbox_key(p_payload jsonb)
 returns text
@@ -31,12 +42,7 @@ immutable
 parallel safe
 set search_path = ''
 as $$
-  select case
-    when jsonb_typeof(p_payload -> 'record') = 'object'
-      then concat_ws('/', p_payload -> 'record' ->> 'user_id', p_payload -> 'record' ->> 'symbol', p_payload -> 'record' ->> 'timeframe')
-    when jsonb_typeof(p_payload -> 'old_record') = 'object'
-      then concat_ws('/', p_payload -> 'old_record' ->> 'user_id', p_payload -> 'old_record' ->> 'symbol', p_payload -> 'old_record' ->> 'timeframe')
-  end;
+  select coalesce(public.user_symbols_outbox_row_key(p_payload -> 'record'), public.user_symbols_outbox_row_key(p_payload -> 'old_record'));
 $$;
 
 -- The second key of an update that moved a row to another key (old_record's); null for every other event.
@@ -47,13 +53,8 @@ immutable
 parallel safe
 set search_path = ''
 as $$
-  select case
-    when jsonb_typeof(p_payload -> 'record') = 'object' and jsonb_typeof(p_payload -> 'old_record') = 'object'
-     and (p_payload -> 'record' ->> 'user_id', p_payload -> 'record' ->> 'symbol', p_payload -> 'record' ->> 'timeframe')
-         is distinct from
-         (p_payload -> 'old_record' ->> 'user_id', p_payload -> 'old_record' ->> 'symbol', p_payload -> 'old_record' ->> 'timeframe')
-      then concat_ws('/', p_payload -> 'old_record' ->> 'user_id', p_payload -> 'old_record' ->> 'symbol', p_payload -> 'old_record' ->> 'timeframe')
-  end;
+  select nullif(public.user_symbols_outbox_row_key(p_payload -> 'old_record'), public.user_symbols_outbox_row_key(p_payload -> 'record'))
+  where jsonb_typeof(p_payload -> 'record') = 'object';
 $$;
 
 create index user_symbols_outbox_pending_key_idx
@@ -66,9 +67,12 @@ create index user_symbols_outbox_pending_moved_idx
 
 revoke execute on function
   public.user_symbols_outbox_notify(),
+  public.user_symbols_outbox_row_key(jsonb),
   public.user_symbols_outbox_key(jsonb),
   public.user_symbols_outbox_moved_from(jsonb)
   from public, anon, authenticated;
 
 -- The relay's claim calls them (as service_role on a real project).
-grant execute on function public.user_symbols_outbox_key(jsonb), public.user_symbols_outbox_moved_from(jsonb) to service_role;
+grant execute on function
+  public.user_symbols_outbox_row_key(jsonb), public.user_symbols_outbox_key(jsonb), public.user_symbols_outbox_moved_from(jsonb)
+  to service_role;
