@@ -198,3 +198,13 @@ public sealed class ChatSystemCollection : ICollectionFixture<ChatSystemFixture>
 {
     public const string Name = "ChatSystem";
 }
+
+/// <summary>A test of the running system that starts and ends with every emulated provider behaving.</summary>
+public abstract class ChatSystemTest : IAsyncLifetime
+{
+    protected abstract ChatSystemFixture Running { get; }
+
+    public Task InitializeAsync() => Running.ResetEmulatorsAsync();
+
+    public Task DisposeAsync() => Running.ResetEmulatorsAsync();
+}

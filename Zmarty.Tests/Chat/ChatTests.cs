@@ -5,11 +5,9 @@ namespace Zmarty.Tests.Chat;
 
 /// <summary>POST /chat end to end: the real Api, both databases, the emulated providers.</summary>
 [Collection(ChatSystemCollection.Name)]
-public sealed class ChatTests(ChatSystemFixture system) : IAsyncLifetime
+public sealed class ChatTests(ChatSystemFixture system) : ChatSystemTest
 {
-    public Task InitializeAsync() => system.ResetEmulatorsAsync();
-
-    public Task DisposeAsync() => system.ResetEmulatorsAsync();
+    protected override ChatSystemFixture Running => system;
 
     [Fact]
     public async Task A_user_sends_a_message_gets_an_answer_and_one_ledger_row_of_the_right_amount_appears_in_A()

@@ -5,11 +5,9 @@ namespace Zmarty.Tests.Chat;
 
 /// <summary>Credits charged exactly once through A's functions, under concurrency, disconnects and crashes.</summary>
 [Collection(ChatSystemCollection.Name)]
-public sealed class CreditsTests(ChatSystemFixture system) : IAsyncLifetime
+public sealed class CreditsTests(ChatSystemFixture system) : ChatSystemTest
 {
-    public Task InitializeAsync() => system.ResetEmulatorsAsync();
-
-    public Task DisposeAsync() => system.ResetEmulatorsAsync();
+    protected override ChatSystemFixture Running => system;
 
     [Fact]
     public async Task Two_hundred_concurrent_chats_with_a_balance_for_fifty_never_overdraw_and_the_ledger_equals_what_was_reported()

@@ -4,11 +4,9 @@ namespace Zmarty.Tests.Chat;
 
 /// <summary>The model router against misbehaving emulated providers: fallback order, price cap, broken streams.</summary>
 [Collection(ChatSystemCollection.Name)]
-public sealed class RouterTests(ChatSystemFixture system) : IAsyncLifetime
+public sealed class RouterTests(ChatSystemFixture system) : ChatSystemTest
 {
-    public Task InitializeAsync() => system.ResetEmulatorsAsync();
-
-    public Task DisposeAsync() => system.ResetEmulatorsAsync();
+    protected override ChatSystemFixture Running => system;
 
     [Theory]
     [InlineData("fail", 500)]

@@ -7,11 +7,9 @@ namespace Zmarty.Tests.Chat;
 
 /// <summary>The dashboard's endpoints and voice replies.</summary>
 [Collection(ChatSystemCollection.Name)]
-public sealed class UserDataTests(ChatSystemFixture system) : IAsyncLifetime
+public sealed class UserDataTests(ChatSystemFixture system) : ChatSystemTest
 {
-    public Task InitializeAsync() => system.ResetEmulatorsAsync();
-
-    public Task DisposeAsync() => system.ResetEmulatorsAsync();
+    protected override ChatSystemFixture Running => system;
 
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();

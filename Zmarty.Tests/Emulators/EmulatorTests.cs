@@ -10,11 +10,9 @@ namespace Zmarty.Tests.Emulators;
 
 /// <summary>The emulated providers, spoken to with the real OpenAI SDK and plain HTTP.</summary>
 [Collection(ChatSystemCollection.Name)]
-public sealed class EmulatorTests(ChatSystemFixture system) : IAsyncLifetime
+public sealed class EmulatorTests(ChatSystemFixture system) : ChatSystemTest
 {
-    public Task InitializeAsync() => system.ResetEmulatorsAsync();
-
-    public Task DisposeAsync() => system.ResetEmulatorsAsync();
+    protected override ChatSystemFixture Running => system;
 
     private ChatClient Client(string vendor, string model = "test-model") => new(
         model,
