@@ -8,9 +8,17 @@ namespace Zmarty.Api.Credits;
 /// In decimal, not double: rates like 0.1 per 1k are exact in decimal, so a total that is a whole number stays
 /// one and the ceiling never charges a credit for a binary rounding error.
 /// </remarks>
-public sealed class CreditPricing(CreditPricingOptions options)
+public sealed class CreditPricing
 {
-    private readonly CreditPricingOptions _options = options ?? throw new ArgumentNullException(nameof(options));
+    private readonly CreditPricingOptions _options;
+
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options break a rule of <see cref="CreditPricingOptionsValidator"/>.</exception>
+    public CreditPricing(CreditPricingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CreditPricingOptionsValidator.ThrowIfInvalid(options);
+        _options = options;
+    }
 
     /// <summary>Credits for a chat reply by <paramref name="provider"/>.</summary>
     /// <exception cref="ArgumentException">The provider has no configured rate.</exception>

@@ -1,3 +1,4 @@
+using Zmarty.Api.Credits;
 using Zmarty.Api.Health;
 
 namespace Zmarty.Api.Extensions;
@@ -9,6 +10,10 @@ internal static class Extensions
         // The Api reads users, symbols and credits from A and trading data from B.
         builder.AddNpgsqlDataSource("chat");
         builder.AddNpgsqlDataSource("trading");
+
+        // A bad price stops the start, naming its key, instead of failing the first chat request.
+        builder.Services.AddValidatedOptions<CreditPricingOptions, CreditPricingOptionsValidator>(CreditPricingOptions.SectionName);
+
         builder.AddHealthz();
     }
 }

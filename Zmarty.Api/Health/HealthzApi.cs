@@ -35,7 +35,7 @@ public static class HealthzApi
     public static IHostApplicationBuilder AddHealthz(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<HealthzOptions>()
-            .BindConfiguration(HealthzOptions.Section)
+            .BindConfiguration(HealthzOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
             .PostConfigure<IConfiguration>((options, configuration) =>
                 options.AddDefaultProviders(configuration["services:emulators:http:0"]))
             .ValidateDataAnnotations()

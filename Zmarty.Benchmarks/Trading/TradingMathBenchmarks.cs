@@ -55,7 +55,7 @@ public class TradingMathBenchmarks
             Indicators = latest,
             Market = _market,
             Risk = _grid.RiskAt(latest.Close),
-            Volatility = RiskStatistics.Volatility(_closes),
+            Volatility = RiskStatistics.Volatility(_closes, TimeSpan.FromHours(1)),
             Clusters = _clusters,
         };
         return _scorer.Score(input);

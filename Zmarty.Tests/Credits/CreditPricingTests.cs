@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Zmarty.Api.Credits;
 
 namespace Zmarty.Tests.Credits;
@@ -63,5 +64,25 @@ public sealed class CreditPricingTests
         Assert.Equal(4, pricing.ForChat("mistral", 2000, 2000));
         Assert.Equal(27, pricing.ForChat("gpt", 1500, 2000));
         Assert.Equal(11, pricing.ForChat("mistral", 2000, 2000, voice: true));
+    }
+
+    [Fact]
+    public void The_blueprint_prices_pass_validation() =>
+        Assert.True(new CreditPricingOptionsValidator().Validate(null, new CreditPricingOptions()).Succeeded);
+
+    [Fact]
+    public void Negative_prices_are_refused_with_their_keys()
+    {
+        var options = new CreditPricingOptions { DataPerSymbol = -1 };
+        options.Providers["gpt"].Minimum = -2;
+
+        var error = Assert.Throws<OptionsValidationException>(() => new CreditPricing(options));
+
+        Assert.Equal(
+            [
+                "Credits:Pricing:Providers:gpt:Minimum is -2; a price cannot be negative.",
+                "Credits:Pricing:DataPerSymbol is -1; a price cannot be negative.",
+            ],
+            error.Failures);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Zmarty.Trading.Signals;
 using Zmarty.Trading.Sizing;
 
@@ -99,6 +100,22 @@ public sealed class DoublingTests
         Assert.Equal((4, 16.0, 2.0), Summary(allowed));
     }
 
+    // Issue 14, item 6: the position "stays under" MAX_POSITION_PCT. Stage 3 holds 8 %: with the cap at 8 it is
+    // held back, just above 8 it passes. Stage 1 (2 %) with the cap at 2 cannot be configured at all.
+    [Fact]
+    public void A_stage_exactly_at_the_maximum_position_is_held_and_one_just_under_it_passes()
+    {
+        var toStage3 = _stepUp with { Position = _stepUp.Position! with { Stage = 2 } };
+
+        var atCap = new DoublingAdvisor(new DoublingOptions { MaxPositionPercent = 8 }).Recommend(toStage3);
+        var overCap = new DoublingAdvisor(new DoublingOptions { MaxPositionPercent = 8.000001 }).Recommend(toStage3);
+
+        Assert.Equal(Guardrail.MaxPosition, Assert.Single(atCap.HeldBackBy).Guardrail);
+        Assert.Equal("stage 3 would hold 8 % of the account; the position must stay under 8 %", atCap.HeldBackBy[0].Reason);
+        Assert.Equal((3, 8.0, 5.0), Summary(overCap));
+        Assert.Throws<OptionsValidationException>(() => new DoublingAdvisor(new DoublingOptions { MaxPositionPercent = 2 }));
+    }
+
     [Fact]
     public void A_full_ladder_is_held() =>
         Assert.Equal(Guardrail.LadderComplete, HeldBy(_stepUp with { Position = _stepUp.Position! with { Stage = 4 } }));
@@ -117,6 +134,27 @@ public sealed class DoublingTests
 
         Assert.Equal([Guardrail.Volatility, Guardrail.ScoreDelta, Guardrail.Cooldown], recommendation.HeldBackBy.Select(b => b.Guardrail));
         Assert.All(recommendation.HeldBackBy, b => Assert.False(string.IsNullOrWhiteSpace(b.Reason)));
+    }
+
+    [Fact]
+    public void The_blueprint_defaults_pass_validation() =>
+        Assert.True(new DoublingOptionsValidator().Validate(null, new DoublingOptions()).Succeeded);
+
+    [Fact]
+    public void A_ladder_that_does_not_grow_or_cannot_start_is_refused_with_its_keys()
+    {
+        var options = new DoublingOptions { Stage3Percent = 4, Stage2MaxLeverage = 0, MaxPositionPercent = 2, CooldownSeconds = -1 };
+
+        var error = Assert.Throws<OptionsValidationException>(() => new DoublingAdvisor(options));
+
+        Assert.Equal(
+            [
+                "Trading:Doubling:Stage2MaxLeverage is 0; it must be above 0.",
+                "Trading:Doubling:Stage3Percent is 4; each stage must hold more than the one before (4).",
+                "Trading:Doubling:MaxPositionPercent is 2; it must be above Trading:Doubling:Stage1Percent (2) and at most 100.",
+                "Trading:Doubling:CooldownSeconds is -1; it must be at least 0.",
+            ],
+            error.Failures);
     }
 
     // Property test: whatever the state, an allowed step is exactly its ladder size, within the maximum position,
@@ -152,7 +190,7 @@ public sealed class DoublingTests
             steps++;
             Assert.Equal(stage + 1, recommendation.Stage);
             Assert.Equal(ladder[stage], recommendation.PositionPercent);
-            Assert.True(recommendation.PositionPercent <= options.MaxPositionPercent);
+            Assert.True(recommendation.PositionPercent < options.MaxPositionPercent);
             Assert.True(recommendation.Leverage <= caps[stage]);
             Assert.Equal(recommendation.PositionPercent - (stage == 0 ? 0 : ladder[stage - 1]), recommendation.AddPercent, 12);
         }

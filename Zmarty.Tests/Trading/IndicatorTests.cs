@@ -1,4 +1,5 @@
 using Zmarty.Trading.Indicators;
+using static Zmarty.Trading.Indicators.IndicatorLine;
 
 namespace Zmarty.Tests.Trading;
 
@@ -8,7 +9,7 @@ public sealed class IndicatorTests
     private static readonly Bar[] _bars = TestSeries.RandomWalk(20250106, 400);
     private static readonly IndicatorSeries _series = IndicatorSeries.Compute(_bars);
 
-    public static TheoryData<string> Lines => new(AllLines(_series).Keys);
+    public static TheoryData<IndicatorLine> Lines => new(IndicatorLines.All);
 
     /// <summary>
     /// Expected values come from <see cref="IndicatorReference"/>: a second, literal implementation of each textbook
@@ -16,10 +17,10 @@ public sealed class IndicatorTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Lines))]
-    public void Every_line_matches_the_literal_reference_on_the_fixed_series(string line)
+    public void Every_line_matches_the_literal_reference_on_the_fixed_series(IndicatorLine line)
     {
         var (expected, lookback) = ReferenceLines(_bars)[line];
-        var actual = AllLines(_series)[line];
+        var actual = _series[line].ToArray();
 
         Assert.Equal(expected.Length, actual.Length);
         Assert.Equal(lookback, Array.FindIndex(actual, v => !double.IsNaN(v)));
@@ -40,11 +41,8 @@ public sealed class IndicatorTests
 
         Assert.Equal(_bars[^1].Time, latest.Time);
         Assert.Equal(_bars[^1].Close, latest.Close);
-        Assert.Equal(_series.Rsi.Span[^1], latest.Rsi);
-        Assert.Equal(_series.Ema200.Span[^1], latest.Ema200);
-        Assert.Equal(_series.MacdHistogram.Span[^1], latest.MacdHistogram);
-        Assert.Equal(_series.KeltnerLower.Span[^1], latest.KeltnerLower);
-        Assert.Equal(34, typeof(IndicatorSnapshot).GetProperties().Count(p => p.PropertyType == typeof(double?)));
+        Assert.Equal(34, IndicatorLines.Count);
+        Assert.All(IndicatorLines.All, line => Assert.Equal(_series[line].Span[^1], latest[line]));
     }
 
     // Hand computations (period 3, closes 10, 11, 10, 12, 13): changes +1, −1, +2, +1. At bar 3 the average gain of
@@ -138,14 +136,14 @@ public sealed class IndicatorTests
             return;
         }
 
-        Assert.Null(latest!.Rsi);
-        Assert.Null(latest.Macd);
-        Assert.Null(latest.Ema200);
-        Assert.Null(latest.Adx);
-        Assert.Null(latest.Trix);
-        Assert.NotNull(latest.Obv);
-        Assert.NotNull(latest.Vwap);
-        Assert.Equal(count > 1, latest.ParabolicSar is not null);
+        Assert.Null(latest![Rsi]);
+        Assert.Null(latest[Macd]);
+        Assert.Null(latest[Ema200]);
+        Assert.Null(latest[Adx]);
+        Assert.Null(latest[Trix]);
+        Assert.NotNull(latest[Obv]);
+        Assert.NotNull(latest[Vwap]);
+        Assert.Equal(count > 1, latest[ParabolicSar] is not null);
     }
 
     [Fact]
@@ -153,26 +151,26 @@ public sealed class IndicatorTests
     {
         var latest = IndicatorSeries.Compute(TestSeries.Flat(300)).Latest()!;
 
-        Assert.Equal(50, latest.Rsi);
-        Assert.Equal(50, latest.StochasticK);
-        Assert.Equal(50, latest.StochasticD);
-        Assert.Equal(-50, latest.WilliamsR);
-        Assert.Equal(50, latest.Mfi);
-        Assert.Equal(50, latest.UltimateOscillator);
-        Assert.Equal(0, latest.Cci);
-        Assert.Equal(0, latest.Roc);
-        Assert.Equal(0, latest.Momentum);
-        Assert.Equal(0, latest.Macd);
-        Assert.Equal(0, latest.Trix);
-        Assert.Equal(0, latest.Atr);
-        Assert.Equal(0, latest.Adx);
-        Assert.Equal(0, latest.PlusDi);
-        Assert.Equal(100, latest.BollingerUpper);
-        Assert.Equal(100, latest.BollingerLower);
-        Assert.Equal(100, latest.KeltnerUpper);
-        Assert.Equal(100, latest.Vwap);
-        Assert.Equal(100, latest.AroonUp);
-        Assert.Equal(10, latest.Obv);
+        Assert.Equal(50, latest[Rsi]);
+        Assert.Equal(50, latest[StochasticK]);
+        Assert.Equal(50, latest[StochasticD]);
+        Assert.Equal(-50, latest[WilliamsR]);
+        Assert.Equal(50, latest[Mfi]);
+        Assert.Equal(50, latest[UltimateOscillator]);
+        Assert.Equal(0, latest[Cci]);
+        Assert.Equal(0, latest[Roc]);
+        Assert.Equal(0, latest[Momentum]);
+        Assert.Equal(0, latest[Macd]);
+        Assert.Equal(0, latest[Trix]);
+        Assert.Equal(0, latest[Atr]);
+        Assert.Equal(0, latest[Adx]);
+        Assert.Equal(0, latest[PlusDi]);
+        Assert.Equal(100, latest[BollingerUpper]);
+        Assert.Equal(100, latest[BollingerLower]);
+        Assert.Equal(100, latest[KeltnerUpper]);
+        Assert.Equal(100, latest[Vwap]);
+        Assert.Equal(100, latest[AroonUp]);
+        Assert.Equal(10, latest[Obv]);
     }
 
     [Fact]
@@ -195,10 +193,10 @@ public sealed class IndicatorTests
         Bar[] bars = [.. before, .. after];
         var series = IndicatorSeries.Compute(bars);
 
-        Assert.All(series.Rsi.Span[14..].ToArray(), v => Assert.False(double.IsNaN(v)));
+        Assert.All(series[Rsi].Span[14..].ToArray(), v => Assert.False(double.IsNaN(v)));
         var firstAfterGap = before.Length;
-        Assert.Equal(bars[firstAfterGap].TypicalPrice, series.Vwap.Span[firstAfterGap], 12);
-        Assert.Equal(IndicatorReference.Vwap(bars), series.Vwap.ToArray(), new ToleranceComparer(1e-9));
+        Assert.Equal(bars[firstAfterGap].TypicalPrice, series[Vwap].Span[firstAfterGap], 12);
+        Assert.Equal(IndicatorReference.Vwap(bars), series[Vwap].ToArray(), new ToleranceComparer(1e-9));
     }
 
     [Fact]
@@ -217,15 +215,15 @@ public sealed class IndicatorTests
         foreach (var (seed, bars) in RandomSeries(150))
         {
             var series = IndicatorSeries.Compute(bars);
-            AssertWithin(series.Rsi, 0, 100, seed);
-            AssertWithin(series.StochasticK, 0, 100, seed);
-            AssertWithin(series.StochasticD, 0, 100, seed);
-            AssertWithin(series.Mfi, 0, 100, seed);
-            AssertWithin(series.UltimateOscillator, 0, 100, seed);
-            AssertWithin(series.WilliamsR, -100, 0, seed);
-            AssertWithin(series.AroonUp, 0, 100, seed);
-            AssertWithin(series.AroonDown, 0, 100, seed);
-            AssertWithin(series.Adx, 0, 100, seed);
+            AssertWithin(series[Rsi], 0, 100, seed);
+            AssertWithin(series[StochasticK], 0, 100, seed);
+            AssertWithin(series[StochasticD], 0, 100, seed);
+            AssertWithin(series[Mfi], 0, 100, seed);
+            AssertWithin(series[UltimateOscillator], 0, 100, seed);
+            AssertWithin(series[WilliamsR], -100, 0, seed);
+            AssertWithin(series[AroonUp], 0, 100, seed);
+            AssertWithin(series[AroonDown], 0, 100, seed);
+            AssertWithin(series[Adx], 0, 100, seed);
         }
     }
 
@@ -238,7 +236,7 @@ public sealed class IndicatorTests
             var sma = new double[bars.Length];
             TechnicalIndicators.Sma(closes, IndicatorPeriods.Bollinger, sma);
 
-            Assert.True(sma.AsSpan().SequenceEqual(IndicatorSeries.Compute(bars).BollingerMiddle.Span), $"seed {seed}");
+            Assert.True(sma.AsSpan().SequenceEqual(IndicatorSeries.Compute(bars)[BollingerMiddle].Span), $"seed {seed}");
         }
     }
 
@@ -247,7 +245,7 @@ public sealed class IndicatorTests
     {
         foreach (var (seed, bars) in RandomSeries(150))
         {
-            var obv = IndicatorSeries.Compute(bars).Obv.Span;
+            var obv = IndicatorSeries.Compute(bars)[Obv].Span;
             for (var i = 1; i < bars.Length; i++)
             {
                 var change = obv[i] - obv[i - 1];
@@ -262,7 +260,7 @@ public sealed class IndicatorTests
     {
         foreach (var (seed, bars) in RandomSeries(150))
         {
-            var sar = IndicatorSeries.Compute(bars).ParabolicSar.Span;
+            var sar = IndicatorSeries.Compute(bars)[ParabolicSar].Span;
             for (var i = 1; i < bars.Length; i++)
             {
                 Assert.False(sar[i] > bars[i].Low && sar[i] < bars[i].High, $"seed {seed}, bar {i}: SAR {sar[i]} inside {bars[i].Low}..{bars[i].High}");
@@ -278,10 +276,10 @@ public sealed class IndicatorTests
             // Bars 20..59 are flat, so every window ending at bar 59 that starts after bar 20 is flat.
             var at59 = IndicatorSeries.Compute(bars).At(59);
 
-            Assert.True(at59.Cci == 0, $"seed {seed}: CCI {at59.Cci}");
-            Assert.True(at59.Mfi == 50, $"seed {seed}: MFI {at59.Mfi}");
-            Assert.True(at59.UltimateOscillator == 50, $"seed {seed}: UO {at59.UltimateOscillator}");
-            Assert.True(at59.WilliamsR == -50, $"seed {seed}: %R {at59.WilliamsR}");
+            Assert.True(at59[Cci] == 0, $"seed {seed}: CCI {at59[Cci]}");
+            Assert.True(at59[Mfi] == 50, $"seed {seed}: MFI {at59[Mfi]}");
+            Assert.True(at59[UltimateOscillator] == 50, $"seed {seed}: UO {at59[UltimateOscillator]}");
+            Assert.True(at59[WilliamsR] == -50, $"seed {seed}: %R {at59[WilliamsR]}");
         }
     }
 
@@ -314,46 +312,8 @@ public sealed class IndicatorTests
         }
     }
 
-    private static Dictionary<string, double[]> AllLines(IndicatorSeries s) => new()
-    {
-        ["Rsi"] = s.Rsi.ToArray(),
-        ["StochasticK"] = s.StochasticK.ToArray(),
-        ["StochasticD"] = s.StochasticD.ToArray(),
-        ["WilliamsR"] = s.WilliamsR.ToArray(),
-        ["Roc"] = s.Roc.ToArray(),
-        ["Mfi"] = s.Mfi.ToArray(),
-        ["UltimateOscillator"] = s.UltimateOscillator.ToArray(),
-        ["Macd"] = s.Macd.ToArray(),
-        ["MacdSignal"] = s.MacdSignal.ToArray(),
-        ["MacdHistogram"] = s.MacdHistogram.ToArray(),
-        ["Ema9"] = s.Ema9.ToArray(),
-        ["Ema21"] = s.Ema21.ToArray(),
-        ["Ema50"] = s.Ema50.ToArray(),
-        ["Ema200"] = s.Ema200.ToArray(),
-        ["Sma20"] = s.Sma20.ToArray(),
-        ["Sma50"] = s.Sma50.ToArray(),
-        ["Adx"] = s.Adx.ToArray(),
-        ["PlusDi"] = s.PlusDi.ToArray(),
-        ["MinusDi"] = s.MinusDi.ToArray(),
-        ["ParabolicSar"] = s.ParabolicSar.ToArray(),
-        ["AroonUp"] = s.AroonUp.ToArray(),
-        ["AroonDown"] = s.AroonDown.ToArray(),
-        ["Trix"] = s.Trix.ToArray(),
-        ["BollingerUpper"] = s.BollingerUpper.ToArray(),
-        ["BollingerMiddle"] = s.BollingerMiddle.ToArray(),
-        ["BollingerLower"] = s.BollingerLower.ToArray(),
-        ["Atr"] = s.Atr.ToArray(),
-        ["KeltnerUpper"] = s.KeltnerUpper.ToArray(),
-        ["KeltnerMiddle"] = s.KeltnerMiddle.ToArray(),
-        ["KeltnerLower"] = s.KeltnerLower.ToArray(),
-        ["Obv"] = s.Obv.ToArray(),
-        ["Vwap"] = s.Vwap.ToArray(),
-        ["Cci"] = s.Cci.ToArray(),
-        ["Momentum"] = s.Momentum.ToArray(),
-    };
-
     // Each reference line with the index of its first value: TA-Lib's lookback for the default periods.
-    private static Dictionary<string, (double[] Values, int Lookback)> ReferenceLines(Bar[] bars)
+    private static Dictionary<IndicatorLine, (double[] Values, int Lookback)> ReferenceLines(Bar[] bars)
     {
         var close = IndicatorReference.Closes(bars);
         var (k, d) = IndicatorReference.Stochastic(bars, 14, 3, 3);
@@ -364,40 +324,40 @@ public sealed class IndicatorTests
         var (kcUpper, kcMiddle, kcLower) = IndicatorReference.Keltner(bars, 20, 10, 2);
         return new()
         {
-            ["Rsi"] = (IndicatorReference.Rsi(close, 14), 14),
-            ["StochasticK"] = (k, 17),
-            ["StochasticD"] = (d, 17),
-            ["WilliamsR"] = (IndicatorReference.WilliamsR(bars, 14), 13),
-            ["Roc"] = (IndicatorReference.Roc(close, 10), 10),
-            ["Mfi"] = (IndicatorReference.Mfi(bars, 14), 14),
-            ["UltimateOscillator"] = (IndicatorReference.UltimateOscillator(bars, 7, 14, 28), 28),
-            ["Macd"] = (macd, 33),
-            ["MacdSignal"] = (signal, 33),
-            ["MacdHistogram"] = (histogram, 33),
-            ["Ema9"] = (IndicatorReference.Ema(close, 9), 8),
-            ["Ema21"] = (IndicatorReference.Ema(close, 21), 20),
-            ["Ema50"] = (IndicatorReference.Ema(close, 50), 49),
-            ["Ema200"] = (IndicatorReference.Ema(close, 200), 199),
-            ["Sma20"] = (IndicatorReference.Sma(close, 20), 19),
-            ["Sma50"] = (IndicatorReference.Sma(close, 50), 49),
-            ["Adx"] = (adx, 27),
-            ["PlusDi"] = (plus, 14),
-            ["MinusDi"] = (minus, 14),
-            ["ParabolicSar"] = (IndicatorReference.ParabolicSar(bars, 0.02, 0.2), 1),
-            ["AroonUp"] = (up, 25),
-            ["AroonDown"] = (down, 25),
-            ["Trix"] = (IndicatorReference.Trix(close, 15), 43),
-            ["BollingerUpper"] = (bbUpper, 19),
-            ["BollingerMiddle"] = (bbMiddle, 19),
-            ["BollingerLower"] = (bbLower, 19),
-            ["Atr"] = (IndicatorReference.Atr(bars, 14), 14),
-            ["KeltnerUpper"] = (kcUpper, 19),
-            ["KeltnerMiddle"] = (kcMiddle, 19),
-            ["KeltnerLower"] = (kcLower, 19),
-            ["Obv"] = (IndicatorReference.Obv(bars), 0),
-            ["Vwap"] = (IndicatorReference.Vwap(bars), 0),
-            ["Cci"] = (IndicatorReference.Cci(bars, 20), 19),
-            ["Momentum"] = (IndicatorReference.Momentum(close, 10), 10),
+            [Rsi] = (IndicatorReference.Rsi(close, 14), 14),
+            [StochasticK] = (k, 17),
+            [StochasticD] = (d, 17),
+            [WilliamsR] = (IndicatorReference.WilliamsR(bars, 14), 13),
+            [Roc] = (IndicatorReference.Roc(close, 10), 10),
+            [Mfi] = (IndicatorReference.Mfi(bars, 14), 14),
+            [UltimateOscillator] = (IndicatorReference.UltimateOscillator(bars, 7, 14, 28), 28),
+            [Macd] = (macd, 33),
+            [MacdSignal] = (signal, 33),
+            [MacdHistogram] = (histogram, 33),
+            [Ema9] = (IndicatorReference.Ema(close, 9), 8),
+            [Ema21] = (IndicatorReference.Ema(close, 21), 20),
+            [Ema50] = (IndicatorReference.Ema(close, 50), 49),
+            [Ema200] = (IndicatorReference.Ema(close, 200), 199),
+            [Sma20] = (IndicatorReference.Sma(close, 20), 19),
+            [Sma50] = (IndicatorReference.Sma(close, 50), 49),
+            [Adx] = (adx, 27),
+            [PlusDi] = (plus, 14),
+            [MinusDi] = (minus, 14),
+            [ParabolicSar] = (IndicatorReference.ParabolicSar(bars, 0.02, 0.2), 1),
+            [AroonUp] = (up, 25),
+            [AroonDown] = (down, 25),
+            [Trix] = (IndicatorReference.Trix(close, 15), 43),
+            [BollingerUpper] = (bbUpper, 19),
+            [BollingerMiddle] = (bbMiddle, 19),
+            [BollingerLower] = (bbLower, 19),
+            [Atr] = (IndicatorReference.Atr(bars, 14), 14),
+            [KeltnerUpper] = (kcUpper, 19),
+            [KeltnerMiddle] = (kcMiddle, 19),
+            [KeltnerLower] = (kcLower, 19),
+            [Obv] = (IndicatorReference.Obv(bars), 0),
+            [Vwap] = (IndicatorReference.Vwap(bars), 0),
+            [Cci] = (IndicatorReference.Cci(bars, 20), 19),
+            [Momentum] = (IndicatorReference.Momentum(close, 10), 10),
         };
     }
 

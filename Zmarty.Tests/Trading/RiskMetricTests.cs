@@ -54,16 +54,52 @@ public sealed class RiskMetricTests
         Assert.Throws<ArgumentException>(() => new RiskGrid([new(100, 0)]));
     }
 
+    private static readonly TimeSpan _hour = TimeSpan.FromHours(1);
+    private static readonly TimeSpan _day = TimeSpan.FromDays(1);
+
     // Closes 100, 110, 99, 108.9: log returns ln 1.1, ln 0.9, ln 1.1 = 0.0953102, −0.1053605, 0.0953102;
-    // mean 0.0284200; deviations 0.0668902, −0.1337805, 0.0668902; squares sum 0.0268458; / 2 = 0.0134229; σ = 0.1158573.
+    // mean 0.0284200; deviations 0.0668902, −0.1337805, 0.0668902; squares sum 0.0268458; / 2 = 0.0134229; σ = 0.1158573
+    // per bar. On daily bars that is the daily volatility; on hourly bars a day holds 24 of them: × √24 = 0.5675824.
     [Fact]
-    public void Volatility_is_the_sample_deviation_of_log_returns_over_the_stated_period()
+    public void Volatility_is_the_sample_deviation_of_log_returns_scaled_to_a_day()
     {
         double[] closes = [100, 110, 99, 108.9];
 
-        Assert.Equal(0.1158573, RiskStatistics.Volatility(closes, 3)!.Value, 6);
-        Assert.Null(RiskStatistics.Volatility(closes, 4));
-        Assert.Equal(0, RiskStatistics.Volatility([5, 5, 5, 5], 3));
+        Assert.Equal(0.1158573, RiskStatistics.Volatility(closes, _day, 3)!.Value, 6);
+        Assert.Equal(0.5675824, RiskStatistics.Volatility(closes, _hour, 3)!.Value, 6);
+        Assert.Null(RiskStatistics.Volatility(closes, _day, 4));
+        Assert.Equal(0, RiskStatistics.Volatility([5, 5, 5, 5], _day, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RiskStatistics.Volatility(closes, TimeSpan.Zero, 3));
+    }
+
+    // Issue 14, item 4. One price path of 366 days of hourly closes, each hour a log return drawn from N(0, 0.01²)
+    // (seeded): its daily volatility is 0.01 × √24 = 0.04899. Sampled every hour (8,784 returns) and every 24 hours
+    // (365 returns) it must read the same within sampling error: the relative standard error of a sample deviation
+    // is about 1 / √(2n), 0.8 % hourly and 3.7 % daily, so 10 % is over 2.5 of them. Unscaled, the hourly figure
+    // was 0.01 and the daily 0.049, five times apart, for the same path.
+    [Fact]
+    public void The_same_price_path_sampled_as_1h_and_1d_bars_has_the_same_volatility()
+    {
+        const int Days = 366;
+        var random = new Random(2026);
+        var hourly = new double[(Days * 24) + 1];
+        hourly[0] = 50_000;
+        for (var i = 1; i < hourly.Length; i++)
+        {
+            // Box–Muller: a standard normal from two uniforms.
+            var normal = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+            hourly[i] = hourly[i - 1] * Math.Exp(0.01 * normal);
+        }
+
+        var daily = hourly.Where((_, i) => i % 24 == 0).ToArray();
+        var expected = 0.01 * Math.Sqrt(24);
+
+        var fromHourly = RiskStatistics.Volatility(hourly, _hour, period: hourly.Length - 1)!.Value;
+        var fromDaily = RiskStatistics.Volatility(daily, _day, period: daily.Length - 1)!.Value;
+
+        Assert.InRange(fromHourly / expected, 0.97, 1.03);
+        Assert.InRange(fromDaily / expected, 0.9, 1.1);
+        Assert.InRange(fromDaily / fromHourly, 0.9, 1.1);
     }
 
     // Peak 120 then 90: (120 − 90) / 120 = 0.25; the later fall from 130 to 110 is only 0.1538.
@@ -75,23 +111,43 @@ public sealed class RiskMetricTests
     }
 
     // Closes 100, 110, 99, 108.9: returns 0.1, −0.1, 0.1; mean 1/30; sample σ = sqrt(((2/30)² × 2 + (4/30)²) / 2) = 0.11547;
-    // Sharpe = 0.033333 / 0.11547 = 0.288675.
+    // per bar 0.0333333 / 0.11547 = 0.2886751. Annualised: daily bars × √365 = 5.5151307; hourly × √(365 × 24) = 27.0185122.
     [Fact]
-    public void Sharpe_is_mean_over_deviation_of_returns_in_the_window()
+    public void Sharpe_is_mean_over_deviation_of_returns_annualised_over_365_days()
     {
-        Assert.Equal(0.288675, RiskStatistics.Sharpe([100, 110, 99, 108.9], 3)!.Value, 5);
-        Assert.Null(RiskStatistics.Sharpe([100, 100, 100, 100], 3));
+        Assert.Equal(5.5151307, RiskStatistics.Sharpe([100, 110, 99, 108.9], _day, 3)!.Value, 6);
+        Assert.Equal(27.0185122, RiskStatistics.Sharpe([100, 110, 99, 108.9], _hour, 3)!.Value, 6);
+        Assert.Null(RiskStatistics.Sharpe([100, 100, 100, 100], _day, 3));
+    }
+
+    // Issue 14, item 5. Closes 100 × 1.01^i: every return is 1 %, but rounding leaves σ ≈ 1.2e-16, and the ratio
+    // came out as 8.6e13 per bar. That σ is noise (below 1e-9 of the returns' size): no Sharpe. A series that does
+    // vary, however little (1 % and 1.1 % in turn), still gets one.
+    [Fact]
+    public void Sharpe_of_a_series_growing_exactly_1_percent_a_bar_is_undefined()
+    {
+        var constantGrowth = Enumerable.Range(0, 31).Select(i => 100 * Math.Pow(1.01, i)).ToArray();
+        var alternating = new double[31];
+        alternating[0] = 100;
+        for (var i = 1; i < alternating.Length; i++)
+        {
+            alternating[i] = alternating[i - 1] * (i % 2 == 0 ? 1.01 : 1.011);
+        }
+
+        Assert.Null(RiskStatistics.Sharpe(constantGrowth, _day, 30));
+        Assert.InRange(RiskStatistics.Sharpe(alternating, _day, 30)!.Value, 100, 1e4);
     }
 
     [Fact]
     public void Measure_combines_risk_band_and_statistics()
     {
-        var metrics = RiskStatistics.Measure(_grid, [30_000, 33_000, 29_700, 32_670], window: 3, volatilityPeriod: 3);
+        var metrics = RiskStatistics.Measure(_grid, [30_000, 33_000, 29_700, 32_670], _day, window: 3, volatilityPeriod: 3);
 
         Assert.Equal(0.56675, metrics.Risk, 12);
         Assert.Equal(RiskBand.Neutral, metrics.Band);
         Assert.Equal(RiskLeaning.Neutral, metrics.Leaning);
         Assert.Equal(0.1158573, metrics.Volatility!.Value, 6);
         Assert.Equal(0.1, metrics.MaxDrawdown, 12);
+        Assert.Equal(5.5151307, metrics.Sharpe!.Value, 6);
     }
 }

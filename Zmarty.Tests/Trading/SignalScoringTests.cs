@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Zmarty.Trading.Indicators;
+using static Zmarty.Trading.Indicators.IndicatorLine;
 using Zmarty.Trading.Signals;
 
 namespace Zmarty.Tests.Trading;
@@ -8,21 +10,16 @@ public sealed class SignalScoringTests
 {
     private static readonly SignalScorer _scorer = new(new SignalScoringOptions());
 
-    private static readonly IndicatorSnapshot _empty = new(
-        TestSeries.Start, 100,
-        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
-
     // Every input points long: oversold oscillators, price above its averages, shorts crowded and being liquidated,
     // a cluster above price, low risk.
     private static readonly SignalInput _bullish = new("BTC/USDT", "1h", TestSeries.Start, 100)
     {
-        Indicators = _empty with
-        {
-            Rsi = 25, StochasticK = 15, Mfi = 15, Cci = -250, MacdHistogram = 1, Atr = 1, Ema50 = 97, Vwap = 98,
-            Adx = 30, PlusDi = 30, MinusDi = 10, BollingerUpper = 110, BollingerLower = 99, AroonUp = 100, AroonDown = 0,
-            ParabolicSar = 95,
-        },
+        Indicators = new IndicatorSnapshot(
+            TestSeries.Start,
+            100,
+            (Rsi, 25), (StochasticK, 15), (Mfi, 15), (Cci, -250), (MacdHistogram, 1), (Atr, 1), (Ema50, 97), (Vwap, 98),
+            (Adx, 30), (PlusDi, 30), (MinusDi, 10), (BollingerUpper, 110), (BollingerLower, 99), (AroonUp, 100), (AroonDown, 0),
+            (ParabolicSar, 95)),
         Market = new MarketReadings(
             LongPercent: 30, ShortPercent: 70, TrendScore: 100, BuyPressure: 80, SellPressure: 20,
             LongLiquidations: 100, ShortLiquidations: 900, OpenInterestChangePercent: 10, PriceChangePercent: 5),
@@ -33,12 +30,12 @@ public sealed class SignalScoringTests
 
     private static SignalInput Bearish => _bullish with
     {
-        Indicators = _empty with
-        {
-            Rsi = 80, StochasticK = 90, Mfi = 85, Cci = 250, MacdHistogram = -1, Atr = 1, Ema50 = 103, Vwap = 102,
-            Adx = 30, PlusDi = 10, MinusDi = 30, BollingerUpper = 101, BollingerLower = 90, AroonUp = 0, AroonDown = 100,
-            ParabolicSar = 105,
-        },
+        Indicators = new IndicatorSnapshot(
+            TestSeries.Start,
+            100,
+            (Rsi, 80), (StochasticK, 90), (Mfi, 85), (Cci, 250), (MacdHistogram, -1), (Atr, 1), (Ema50, 103), (Vwap, 102),
+            (Adx, 30), (PlusDi, 10), (MinusDi, 30), (BollingerUpper, 101), (BollingerLower, 90), (AroonUp, 0), (AroonDown, 100),
+            (ParabolicSar, 105)),
         Market = new MarketReadings(80, 20, 0, 20, 80, 900, 100, 10, -5),
         Risk = 0.95,
         Clusters = [new LiquidationCluster(95, 1000, LiquidationSide.Long)],
@@ -169,6 +166,31 @@ public sealed class SignalScoringTests
         Assert.NotEqual(_scorer.StrategyVersion, signal.StrategyVersion);
     }
 
+    [Fact]
+    public void The_blueprint_defaults_pass_validation() =>
+        Assert.True(new SignalScoringOptionsValidator().Validate(null, new SignalScoringOptions()).Succeeded);
+
+    [Fact]
+    public void Options_that_break_a_rule_are_refused_with_every_key_named()
+    {
+        var options = new SignalScoringOptions
+        {
+            MarketWeight = 0, TechnicalWeight = 0, LiquidationWeight = 0, RiskWeight = 0,
+            MacdWeight = double.NaN, TakeProfit2Percent = 1, RsiOversold = 50,
+        };
+
+        var error = Assert.Throws<OptionsValidationException>(() => new SignalScorer(options));
+
+        Assert.Equal(
+            [
+                "Trading:Signals:MacdWeight is NaN; it must be a finite number.",
+                "Trading:Signals:MarketWeight and Trading:Signals:TechnicalWeight, Trading:Signals:LiquidationWeight and Trading:Signals:RiskWeight are all 0; at least one group must count.",
+                "Trading:Signals:TakeProfit2Percent is 1; targets are nearest first, so it must lie from Trading:Signals:TakeProfit1Percent (2) to Trading:Signals:TakeProfit3Percent (10).",
+                "Trading:Signals:RsiOversold is 50; it must be from 0 to below 50.",
+            ],
+            error.Failures);
+    }
+
     // Property test: random mixes of present, missing and extreme inputs.
     [Fact]
     public void Score_and_confidence_stay_within_0_and_1()
@@ -180,13 +202,13 @@ public sealed class SignalScoringTests
             var price = 1 + (random.NextDouble() * 1000);
             var input = new SignalInput("ETH/USDT", "4h", TestSeries.Start, price)
             {
-                Indicators = random.Next(5) == 0 ? null : _empty with
-                {
-                    Close = price, Rsi = Maybe(0, 100), StochasticK = Maybe(0, 100), Mfi = Maybe(0, 100), Cci = Maybe(-500, 500),
-                    MacdHistogram = Maybe(-50, 50), Atr = Maybe(0, 20), Ema50 = Maybe(0, 2000), Vwap = Maybe(0, 2000),
-                    Adx = Maybe(0, 100), PlusDi = Maybe(0, 100), MinusDi = Maybe(0, 100), BollingerUpper = Maybe(price, 2 * price),
-                    BollingerLower = Maybe(0, price), AroonUp = Maybe(0, 100), AroonDown = Maybe(0, 100), ParabolicSar = Maybe(0, 2000),
-                },
+                Indicators = random.Next(5) == 0 ? null : new IndicatorSnapshot(
+                    TestSeries.Start,
+                    price,
+                    (Rsi, Maybe(0, 100)), (StochasticK, Maybe(0, 100)), (Mfi, Maybe(0, 100)), (Cci, Maybe(-500, 500)),
+                    (MacdHistogram, Maybe(-50, 50)), (Atr, Maybe(0, 20)), (Ema50, Maybe(0, 2000)), (Vwap, Maybe(0, 2000)),
+                    (Adx, Maybe(0, 100)), (PlusDi, Maybe(0, 100)), (MinusDi, Maybe(0, 100)), (BollingerUpper, Maybe(price, 2 * price)),
+                    (BollingerLower, Maybe(0, price)), (AroonUp, Maybe(0, 100)), (AroonDown, Maybe(0, 100)), (ParabolicSar, Maybe(0, 2000))),
                 Market = random.Next(5) == 0 ? null : new MarketReadings(
                     Maybe(0, 100), Maybe(0, 100), Maybe(0, 100), Maybe(0, 100), Maybe(0, 100), Maybe(0, 1e6), Maybe(0, 1e6), Maybe(-50, 50), Maybe(-30, 30)),
                 Risk = Maybe(0, 1),

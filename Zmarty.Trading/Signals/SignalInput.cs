@@ -52,7 +52,7 @@ public sealed record SignalInput(string Symbol, string Timeframe, DateTimeOffset
     /// <summary>The risk metric at <see cref="Price"/>, 0..1.</summary>
     public double? Risk { get; init; }
 
-    /// <summary>Volatility (standard deviation of log returns per bar), which damps the score when high.</summary>
+    /// <summary>Daily volatility (<see cref="Risk.RiskStatistics.Volatility"/>), which damps the score when high.</summary>
     public double? Volatility { get; init; }
 
     /// <summary>Liquidation clusters around the price.</summary>

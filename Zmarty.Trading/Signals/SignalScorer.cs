@@ -1,6 +1,8 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using Zmarty.Trading.Indicators;
 using Zmarty.Trading.Risk;
+using Line = Zmarty.Trading.Indicators.IndicatorLine;
 
 namespace Zmarty.Trading.Signals;
 
@@ -24,16 +26,11 @@ public sealed class SignalScorer
 
     private readonly SignalScoringOptions _options;
 
-    /// <exception cref="ArgumentException">A weight is negative, or every group weight is 0.</exception>
+    /// <exception cref="OptionsValidationException">The options break a rule of <see cref="SignalScoringOptionsValidator"/>.</exception>
     public SignalScorer(SignalScoringOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var groups = new[] { options.MarketWeight, options.TechnicalWeight, options.LiquidationWeight, options.RiskWeight };
-        if (groups.Any(w => w < 0 || !double.IsFinite(w)) || groups.Sum() <= 0)
-        {
-            throw new ArgumentException("Group weights must be finite, non-negative and not all 0.", nameof(options));
-        }
-
+        new SignalScoringOptionsValidator().ThrowIfInvalid(options);
         _options = options;
         StrategyVersion = Signals.StrategyVersion.Of(options);
     }
@@ -148,20 +145,24 @@ public sealed class SignalScorer
     private void ReadTechnical(SignalInput input, List<Reading> readings, List<string> missing)
     {
         var s = input.Indicators;
+        double? At(Line line) => s?[line];
         var close = s?.Close ?? input.Price;
-        var atr = s?.Atr is > 0 ? s.Atr : null;
+        var atr = At(Line.Atr) is > 0 ? At(Line.Atr) : null;
+        var (plusDi, minusDi) = (At(Line.PlusDi), At(Line.MinusDi));
+        var (upper, lower) = (At(Line.BollingerUpper), At(Line.BollingerLower));
+        var (aroonUp, aroonDown) = (At(Line.AroonUp), At(Line.AroonDown));
 
-        Add(readings, missing, Technical, "rsi", _options.RsiWeight, s?.Rsi, rsi => Oscillator(rsi, _options.RsiOversold), rsi => $"RSI {rsi:F1}");
-        Add(readings, missing, Technical, "stochastic", _options.StochasticWeight, s?.StochasticK, k => Oscillator(k, _options.StochasticOversold), k => $"Stochastic %K {k:F1}");
-        Add(readings, missing, Technical, "mfi", _options.MfiWeight, s?.Mfi, mfi => Oscillator(mfi, _options.MfiOversold), mfi => $"MFI {mfi:F1}");
-        Add(readings, missing, Technical, "cci", _options.CciWeight, s?.Cci, cci => Clamp(-cci / _options.CciFullScale), cci => $"CCI {cci:F1}");
-        Add(readings, missing, Technical, "macd", _options.MacdWeight, Both(s?.MacdHistogram, atr), hist => Clamp(hist / (_options.MacdFullScaleAtr * atr!.Value)), hist => $"MACD histogram {hist:G6}, ATR {atr:G6}");
-        Add(readings, missing, Technical, "ema_trend", _options.EmaTrendWeight, Both(s?.Ema50, atr), ema => Clamp((close - ema) / (_options.EmaTrendFullScaleAtr * atr!.Value)), ema => $"close {close:G6} vs EMA50 {ema:G6}");
-        Add(readings, missing, Technical, "vwap", _options.VwapWeight, Both(s?.Vwap, atr), vwap => Clamp((close - vwap) / (_options.VwapFullScaleAtr * atr!.Value)), vwap => $"close {close:G6} vs VWAP {vwap:G6}");
-        Add(readings, missing, Technical, "dmi", _options.DmiWeight, Both(s?.Adx, Both(s?.PlusDi, s?.MinusDi)), adx => Dmi(s!.PlusDi!.Value, s.MinusDi!.Value, adx), adx => $"+DI {s!.PlusDi:F1}, -DI {s.MinusDi:F1}, ADX {adx:F1}");
-        Add(readings, missing, Technical, "bollinger", _options.BollingerWeight, Both(s?.BollingerUpper, s?.BollingerLower), upper => Bollinger(close, upper, s!.BollingerLower!.Value), upper => $"close {close:G6} in bands {s!.BollingerLower:G6}..{upper:G6}");
-        Add(readings, missing, Technical, "aroon", _options.AroonWeight, Both(s?.AroonUp, s?.AroonDown), up => (up - s!.AroonDown!.Value) / 100.0, up => $"Aroon up {up:F0}, down {s!.AroonDown:F0}");
-        Add(readings, missing, Technical, "parabolic_sar", _options.ParabolicSarWeight, s?.ParabolicSar, sar => close > sar ? 1 : close < sar ? -1 : 0, sar => $"close {close:G6} vs SAR {sar:G6}");
+        Add(readings, missing, Technical, "rsi", _options.RsiWeight, At(Line.Rsi), rsi => Oscillator(rsi, _options.RsiOversold), rsi => $"RSI {rsi:F1}");
+        Add(readings, missing, Technical, "stochastic", _options.StochasticWeight, At(Line.StochasticK), k => Oscillator(k, _options.StochasticOversold), k => $"Stochastic %K {k:F1}");
+        Add(readings, missing, Technical, "mfi", _options.MfiWeight, At(Line.Mfi), mfi => Oscillator(mfi, _options.MfiOversold), mfi => $"MFI {mfi:F1}");
+        Add(readings, missing, Technical, "cci", _options.CciWeight, At(Line.Cci), cci => Clamp(-cci / _options.CciFullScale), cci => $"CCI {cci:F1}");
+        Add(readings, missing, Technical, "macd", _options.MacdWeight, Both(At(Line.MacdHistogram), atr), hist => Clamp(hist / (_options.MacdFullScaleAtr * atr!.Value)), hist => $"MACD histogram {hist:G6}, ATR {atr:G6}");
+        Add(readings, missing, Technical, "ema_trend", _options.EmaTrendWeight, Both(At(Line.Ema50), atr), ema => Clamp((close - ema) / (_options.EmaTrendFullScaleAtr * atr!.Value)), ema => $"close {close:G6} vs EMA50 {ema:G6}");
+        Add(readings, missing, Technical, "vwap", _options.VwapWeight, Both(At(Line.Vwap), atr), vwap => Clamp((close - vwap) / (_options.VwapFullScaleAtr * atr!.Value)), vwap => $"close {close:G6} vs VWAP {vwap:G6}");
+        Add(readings, missing, Technical, "dmi", _options.DmiWeight, Both(At(Line.Adx), Both(plusDi, minusDi)), adx => Dmi(plusDi!.Value, minusDi!.Value, adx), adx => $"+DI {plusDi:F1}, -DI {minusDi:F1}, ADX {adx:F1}");
+        Add(readings, missing, Technical, "bollinger", _options.BollingerWeight, Both(upper, lower), up => Bollinger(close, up, lower!.Value), up => $"close {close:G6} in bands {lower:G6}..{up:G6}");
+        Add(readings, missing, Technical, "aroon", _options.AroonWeight, Both(aroonUp, aroonDown), up => (up - aroonDown!.Value) / 100.0, up => $"Aroon up {up:F0}, down {aroonDown:F0}");
+        Add(readings, missing, Technical, "parabolic_sar", _options.ParabolicSarWeight, At(Line.ParabolicSar), sar => close > sar ? 1 : close < sar ? -1 : 0, sar => $"close {close:G6} vs SAR {sar:G6}");
     }
 
     private void ReadMarket(MarketReadings? m, List<Reading> readings, List<string> missing)
@@ -213,7 +214,7 @@ public sealed class SignalScorer
         var adjustments = new List<SignalAdjustment>(2);
         if (input.Volatility is { } volatility && volatility > _options.VolatilityThreshold)
         {
-            adjustments.Add(new SignalAdjustment("volatility_damping", _options.VolatilityDamping, string.Create(CultureInfo.InvariantCulture, $"volatility {volatility:F4} above {_options.VolatilityThreshold:F4}")));
+            adjustments.Add(new SignalAdjustment("volatility_damping", _options.VolatilityDamping, string.Create(CultureInfo.InvariantCulture, $"daily volatility {volatility:F4} above {_options.VolatilityThreshold:F4}")));
         }
 
         if (input.Clusters is { } clusters && clusters.Any(c => Math.Abs(c.Price - input.Price) / input.Price <= _options.ClusterProximity))

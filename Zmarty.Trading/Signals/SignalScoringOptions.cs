@@ -1,7 +1,8 @@
 namespace Zmarty.Trading.Signals;
 
 /// <summary>
-/// Every weight and threshold of signal scoring, bound from configuration section <see cref="SectionName"/>.
+/// Every weight and threshold of signal scoring, bound from configuration section <see cref="SectionName"/> and
+/// checked at start by <see cref="SignalScoringOptionsValidator"/>.
 /// Defaults are the blueprint's (DOMAIN.md §5). Changing any value changes <see cref="StrategyVersion"/>.
 /// </summary>
 /// <remarks>
@@ -33,7 +34,10 @@ public sealed class SignalScoringOptions
     /// <summary>Composite below which a signal is short (blueprint: −0.6).</summary>
     public double ShortThreshold { get; set; } = -0.6;
 
-    /// <summary>Volatility above which the composite is damped (blueprint: 0.05).</summary>
+    /// <summary>
+    /// Daily volatility (the standard deviation of log returns scaled to one day, whatever the timeframe) above which
+    /// the composite is damped (blueprint: 0.05, read as 5 % a day).
+    /// </summary>
     public double VolatilityThreshold { get; set; } = 0.05;
 
     /// <summary>Damping factor for high volatility (blueprint: 0.8).</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using Zmarty.Trading.Signals;
 
 namespace Zmarty.Trading.Sizing;
@@ -14,19 +15,11 @@ public sealed class DoublingAdvisor
 
     private readonly DoublingOptions _options;
 
-    /// <exception cref="ArgumentException">A stage size or cap is not positive, or sizes do not increase.</exception>
+    /// <exception cref="OptionsValidationException">The options break a rule of <see cref="DoublingOptionsValidator"/>.</exception>
     public DoublingAdvisor(DoublingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        for (var stage = 1; stage <= DoublingOptions.Stages; stage++)
-        {
-            if (options.StagePercent(stage) <= 0 || options.StageMaxLeverage(stage) <= 0
-                || (stage > 1 && options.StagePercent(stage) <= options.StagePercent(stage - 1)))
-            {
-                throw new ArgumentException($"Stage {stage} needs a positive size above the previous stage's and a positive leverage cap.", nameof(options));
-            }
-        }
-
+        new DoublingOptionsValidator().ThrowIfInvalid(options);
         _options = options;
     }
 
@@ -78,7 +71,7 @@ public sealed class DoublingAdvisor
         }
         else if (volatility > _options.VolatilityThreshold + Tolerance)
         {
-            blocks.Add(Block(Guardrail.Volatility, $"volatility {volatility:F4} is above {_options.VolatilityThreshold}"));
+            blocks.Add(Block(Guardrail.Volatility, $"daily volatility {volatility:F4} is above {_options.VolatilityThreshold}"));
         }
 
         if (current == DoublingOptions.Stages)
@@ -107,9 +100,10 @@ public sealed class DoublingAdvisor
             }
         }
 
-        if (current < DoublingOptions.Stages && _options.StagePercent(proposed) > _options.MaxPositionPercent + Tolerance)
+        // The blueprint's position "stays under" MAX_POSITION_PCT: a stage exactly at the cap is held back.
+        if (current < DoublingOptions.Stages && _options.StagePercent(proposed) >= _options.MaxPositionPercent - Tolerance)
         {
-            blocks.Add(Block(Guardrail.MaxPosition, $"stage {proposed} would hold {_options.StagePercent(proposed)} % of the account; the maximum is {_options.MaxPositionPercent} %"));
+            blocks.Add(Block(Guardrail.MaxPosition, $"stage {proposed} would hold {_options.StagePercent(proposed)} % of the account; the position must stay under {_options.MaxPositionPercent} %"));
         }
 
         var heldPercent = current == 0 ? 0 : _options.StagePercent(current);

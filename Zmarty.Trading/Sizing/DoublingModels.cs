@@ -16,7 +16,7 @@ public sealed record PositionState(SignalDirection Direction, int Stage, double 
 
 /// <summary>What the recommendation is asked about: a signal, the time now, the account and the open position.</summary>
 /// <param name="Score">The signal's score, 0..1.</param>
-/// <param name="Volatility">Current volatility; unknown blocks a step, as the guardrail cannot be checked.</param>
+/// <param name="Volatility">Current daily volatility (<see cref="Risk.RiskStatistics.Volatility"/>); unknown blocks a step, as the guardrail cannot be checked.</param>
 /// <param name="At">The time now, from the caller's clock.</param>
 /// <param name="Position">Null when there is no position.</param>
 public sealed record DoublingRequest(SignalDirection Direction, double Score, double? Volatility, DateTimeOffset At, AccountState Account, PositionState? Position);
@@ -51,7 +51,7 @@ public enum Guardrail
     /// <summary>Too little time since the last step.</summary>
     Cooldown,
 
-    /// <summary>The next stage would exceed the maximum position.</summary>
+    /// <summary>The next stage would not stay under the maximum position.</summary>
     MaxPosition,
 }
 

@@ -1,11 +1,12 @@
 namespace Zmarty.Trading.Sizing;
 
 /// <summary>
-/// The doubling ladder and its guardrails (DOMAIN.md §5), bound from configuration section <see cref="SectionName"/>.
+/// The doubling ladder and its guardrails (DOMAIN.md §5), bound from configuration section <see cref="SectionName"/> and
+/// checked at start by <see cref="DoublingOptionsValidator"/>.
 /// Stage sizes are the whole position after the step, in percent of the account; each stage has its own leverage cap.
 /// </summary>
 /// <remarks>
-/// With the blueprint's defaults stage 4 (16 %) can never pass <see cref="MaxPositionPercent"/> (10 %): the ladder
+/// With the blueprint's defaults stage 4 (16 %) can never stay under <see cref="MaxPositionPercent"/> (10 %): the ladder
 /// stops at stage 3 until one of the two is configured differently. That is the blueprint's numbers, kept as given.
 /// Stages are four scalar pairs, not lists, because the configuration binder appends to a default list.
 /// </remarks>
@@ -39,13 +40,19 @@ public sealed class DoublingOptions
     /// <summary>SCORE_DELTA_THRESHOLD: a step up needs a score at least this much above the previous step's.</summary>
     public double ScoreDeltaThreshold { get; set; } = 0.1;
 
-    /// <summary>MAX_POSITION_PCT: the position after a step stays at or under this percent of the account.</summary>
+    /// <summary>
+    /// MAX_POSITION_PCT: the position after a step stays strictly under this percent of the account, as the blueprint
+    /// says ("stays under"): a stage of exactly this size is held back.
+    /// </summary>
     public double MaxPositionPercent { get; set; } = 10;
 
     /// <summary>COOLDOWN_SECONDS: time that must pass between steps.</summary>
     public int CooldownSeconds { get; set; } = 3600;
 
-    /// <summary>VOLATILITY_THRESHOLD: no step while volatility is above this.</summary>
+    /// <summary>
+    /// VOLATILITY_THRESHOLD: no step while daily volatility (the standard deviation of log returns scaled to one day,
+    /// whatever the timeframe) is above this; the blueprint's 0.05 is read as 5 % a day.
+    /// </summary>
     public double VolatilityThreshold { get; set; } = 0.05;
 
     /// <summary>No step once the account has lost this percent since the start of the day.</summary>

@@ -11,7 +11,7 @@ internal static class Extensions
         builder.AddNpgsqlDataSource("trading");
         builder.AddNpgsqlDataSource("chat");
 
-        builder.Services.Configure<SignalScoringOptions>(builder.Configuration.GetSection(SignalScoringOptions.SectionName));
-        builder.Services.Configure<DoublingOptions>(builder.Configuration.GetSection(DoublingOptions.SectionName));
+        builder.Services.AddValidatedOptions<SignalScoringOptions, SignalScoringOptionsValidator>(SignalScoringOptions.SectionName);
+        builder.Services.AddValidatedOptions<DoublingOptions, DoublingOptionsValidator>(DoublingOptions.SectionName);
     }
 }
