@@ -20,7 +20,7 @@ internal static class Extensions
         builder.Services.AddFluentUIComponents();
 
         builder.Services.AddOptions<AdminOptions>()
-            .BindConfiguration(AdminOptions.Section)
+            .BindConfiguration(AdminOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 

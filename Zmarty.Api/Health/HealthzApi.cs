@@ -35,7 +35,7 @@ public static class HealthzApi
     public static IHostApplicationBuilder AddHealthz(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<HealthzOptions>()
-            .BindConfiguration(HealthzOptions.Section)
+            .BindConfiguration(HealthzOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
             .PostConfigure<IConfiguration>((options, configuration) =>
                 options.AddDefaultProviders(configuration["services:emulators:http:0"]))
             .ValidateDataAnnotations()
@@ -108,11 +108,12 @@ public static class HealthzApi
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new ComponentHealth(ComponentHealth.Unhealthy, null, $"no answer within {timeout.TotalSeconds:0.#} s");
+            return new ComponentHealth(ComponentHealth.Unhealthy, Stopwatch.GetElapsedTime(started).TotalMilliseconds, $"no answer within {timeout.TotalSeconds:0.#} s");
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
-            return new ComponentHealth(ComponentHealth.Unhealthy, null, ex.Message);
+            // The latency of a failure is how long it took to fail: a refused connection is quick, a hung server is not.
+            return new ComponentHealth(ComponentHealth.Unhealthy, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message);
         }
     }
 

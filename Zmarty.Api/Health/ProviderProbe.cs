@@ -84,11 +84,11 @@ public sealed partial class ProviderProbe : BackgroundService
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
-            return new ComponentHealth(ComponentHealth.Unhealthy, null, $"no answer within {_options.ProbeTimeout.TotalSeconds:0.#} s");
+            return new ComponentHealth(ComponentHealth.Unhealthy, Stopwatch.GetElapsedTime(started).TotalMilliseconds, $"no answer within {_options.ProbeTimeout.TotalSeconds:0.#} s");
         }
         catch (HttpRequestException ex)
         {
-            return new ComponentHealth(ComponentHealth.Unhealthy, null, ex.Message);
+            return new ComponentHealth(ComponentHealth.Unhealthy, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message);
         }
     }
 

@@ -25,7 +25,7 @@ public static class ErrorLogExtensions
         }
 
         builder.Services.AddOptions<ErrorLogOptions>()
-            .BindConfiguration(ErrorLogOptions.Section)
+            .BindConfiguration(ErrorLogOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<ErrorLogSink>();

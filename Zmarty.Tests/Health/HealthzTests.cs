@@ -74,6 +74,7 @@ public sealed class HealthzTests
         var gpt = body.GetProperty("services").GetProperty("gpt");
         Assert.Equal("unhealthy", gpt.GetProperty("status").GetString());
         Assert.False(string.IsNullOrEmpty(gpt.GetProperty("error").GetString()));
+        Assert.True(gpt.GetProperty("latency_ms").GetDouble() >= 0);
         Assert.Equal("healthy", body.GetProperty("services").GetProperty("grok").GetProperty("status").GetString());
 
         // The Api's warning about it reaches ops.error_log through the error sink.
