@@ -13,7 +13,8 @@ namespace Zmarty.Benchmarks.Sync;
 /// <see cref="ChangesPerStep"/> new symbols (fresh users, 10 symbols × 8 timeframes each, so pairs
 /// repeat across users as popular pairs do) at a fixed rate from 16 connections, and timestamps each
 /// row's arrival by a NOTIFY that a benchmark-only trigger on B.watchers sends at commit. A row that
-/// has not arrived 60 s after the last insert counts as lost; B is then compared with A.
+/// has not arrived 60 s after the last insert counts as late (left out of the percentiles); after
+/// the last step B is compared with A row by row, which is the check that nothing was lost.
 /// </summary>
 internal static class SyncLatency
 {
@@ -45,17 +46,15 @@ internal static class SyncLatency
             """);
 
         Console.WriteLine();
-        Console.WriteLine("| target rate /s | achieved insert rate /s | changes | lost | p50 ms | p95 ms | p99 ms | max ms | load avg (1 min) |");
+        Console.WriteLine("| target rate /s | achieved insert rate /s | changes | late (> 60 s) | p50 ms | p95 ms | p99 ms | max ms | load avg (1 min) |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var sustained = 0;
-        var failed = false;
         foreach (var rate in rates)
         {
             var step = await RunStepAsync(chat, trading, rate);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {rate:N0} | {step.InsertRate:N0} | {step.Sent:N0} | {step.Lost} | {step.P(0.50):F1} | {step.P(0.95):F1} | {step.P(0.99):F1} | {step.P(1):F1} | {DatabaseBenchmarks.LoadAverage().Split(' ')[0]} |"));
-            failed |= step.Lost > 0;
-            if (step.Lost == 0 && step.P(0.99) < 250 && step.InsertRate >= rate * 0.95)
+                $"| {rate:N0} | {step.InsertRate:N0} | {step.Sent:N0} | {step.Late} | {step.P(0.50):F1} | {step.P(0.95):F1} | {step.P(0.99):F1} | {step.P(1):F1} | {DatabaseBenchmarks.LoadAverage().Split(' ')[0]} |"));
+                        if (step.Late == 0 && step.P(0.99) < 250 && step.InsertRate >= rate * 0.95)
             {
                 sustained = Math.Max(sustained, rate);
             }
@@ -63,13 +62,26 @@ internal static class SyncLatency
 
         var differences = await DifferencesAsync(chat, trading);
         Console.WriteLine();
-        Console.WriteLine($"Highest rate run with p99 under 250 ms and nothing lost: {sustained:N0} changes/s.");
-        Console.WriteLine($"B compared with A after the run: {differences} difference(s).");
+        // Retries explain a long tail: a 503 (the receiver's 1 s budget) or a timeout puts an event in backoff.
+        await using (var retried = chat.CreateCommand("""
+            select attempts, count(*), coalesce(left(min(last_error), 80), '') from public.user_symbols_outbox
+            where attempts > 1 group by attempts order by attempts
+            """))
+        await using (var reader = await retried.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                Console.WriteLine($"{reader.GetInt64(1):N0} event(s) delivered at attempt {reader.GetInt32(0)}; a last error: {reader.GetString(2)}");
+            }
+        }
+
+        Console.WriteLine($"Highest rate run with p99 under 250 ms and none late: {sustained:N0} changes/s.");
+        Console.WriteLine($"B compared with A after the run (lost or wrong rows): {differences} difference(s).");
         Console.WriteLine($"Load average at the end (1/5/15 min): {DatabaseBenchmarks.LoadAverage()}");
-        return failed || differences > 0 ? 1 : 0;
+        return differences > 0 ? 1 : 0;
     }
 
-    private sealed record Step(int Sent, double InsertRate, int Lost, double[] LatenciesMs)
+    private sealed record Step(int Sent, double InsertRate, int Late, double[] LatenciesMs)
     {
         public double P(double quantile) =>
             LatenciesMs.Length == 0 ? double.NaN : LatenciesMs[Math.Min(LatenciesMs.Length - 1, (int)Math.Ceiling(quantile * LatenciesMs.Length) - 1)];

@@ -37,6 +37,14 @@ public sealed class CommandLineTests
         Assert.Equal(6000, Port(builder, "supabase-a"));
     }
 
+    [Fact]
+    public void Reconcile_takes_dry_run_as_its_argument_and_only_it()
+    {
+        Assert.Equal(("reconcile", "--dry-run"), Parse(["reconcile", "--dry-run"]) is var (c, _) ? (c.Verb, c.Argument) : default);
+        Assert.Equal(("reconcile", null), Parse(["reconcile"]) is var (r, _) ? (r.Verb, r.Argument) : default);
+        Assert.Throws<AppHostException>(() => Parse(["up", "--dry-run"]));
+    }
+
     [Theory]
     [InlineData(new[] { "--api-port", "http" }, "--api-port must be a port number from 1 to 65535, not 'http'")]
     [InlineData(new[] { "--api-port" }, "--api-port needs a value")]

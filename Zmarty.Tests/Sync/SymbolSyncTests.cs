@@ -62,6 +62,9 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
         Assert.False(deleted.Active);
         Assert.True(deleted.Version > updated.Version);
         Assert.Equal(1, await Sql.ScalarAsync<long>(trading, "select count(*) from pgmq.q_ingest_indicators"));
+
+        // ./zmarty reconcile: the Api's command with the Api's environment finds B in step with A (exit code 0).
+        Assert.Equal(0, await ReconcileCommand.RunAsync(system.App, "--dry-run"));
     }
 
     [Fact]

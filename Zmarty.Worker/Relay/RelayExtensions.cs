@@ -31,7 +31,12 @@ internal static class RelayExtensions
         // locks: the default handler's in-process retries and circuit breaker would only hold them longer.
         // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
 #pragma warning disable EXTEXP0001
-        builder.Services.AddHttpClient<WebhookDelivery>().RemoveAllResilienceHandlers();
+        // The relay holds one client for its lifetime, so connections are recycled instead of the
+        // handler: an Api that moves (new address behind the same name) is found within minutes.
+        builder.Services.AddHttpClient<WebhookDelivery>()
+            .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RelayMetrics.MeterName));
     }

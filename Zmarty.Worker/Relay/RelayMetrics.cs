@@ -21,7 +21,7 @@ internal sealed class RelayMetrics
         _retries = meter.CreateCounter<long>("zmarty.relay.retries", "{attempt}", "Delivery attempts after an event's first.");
         _failures = meter.CreateCounter<long>("zmarty.relay.failures", "{attempt}", "Delivery attempts that got no 2xx.");
         _latency = meter.CreateHistogram<double>(
-            "zmarty.relay.delivery.latency", "s", "From the change's commit in A to the receiver's 2xx.",
+            "zmarty.relay.delivery.latency", "s", "From the change in A (its transaction's start, the outbox row's created_at) to the receiver's 2xx.",
             advice: new() { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
         meter.CreateObservableGauge("zmarty.relay.pending", () => Interlocked.Read(ref _pending), "{event}", "Events not yet delivered.");
         meter.CreateObservableGauge(
