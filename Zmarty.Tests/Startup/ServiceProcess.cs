@@ -42,6 +42,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
         startInfo.Environment["ConnectionStrings__trading"] = database;
         startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
 
+        // No model provider is reachable from here. The Api's background probe would log that as a warning at
+        // once, and the error sink would write the warning to B: a contact with the database that is not the
+        // start's own, which the tests tell apart from none.
+        startInfo.Environment["Logging__LogLevel__Zmarty.Api.Health"] = "Error";
+
         // A failed start ends in an unhandled exception, which aborts the runtime: no crash dump for that.
         startInfo.Environment["DOTNET_DbgEnableMiniDump"] = "0";
         foreach (var (key, value) in settings)
