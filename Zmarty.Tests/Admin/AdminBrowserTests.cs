@@ -24,9 +24,14 @@ public sealed class AdminBrowserTests
     public async Task An_operator_logs_in_and_sees_queues_errors_and_cron_change_live()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./zmarty test installs Debian's chromium package.");
-        await using var app = await ZmartyTestingBuilder.StartAsync(b => b.GetResource<ProjectResource>("admin")
-            .WithEnvironment("Admin__Password", Password)
-            .WithEnvironment("Admin__PollInterval", "00:00:00.500"));
+        await using var app = await ZmartyTestingBuilder.StartAsync(b =>
+        {
+            // The test enqueues messages and watches the depth rise: a worker would drain them first.
+            b.RemoveResource("worker");
+            b.GetResource<ProjectResource>("admin")
+                .WithEnvironment("Admin__Password", Password)
+                .WithEnvironment("Admin__PollInterval", "00:00:00.500");
+        });
         await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
         await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
         await SeedAsync(trading, chat);

@@ -53,6 +53,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
         startInfo.Environment["Webhooks__Secret"] = "whsec_" + Convert.ToBase64String(new byte[32]);
         startInfo.Environment["Supabase__JwtSecret"] = new string('s', 40);
         startInfo.Environment["Supabase__JwtIssuer"] = "http://127.0.0.1:54321/auth/v1";
+        // No model provider is reachable from here. The Api's background probe would log that as a warning at
+        // once, and the error sink would write the warning to B: a contact with the database that is not the
+        // start's own, which the tests tell apart from none.
+        startInfo.Environment["Logging__LogLevel__Zmarty.Api.Health"] = "Error";
 
         // A failed start ends in an unhandled exception, which aborts the runtime: no crash dump for that.
         startInfo.Environment["DOTNET_DbgEnableMiniDump"] = "0";
