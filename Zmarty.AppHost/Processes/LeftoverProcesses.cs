@@ -18,7 +18,14 @@ internal static class LeftoverProcesses
         }
     }
 
-    public static void Forget(string dataDirectory, string resource) => File.Delete(PidFile(dataDirectory, resource));
+    /// <summary>Drops the record; a data directory already deleted (a failed start cleans up) has none to drop.</summary>
+    public static void Forget(string dataDirectory, string resource)
+    {
+        if (Directory.Exists(Folder(dataDirectory)))
+        {
+            File.Delete(PidFile(dataDirectory, resource));
+        }
+    }
 
     /// <summary>Stops the process an earlier run left for <paramref name="resource"/>, if it still runs; true when there was one.</summary>
     public static async Task<bool> StopAsync(string dataDirectory, string resource)
