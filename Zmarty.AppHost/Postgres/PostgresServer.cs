@@ -143,8 +143,7 @@ internal sealed class PostgresServer(
         {
             if (_process!.HasExited)
             {
-                throw new AppHostException(
-                    $"{name} exited with code {_process.ExitCode} while starting. Its last log lines:{Environment.NewLine}{log.Tail()}");
+                throw await log.ExitedWhileStartingAsync(_process);
             }
 
             try

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Zmarty.AppHost.Hosting;
 
 namespace Zmarty.AppHost.Processes;
 
@@ -51,6 +52,27 @@ internal sealed class ResourceLog(string resource, Action<string>? sink)
         }
 
         sink?.Invoke($"{resource,-10} | {line}");
+    }
+
+    /// <summary>
+    /// The error for a process that exited before it was up. The exit can be seen before the last
+    /// lines, which usually say why, are read from its pipes; so those are drained first, for a
+    /// moment at most in case a grandchild still holds them.
+    /// </summary>
+    public async Task<AppHostException> ExitedWhileStartingAsync(Process process)
+    {
+        using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await process.WaitForExitAsync(drained.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Write("(its output was still open 5 s after it exited; later lines may be missing)");
+        }
+
+        return new AppHostException(
+            $"{resource} exited with code {process.ExitCode} while starting. Its last log lines:{Environment.NewLine}{Tail()}");
     }
 
     public string Tail(int lines = 40)
