@@ -59,6 +59,26 @@ public sealed class CronJobTests(DatabaseFixture db)
     }
 
     [Fact]
+    public async Task Every_enqueued_job_starts_a_trace_of_its_own()
+    {
+        await ResetWatchersAndQueuesAsync();
+        await Sql.ExecuteAsync(db.Trading, "select ops.enqueue_ingestion(), ops.enqueue_winrate_recompute(30)");
+
+        var traceparents = await Sql.ColumnAsync<string>(db.Trading, """
+            select headers ->> 'traceparent' from pgmq.q_ingest_indicators
+            union all
+            select headers ->> 'traceparent' from pgmq.q_compute_winrate
+            """);
+
+        Assert.Equal(4, traceparents.Count);
+        Assert.All(traceparents, t => Assert.True(
+            System.Diagnostics.ActivityContext.TryParse(t, null, out var context)
+                && context.TraceFlags == System.Diagnostics.ActivityTraceFlags.Recorded,
+            $"not a sampled W3C traceparent: {t}"));
+        Assert.Equal(4, traceparents.Select(t => t.Split('-')[1]).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Recompute_winrates_sends_the_lookback_for_each_active_pair()
     {
         await ResetWatchersAndQueuesAsync();
@@ -80,7 +100,7 @@ public sealed class CronJobTests(DatabaseFixture db)
         await Sql.AsRoleAsync(db.Trading, "service_role", null, async connection =>
         {
             Assert.Equal(
-                ["cron.job_run_details", "ops.error_log", "ops.job_runs", "pgmq.archive", "public.indicators"],
+                ["cron.job_run_details", "ops.error_log", "ops.job_runs", "pgmq.archive", "public.candles", "public.indicators"],
                 await Sql.ColumnAsync<string>(connection, "select target from ops.prune() order by target"));
             await Sql.ExecuteAsync(connection, "select ops.enqueue_ingestion()");
             await Sql.ExecuteAsync(connection, "select ops.enqueue_winrate_recompute(30)");
@@ -97,6 +117,11 @@ public sealed class CronJobTests(DatabaseFixture db)
             insert into public.indicators (symbol, timeframe, at, data, source) values
               ($1, '1h', now() - interval '91 days', '{}', 'internal'),
               ($1, '1h', now() - interval '89 days', '{}', 'internal')
+            """, symbol);
+        await Sql.ExecuteAsync(db.Trading, """
+            insert into public.candles (symbol, timeframe, open_time, open, high, low, close, volume) values
+              ($1, '1h', now() - interval '401 days', 1, 1, 1, 1, 0),
+              ($1, '1h', now() - interval '399 days', 1, 1, 1, 1, 0)
             """, symbol);
         await Sql.ExecuteAsync(db.Trading, """
             insert into ops.error_log (at, service, level, message) values
@@ -119,11 +144,12 @@ public sealed class CronJobTests(DatabaseFixture db)
 
         var pruned = await Sql.ColumnAsync<string>(db.Trading, "select target || '=' || deleted from ops.prune() order by target");
         Assert.Equal(
-            ["cron.job_run_details", "ops.error_log", "ops.job_runs", "pgmq.archive", "public.indicators"],
+            ["cron.job_run_details", "ops.error_log", "ops.job_runs", "pgmq.archive", "public.candles", "public.indicators"],
             pruned.Select(p => p.Split('=')[0]));
         Assert.All(pruned, p => Assert.True(long.Parse(p.Split('=')[1], System.Globalization.CultureInfo.InvariantCulture) >= 1, p));
 
         Assert.Equal(1L, await Sql.ScalarAsync<long>(db.Trading, "select count(*) from public.indicators where symbol = $1", symbol));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(db.Trading, "select count(*) from public.candles where symbol = $1", symbol));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(db.Trading, "select count(*) from ops.error_log where message = $1", symbol));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(db.Trading, "select count(*) from ops.job_runs where symbol = $1", symbol));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(db.Trading, "select count(*) from cron.job_run_details where command = $1", symbol));

@@ -191,7 +191,9 @@ public sealed class PgmqTests(DatabaseFixture db)
             var live = await Sql.ColumnAsync<string>(db.Trading, "select queue_name from ops.queue_metrics()");
             Assert.DoesNotContain(queue, live);
             Assert.Contains("compute_signals", live);
-            Assert.Equal(5L, await Sql.ScalarAsync<long>(db.Trading, "select count(*) from ops.prune()"));
+            Assert.Equal(
+                await Sql.ScalarAsync<long>(db.Trading, "select count(*) from ops.retention"),
+                await Sql.ScalarAsync<long>(db.Trading, "select count(*) from ops.prune()"));
         }
         finally
         {
