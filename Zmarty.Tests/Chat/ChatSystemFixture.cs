@@ -13,7 +13,7 @@ namespace Zmarty.Tests.Chat;
 /// The whole system (both databases, the emulators and the services) started once for every chat,
 /// auth, user-data and emulator test. The only place these tests start the AppHost.
 /// </summary>
-public sealed class ChatSystemFixture : IAsyncLifetime
+public class ChatSystemFixture : IAsyncLifetime
 {
     private DistributedApplication? _app;
     private NpgsqlDataSource? _chat;
@@ -53,9 +53,7 @@ public sealed class ChatSystemFixture : IAsyncLifetime
             api.WithEnvironment("Credits__ReleaseExpiredEvery", "00:00:01");
             // The rotation test presents a new key id right after the first fetch.
             api.WithEnvironment("Supabase__JwksUnknownKidInterval", "00:00:00");
-            // Tests fail providers on purpose, many times; an open circuit would leak from one test into the next.
-            // The breaker itself is covered by ProviderPipelineTests.
-            api.WithEnvironment("Chat__Router__MinimumThroughput", "1000000");
+            ConfigureCircuitBreaker(api);
             if (Environment.GetEnvironmentVariable("ZMARTY_TEST_LOG") is { Length: > 0 } logFile)
             {
                 var gate = new Lock();
@@ -71,6 +69,13 @@ public sealed class ChatSystemFixture : IAsyncLifetime
         _chat = CreateDataSource(App.GetConnectionString("chat"));
         _trading = CreateDataSource(App.GetConnectionString("trading"));
     }
+
+    /// <summary>
+    /// Tests fail providers on purpose, many times; an open circuit would leak from one test into the
+    /// next, so here it never opens. <see cref="CircuitBreakerTests"/> starts a system where it does.
+    /// </summary>
+    protected virtual void ConfigureCircuitBreaker(ResourceBuilder<ProjectResource> api) =>
+        api.WithEnvironment("Chat__Router__MinimumThroughput", "1000000");
 
     public async Task DisposeAsync()
     {
