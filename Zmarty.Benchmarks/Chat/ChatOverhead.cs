@@ -32,7 +32,14 @@ public static class ChatOverhead
     {
         var rates = args.Length > 1 ? args[1].Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray() : s_rates;
         Console.WriteLine($"Starting the whole system ({Environment.ProcessorCount} cores visible); load average {DatabaseBenchmarks.LoadAverage()}");
-        await using var app = await ZmartyTestingBuilder.StartAsync();
+        // The chat path is the Api, A, B and the providers. The Worker would ingest the benchmark users'
+        // symbols from the emulators meanwhile and the AdminUi poll B: load of other features, which in a
+        // deployment runs elsewhere, taking the same two cores.
+        await using var app = await ZmartyTestingBuilder.StartAsync(builder =>
+        {
+            builder.RemoveResource("worker");
+            builder.RemoveResource("admin");
+        });
         await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
         await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
         var tokens = await CreateUsersAsync(app, chat, trading);
