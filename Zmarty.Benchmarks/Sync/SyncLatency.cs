@@ -54,7 +54,7 @@ internal static class SyncLatency
             var step = await RunStepAsync(chat, trading, rate);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {rate:N0} | {step.InsertRate:N0} | {step.Sent:N0} | {step.Late} | {step.P(0.50):F1} | {step.P(0.95):F1} | {step.P(0.99):F1} | {step.P(1):F1} | {DatabaseBenchmarks.LoadAverage().Split(' ')[0]} |"));
-                        if (step.Late == 0 && step.P(0.99) < 250 && step.InsertRate >= rate * 0.95)
+            if (step.Late == 0 && step.P(0.99) < 250 && step.InsertRate >= rate * 0.95)
             {
                 sustained = Math.Max(sustained, rate);
             }
