@@ -10,6 +10,7 @@ builder.AddDashboardServices();
 var app = builder.Build();
 
 app.UseExceptionHandler("/Error", createScopeForErrors: true);
+app.UseOtlpPortsForOtlpOnly();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

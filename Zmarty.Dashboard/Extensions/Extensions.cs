@@ -1,6 +1,5 @@
 using Microsoft.FluentUI.AspNetCore.Components;
 using Zmarty.Dashboard.Auth;
-using Zmarty.Dashboard.Resources;
 using Zmarty.Dashboard.Telemetry;
 
 namespace Zmarty.Dashboard.Extensions;
@@ -22,6 +21,5 @@ internal static class Extensions
 
         builder.AddBrowserLogin();
         builder.AddTelemetry();
-        builder.AddResourceService();
     }
 }
