@@ -16,6 +16,9 @@ internal static class AppModel
     /// <summary>Every resource, its port, what it references and waits for; the testing builder declares the same.</summary>
     internal static void AddResources(DistributedApplicationBuilder builder)
     {
+        // Aspire's ports: the pages, OTLP/gRPC, OTLP/HTTP. Every service below sends its telemetry there.
+        builder.AddDashboard(port: 18888, otlpGrpcPort: 18889, otlpHttpPort: 18890);
+
         var databasePassword = builder.AddSecret("database-password", Generated.Hex(bytes: 24));
         var jwtSecret = builder.AddSecret("jwt-secret", Generated.Base64(bytes: 48));
         var jwtIssuer = builder.AddParameter("jwt-issuer", DevTokens.LocalIssuer);

@@ -4,11 +4,17 @@ using Zmarty.AppHost.Model;
 namespace Zmarty.AppHost.Hosting;
 
 /// <summary>
-/// <c>[up|env|token EMAIL|reconcile [--dry-run]] [--reset] [--data-dir DIR] [--pg-bin DIR] [--migrate-external] [--RESOURCE-port N]</c>.
+/// <c>[up|env|token EMAIL|reconcile [--dry-run]] [--reset] [--data-dir DIR] [--pg-bin DIR] [--migrate-external] [--no-dashboard] [--RESOURCE-port N]</c>.
 /// Every resource with an endpoint gets <c>--RESOURCE-port</c> and <c>ZMARTY_RESOURCE_PORT</c> from its name.
 /// </summary>
 internal sealed record CommandLine(string Verb, string? Argument)
 {
+    /// <summary>Read by the app model itself (<see cref="ResourceBuilderExtensions.AddDashboard"/>), which then has no dashboard.</summary>
+    public const string NoDashboardOption = "--no-dashboard";
+
+    /// <summary><c>ZMARTY_DASHBOARD=false</c> does what <see cref="NoDashboardOption"/> does.</summary>
+    public const string DashboardVariable = "ZMARTY_DASHBOARD";
+
     public static string PortOption(IResourceWithEndpoint resource) => $"--{resource.Name}-port";
 
     public static string PortVariable(IResourceWithEndpoint resource) =>
@@ -18,7 +24,7 @@ internal sealed record CommandLine(string Verb, string? Argument)
     public static CommandLine Apply(
         string[] args, IReadOnlyDictionary<string, string?> configuration, IReadOnlyList<Resource> model, AppHostOptions options)
     {
-        var endpoints = model.OfType<IResourceWithEndpoint>().ToList();
+        var endpoints = model.Endpoints().ToList();
         foreach (var resource in endpoints)
         {
             if (configuration.GetValueOrDefault(PortVariable(resource)) is { Length: > 0 } fromEnvironment)
@@ -46,6 +52,8 @@ internal sealed record CommandLine(string Verb, string? Argument)
                 case "--reset":
                     options.Reset = true;
                     break;
+                case NoDashboardOption:
+                    break;
                 case "--migrate-external":
                     options.MigrateExternalDatabases = true;
                     break;
@@ -58,7 +66,7 @@ internal sealed record CommandLine(string Verb, string? Argument)
                 default:
                     var resource = endpoints.FirstOrDefault(r => PortOption(r) == arg)
                         ?? throw new AppHostException(
-                            $"Unknown option '{arg}'. Options: --reset, --data-dir DIR, --migrate-external, --pg-bin DIR, " +
+                            $"Unknown option '{arg}'. Options: --reset, --data-dir DIR, --migrate-external, --pg-bin DIR, {NoDashboardOption}, " +
                             string.Join(", ", endpoints.Select(r => PortOption(r) + " N")) + ".");
                     resource.Port = ParsePort(ValueOf(args, ref i), arg);
                     break;

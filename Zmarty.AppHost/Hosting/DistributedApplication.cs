@@ -14,6 +14,15 @@ public sealed class DistributedApplication : IAsyncDisposable
 {
     private static readonly TimeSpan s_healthInterval = TimeSpan.FromSeconds(2);
 
+    /// <summary>Aspire's settings for a local dashboard: batches leave every second, so telemetry shows up at once.</summary>
+    private static readonly Dictionary<string, string> s_localExport = new(StringComparer.Ordinal)
+    {
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
+        ["OTEL_BSP_SCHEDULE_DELAY"] = "1000",
+        ["OTEL_BLRP_SCHEDULE_DELAY"] = "1000",
+        ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
+    };
+
     private readonly IReadOnlyList<Resource> _model;
     private readonly AppHostOptions _options;
     private readonly IReadOnlyDictionary<string, string?> _configuration;
@@ -23,6 +32,10 @@ public sealed class DistributedApplication : IAsyncDisposable
     private readonly Dictionary<string, ResourceLog> _logs = new(StringComparer.Ordinal);
     private readonly List<string> _appliedMigrations = [];
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly DashboardResource? _dashboard;
+
+    /// <summary>Made per run and never stored: the login link works for this run, once.</summary>
+    private readonly string _dashboardToken = Generated.Hex(bytes: 24)();
     private LocalSecrets? _secrets;
     private PostgresBinaries? _binaries;
     private Task _healthMonitor = Task.CompletedTask;
@@ -36,6 +49,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         _configuration = configuration;
         _args = args;
         DatabaseDirectory = options.DataDirectory;
+        _dashboard = model.OfType<DashboardResource>().SingleOrDefault();
         ResourceNotifications = new(model.Where(IsShown).Select(r => new ResourceSnapshot(r.Name, TypeOf(r), ResourceState.NotStarted)));
     }
 
@@ -46,6 +60,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     /// <summary>Every server, database and service with its latest state, in the model's order.</summary>
     public IReadOnlyList<ResourceSnapshot> Resources => ResourceNotifications.Snapshots;
+
+    /// <summary>The developer dashboard's one-time login link; null when the model has no dashboard.</summary>
+    public Uri? DashboardLoginUrl => _dashboard is null ? null : new Uri(Url(_dashboard), "/login?t=" + _dashboardToken);
 
     /// <summary>How long the start took, from nothing to every resource running.</summary>
     public TimeSpan StartupDuration { get; private set; }
@@ -91,6 +108,13 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             await PrepareAsync(cancellationToken);
             var starts = new Dictionary<Resource, Task>();
+            if (_dashboard is not null)
+            {
+                // First, as Aspire's: the others' telemetry and console output from their first line on.
+                starts[_dashboard] = StartResourceCoreAsync(_dashboard, failed.Token);
+                await starts[_dashboard];
+            }
+
             await Task.WhenAll(_model.Where(IsShown).Select(StartInOrder));
 
             Task StartInOrder(Resource resource) =>
@@ -175,7 +199,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     {
         var localServers = _model.OfType<PostgresServerResource>().Where(s => !IsExternal(s)).ToList();
         _binaries = localServers.Count > 0 ? PostgresBinaries.Locate(_options) : null;
-        ResolvePorts([.. localServers, .. _model.OfType<ProjectResource>()]);
+        ResolvePorts(localServers.Cast<Resource>().Concat(_model.OfType<ProjectResource>()).Endpoints());
 
         if (_options.Reset && Directory.Exists(_options.DataDirectory))
         {
@@ -380,6 +404,11 @@ public sealed class DistributedApplication : IAsyncDisposable
             environment[key] = value;
         }
 
+        foreach (var (key, value) in TelemetryEnvironment(project))
+        {
+            environment[key] = value;
+        }
+
         foreach (var (key, value) in project.Environment)
         {
             environment[key] = value switch
@@ -394,6 +423,39 @@ public sealed class DistributedApplication : IAsyncDisposable
         return environment;
     }
 
+    /// <summary>
+    /// The dashboard gets its token and OTLP addresses; every other service exports to it, unless
+    /// OTEL_EXPORTER_OTLP_ENDPOINT is set for the AppHost: then that endpoint wins, and the services
+    /// get it (with the rest of the AppHost's OTEL_* variables) by inheritance.
+    /// </summary>
+    private Dictionary<string, string> TelemetryEnvironment(ProjectResource project)
+    {
+        if (_dashboard is null)
+        {
+            return [];
+        }
+
+        if (project == _dashboard)
+        {
+            return new(StringComparer.Ordinal)
+            {
+                ["Dashboard__BrowserToken"] = _dashboardToken,
+                ["Dashboard__Otlp__GrpcUrl"] = Url(_dashboard.OtlpGrpc).ToString().TrimEnd('/'),
+                ["Dashboard__Otlp__HttpUrl"] = Url(_dashboard.OtlpHttp).ToString().TrimEnd('/'),
+            };
+        }
+
+        if (_configuration.GetValueOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 })
+        {
+            return [];
+        }
+
+        return new(s_localExport, StringComparer.Ordinal)
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Url(_dashboard.OtlpGrpc).ToString().TrimEnd('/'),
+        };
+    }
+
     internal bool IsExternal(PostgresServerResource server) =>
         server.Databases.Count > 0 && server.Databases.All(d => ExternalConnectionString(d) is not null);
 
@@ -406,7 +468,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     private string? ExternalConnectionString(PostgresDatabaseResource database) =>
         _configuration.GetValueOrDefault($"ConnectionStrings__{database.Name}") is { Length: > 0 } external ? external : null;
 
-    internal static Uri Url(ProjectResource project) => new($"http://127.0.0.1:{project.Port}");
+    internal static Uri Url(IResourceWithEndpoint endpoint) => new($"http://127.0.0.1:{endpoint.Port}");
 
     internal static Uri Url(EnvironmentValue.Endpoint endpoint) => new(Url(endpoint.Project), endpoint.Path);
 
@@ -502,7 +564,8 @@ public sealed class DistributedApplication : IAsyncDisposable
         }
     }
 
-    private static int StopLevel(Resource resource) => resource is ProjectResource ? 1 + Depth(resource) : 0;
+    /// <summary>Services first, dependents before what they depend on; the databases and the dashboard last, so it sees the others stop.</summary>
+    private static int StopLevel(Resource resource) => resource is ProjectResource and not DashboardResource ? 1 + Depth(resource) : 0;
 
     private static int Depth(Resource resource) => resource.WaitsFor.Count == 0 ? 0 : 1 + resource.WaitsFor.Max(Depth);
 
@@ -528,6 +591,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     {
         PostgresServerResource => "postgres",
         PostgresDatabaseResource => "database",
+        DashboardResource => "dashboard",
         _ => "project",
     };
 }

@@ -23,12 +23,18 @@ internal static class EnvCommand
         return 0;
     }
 
-    /// <summary>What <see cref="Run"/> exports, in order: services, endpoints given to services, databases, parameters.</summary>
+    /// <summary>What <see cref="Run"/> exports, in order: services, the dashboard's OTLP receivers, endpoints given to services, databases, parameters.</summary>
     internal static IEnumerable<(string Name, string Value)> Variables(DistributedApplication app, LocalSecrets secrets)
     {
         foreach (var project in app.Model.OfType<ProjectResource>())
         {
             yield return Named(project.Name + "_URL", DistributedApplication.Url(project).ToString().TrimEnd('/'));
+        }
+
+        foreach (var dashboard in app.Model.OfType<DashboardResource>())
+        {
+            yield return Named(dashboard.OtlpGrpc.Name + "_URL", DistributedApplication.Url(dashboard.OtlpGrpc).ToString().TrimEnd('/'));
+            yield return Named(dashboard.OtlpHttp.Name + "_URL", DistributedApplication.Url(dashboard.OtlpHttp).ToString().TrimEnd('/'));
         }
 
         var endpoints = app.Model.OfType<ProjectResource>()

@@ -28,6 +28,11 @@ internal static class UpCommand
             Console.WriteLine();
             Console.Write(ResourceTable.Render(app.Resources));
             Console.WriteLine();
+            if (app.DashboardLoginUrl is { } login)
+            {
+                Console.WriteLine($"Dashboard: {login} (this link logs a browser in, once)");
+            }
+
             Console.WriteLine($"Zmarty is healthy after {app.StartupDuration.TotalSeconds:0.0} s. " +
                 "Secrets and endpoints: ./zmarty env. Press Ctrl+C to stop.");
             try

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Zmarty.AppHost.Hosting;
 
 namespace Zmarty.AppHost.Model;
 
@@ -46,6 +47,21 @@ public static class ResourceBuilderExtensions
     {
         database.Resource.MigrationsFolder = folder;
         return database;
+    }
+
+    /// <summary>
+    /// The developer dashboard, unless this run turns it off (<c>--no-dashboard</c>, <c>ZMARTY_DASHBOARD=false</c>):
+    /// then the model has none, and the services export telemetry only where OTEL_EXPORTER_OTLP_ENDPOINT says.
+    /// </summary>
+    public static void AddDashboard(this DistributedApplicationBuilder builder, int port, int otlpGrpcPort, int otlpHttpPort)
+    {
+        if (builder.Args.Contains(CommandLine.NoDashboardOption)
+            || string.Equals(builder.Configuration.GetValueOrDefault(CommandLine.DashboardVariable), "false", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        builder.AddResource(new DashboardResource(port, otlpGrpcPort, otlpHttpPort));
     }
 
     public static ResourceBuilder<ProjectResource> AddProject(

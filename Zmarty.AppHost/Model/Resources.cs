@@ -68,7 +68,7 @@ public sealed class PostgresDatabaseResource(string name, PostgresServerResource
 }
 
 /// <summary>One of our .NET services, started from its build output the way Aspire starts a project.</summary>
-public sealed class ProjectResource(string name, string projectName, int port) : Resource(name), IResourceWithEndpoint
+public class ProjectResource(string name, string projectName, int port) : Resource(name), IResourceWithEndpoint
 {
     /// <summary>The project's folder and assembly name, e.g. <c>Zmarty.Api</c>.</summary>
     public string ProjectName { get; } = projectName;
@@ -80,6 +80,50 @@ public sealed class ProjectResource(string name, string projectName, int port) :
 
     /// <summary>Environment variables: a fixed text or a parameter's value.</summary>
     public Dictionary<string, EnvironmentValue> Environment { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The developer dashboard (Zmarty.Dashboard), as Aspire's AppHost adds its own: started before
+/// everything else, the services' OTLP exporters pointed at it. Besides its pages it listens for
+/// OTLP/gRPC and OTLP/HTTP, each on a port of its own.
+/// </summary>
+public sealed class DashboardResource(int port, int otlpGrpcPort, int otlpHttpPort)
+    : ProjectResource(ResourceName, "Zmarty.Dashboard", port)
+{
+    public const string ResourceName = "dashboard";
+
+    public AdditionalEndpoint OtlpGrpc { get; } = new(ResourceName + "-otlp-grpc", otlpGrpcPort);
+
+    public AdditionalEndpoint OtlpHttp { get; } = new(ResourceName + "-otlp-http", otlpHttpPort);
+}
+
+/// <summary>A further port a project listens on, named so it gets its own <c>--NAME-port</c> and <c>ZMARTY_NAME_PORT</c>.</summary>
+public sealed class AdditionalEndpoint(string name, int port) : IResourceWithEndpoint
+{
+    public string Name { get; } = name;
+
+    public int Port { get; set; } = port;
+}
+
+public static class ModelEndpoints
+{
+    /// <summary>Every port of the model: each resource's own and the dashboard's OTLP ports.</summary>
+    public static IEnumerable<IResourceWithEndpoint> Endpoints(this IEnumerable<Resource> model)
+    {
+        foreach (var resource in model)
+        {
+            if (resource is IResourceWithEndpoint endpoint)
+            {
+                yield return endpoint;
+            }
+
+            if (resource is DashboardResource dashboard)
+            {
+                yield return dashboard.OtlpGrpc;
+                yield return dashboard.OtlpHttp;
+            }
+        }
+    }
 }
 
 /// <summary>An environment variable's value: known now, a parameter resolved at start, or a project's URL plus a path.</summary>

@@ -10,7 +10,11 @@ namespace Zmarty.AppHost.Testing;
 /// </summary>
 public static class ZmartyTestingBuilder
 {
-    public static DistributedApplicationBuilder Create()
+    /// <summary>
+    /// The model with every port free. Like Aspire's testing builder, without the dashboard unless
+    /// <paramref name="dashboard"/>: most tests do not read telemetry, and the suite starts hundreds of systems.
+    /// </summary>
+    public static DistributedApplicationBuilder Create(bool dashboard = false)
     {
         var options = new AppHostOptions
         {
@@ -23,7 +27,12 @@ public static class ZmartyTestingBuilder
         // Nothing from the test runner's environment: a test says what it wants.
         var builder = new DistributedApplicationBuilder([], options, new Dictionary<string, string>());
         AppModel.AddResources(builder);
-        foreach (var resource in builder.Resources.OfType<IResourceWithEndpoint>())
+        if (!dashboard)
+        {
+            builder.RemoveResource(DashboardResource.ResourceName);
+        }
+
+        foreach (var resource in builder.Resources.Endpoints())
         {
             resource.Port = 0;
         }

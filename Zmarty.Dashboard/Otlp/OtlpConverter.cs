@@ -3,7 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Zmarty.Dashboard.Otlp.Proto;
 using Zmarty.Dashboard.Telemetry;
-using Attribute = Zmarty.Dashboard.Telemetry.Attribute;
+
 
 namespace Zmarty.Dashboard.Otlp;
 
@@ -137,8 +137,8 @@ internal static class OtlpConverter
     private static string Series(RepeatedField<KeyValue> attributes) =>
         string.Join(", ", attributes.Select(a => $"{a.Key}={(a.Value is null ? "" : Text(a.Value))}"));
 
-    private static Attribute[] Attributes(RepeatedField<KeyValue> attributes) =>
-        [.. attributes.Select(a => new Attribute(a.Key, a.Value is null ? "" : Text(a.Value)))];
+    private static TelemetryAttribute[] Attributes(RepeatedField<KeyValue> attributes) =>
+        [.. attributes.Select(a => new TelemetryAttribute(a.Key, a.Value is null ? "" : Text(a.Value)))];
 
     private static DateTimeOffset Time(ulong unixNanoseconds) =>
         DateTimeOffset.UnixEpoch.AddTicks((long)(unixNanoseconds / 100));

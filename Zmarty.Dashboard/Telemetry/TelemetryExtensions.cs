@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Zmarty.Dashboard.Otlp;
@@ -13,6 +14,7 @@ internal static class TelemetryExtensions
         builder.Services.AddValidatedOptions<DashboardOptions, DashboardOptionsValidator>(DashboardOptions.Section);
         builder.Services.AddSingleton<TelemetryStore>();
         builder.Services.AddSingleton<OtlpIngestion>();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddGrpc();
         builder.Services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
             .Configure<IOptions<DashboardOptions>>((grpc, dashboard) => grpc.MaxReceiveMessageSize = dashboard.Value.Otlp.MaxRequestBytes);
@@ -21,16 +23,17 @@ internal static class TelemetryExtensions
         var pageUrls = (builder.Configuration["urls"] ?? "http://localhost:5000")
             .Split(';', StringSplitOptions.RemoveEmptyEntries)
             .Select(url => url.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal));
+        builder.WebHost.UseUrls();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var otlp = kestrel.ApplicationServices.GetRequiredService<IOptions<DashboardOptions>>().Value.Otlp;
             foreach (var url in pageUrls)
             {
-                Listen(kestrel, new Uri(url), HttpProtocols.Http1AndHttp2);
+                Listen(kestrel, new Uri(url), HttpProtocols.Http1);
             }
 
             Listen(kestrel, otlp.Grpc, HttpProtocols.Http2);
-            Listen(kestrel, otlp.Http, HttpProtocols.Http1AndHttp2);
+            Listen(kestrel, otlp.Http, HttpProtocols.Http1);
         });
     }
 

@@ -1,7 +1,7 @@
 namespace Zmarty.Dashboard.Telemetry;
 
 /// <summary>An attribute as the pages show it: OTLP's typed values are kept as their text.</summary>
-public readonly record struct Attribute(string Key, string Value);
+public readonly record struct TelemetryAttribute(string Key, string Value);
 
 public sealed record LogEntry(
     DateTimeOffset Time,
@@ -11,9 +11,9 @@ public sealed record LogEntry(
     string Message,
     string? TraceId,
     string? SpanId,
-    Attribute[] Attributes);
+    TelemetryAttribute[] Attributes);
 
-public sealed record SpanEvent(DateTimeOffset Time, string Name, Attribute[] Attributes);
+public sealed record SpanEvent(DateTimeOffset Time, string Name, TelemetryAttribute[] Attributes);
 
 public sealed record SpanEntry(
     string TraceId,
@@ -27,7 +27,7 @@ public sealed record SpanEntry(
     TimeSpan Duration,
     bool IsError,
     string? StatusMessage,
-    Attribute[] Attributes,
+    TelemetryAttribute[] Attributes,
     SpanEvent[] Events)
 {
     public DateTimeOffset End => Start + Duration;

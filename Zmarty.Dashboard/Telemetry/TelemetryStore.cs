@@ -66,7 +66,8 @@ public sealed class TelemetryStore(IOptions<DashboardOptions> options)
     public IReadOnlyList<LogEntry> Logs(string? resource = null, LogLevel minimum = LogLevel.Trace, string? text = null, int limit = 1000) =>
     [
         .. Selected(resource)
-            .SelectMany(r => r.Logs.Snapshot())
+            // Newest first also among records of the same instant: reversed, then a stable sort by time.
+            .SelectMany(r => r.Logs.Snapshot().AsEnumerable().Reverse())
             .Where(log => log.Level >= minimum && (string.IsNullOrEmpty(text) || Contains(log, text)))
             .OrderByDescending(log => log.Time)
             .Take(limit),
@@ -132,7 +133,7 @@ public sealed class TelemetryStore(IOptions<DashboardOptions> options)
     private static bool Contains(SpanEntry span, string text) =>
         span.Name.Contains(text, StringComparison.OrdinalIgnoreCase) || Contains(span.Attributes, text);
 
-    private static bool Contains(Attribute[] attributes, string text) =>
+    private static bool Contains(TelemetryAttribute[] attributes, string text) =>
         attributes.Any(a => a.Value.Contains(text, StringComparison.OrdinalIgnoreCase));
 
     private sealed class ResourceBuffers(TelemetryLimits limits)
