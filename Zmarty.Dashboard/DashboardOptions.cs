@@ -13,6 +13,8 @@ public sealed class DashboardOptions
 
     public OtlpOptions Otlp { get; set; } = new();
 
+    public ResourceServiceOptions ResourceService { get; set; } = new();
+
     public TelemetryLimits Telemetry { get; set; } = new();
 }
 
@@ -31,6 +33,14 @@ public sealed class OtlpOptions
     public Uri Grpc => new(GrpcUrl);
 
     public Uri Http => new(HttpUrl);
+}
+
+/// <summary>The AppHost's resource service (Resources/resource_service.proto); unset when the dashboard runs on its own.</summary>
+public sealed class ResourceServiceOptions
+{
+    public string Url { get; set; } = "";
+
+    public string Key { get; set; } = "";
 }
 
 /// <summary>Telemetry is kept in memory, per resource; past a limit the oldest goes first and is counted as dropped.</summary>
@@ -56,6 +66,11 @@ public sealed class DashboardOptionsValidator : IValidateOptions<DashboardOption
         }
 
         Loopback(options.Otlp.GrpcUrl, "Dashboard:Otlp:GrpcUrl", failures);
+        if (options.ResourceService.Url.Length > 0)
+        {
+            Loopback(options.ResourceService.Url, "Dashboard:ResourceService:Url", failures);
+        }
+
         Loopback(options.Otlp.HttpUrl, "Dashboard:Otlp:HttpUrl", failures);
         Between(options.Otlp.MaxRequestBytes, 1024, int.MaxValue, "Dashboard:Otlp:MaxRequestBytes", failures);
         Between(options.Telemetry.MaxLogRecordsPerResource, 1, MaxItems, "Dashboard:Telemetry:MaxLogRecordsPerResource", failures);
@@ -64,7 +79,10 @@ public sealed class DashboardOptionsValidator : IValidateOptions<DashboardOption
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    /// <summary>Telemetry carries request data and is taken without a login, so it is only ever received from this machine.</summary>
+    /// <summary>
+    /// Telemetry carries request data and is taken without a login, so it is only ever received from
+    /// this machine; the resource service is the AppHost on this machine.
+    /// </summary>
     private static void Loopback(string url, string key, List<string> failures)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.IsDefaultPort && !url.Contains(':', StringComparison.Ordinal))
@@ -73,7 +91,7 @@ public sealed class DashboardOptionsValidator : IValidateOptions<DashboardOption
         }
         else if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) || !IPAddress.IsLoopback(address))
         {
-            failures.Add($"{key} is '{url}'; the OTLP receivers listen on a loopback address only (127.0.0.1 or [::1]).");
+            failures.Add($"{key} is '{url}'; it must be a loopback address (127.0.0.1 or [::1]).");
         }
     }
 

@@ -33,6 +33,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     private readonly List<string> _appliedMigrations = [];
     private readonly CancellationTokenSource _lifetime = new();
     private readonly DashboardResource? _dashboard;
+    private ResourceServiceHost? _resourceService;
 
     /// <summary>Made per run and never stored: the login link works for this run, once.</summary>
     private readonly string _dashboardToken = Generated.Hex(bytes: 24)();
@@ -110,6 +111,8 @@ public sealed class DistributedApplication : IAsyncDisposable
             var starts = new Dictionary<Resource, Task>();
             if (_dashboard is not null)
             {
+                _resourceService = await ResourceServiceHost.StartAsync(this, cancellationToken);
+
                 // First, as Aspire's: the others' telemetry and console output from their first line on.
                 starts[_dashboard] = StartResourceCoreAsync(_dashboard, failed.Token);
                 await starts[_dashboard];
@@ -442,6 +445,8 @@ public sealed class DistributedApplication : IAsyncDisposable
                 ["Dashboard__BrowserToken"] = _dashboardToken,
                 ["Dashboard__Otlp__GrpcUrl"] = Url(_dashboard.OtlpGrpc).ToString().TrimEnd('/'),
                 ["Dashboard__Otlp__HttpUrl"] = Url(_dashboard.OtlpHttp).ToString().TrimEnd('/'),
+                ["Dashboard__ResourceService__Url"] = _resourceService!.Url.ToString().TrimEnd('/'),
+                ["Dashboard__ResourceService__Key"] = _resourceService.Key,
             };
         }
 
@@ -454,6 +459,32 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Url(_dashboard.OtlpGrpc).ToString().TrimEnd('/'),
         };
+    }
+
+    /// <summary>A resource's console lines kept so far, then each new one (the dashboard's console page).</summary>
+    internal IAsyncEnumerable<ConsoleLine> FollowConsoleAsync(string name, CancellationToken cancellationToken) =>
+        LogOf(_model.Single(r => r.Name == name)).FollowAsync(cancellationToken);
+
+    internal IEnumerable<string> WaitsFor(string name) => _model.Single(r => r.Name == name).WaitsFor.Select(r => r.Name);
+
+    /// <summary>
+    /// A project's environment as the dashboard shows it: a value is null (masked) when it holds a
+    /// secret (a secret parameter, and so a connection string's password, or the dashboard's own keys).
+    /// </summary>
+    internal IEnumerable<(string Name, string? Value)> MaskedEnvironmentOf(string name)
+    {
+        if (_model.Single(r => r.Name == name) is not ProjectResource project || _secrets is null)
+        {
+            return [];
+        }
+
+        var secrets = _model.OfType<ParameterResource>().Where(p => p.Secret).Select(p => _secrets.ValueOf(p))
+            .Append(_dashboardToken)
+            .Concat(_resourceService is null ? [] : [_resourceService.Key])
+            .ToList();
+        return EnvironmentOf(project, _secrets)
+            .OrderBy(variable => variable.Key, StringComparer.Ordinal)
+            .Select(variable => (variable.Key, secrets.Any(secret => variable.Value.Contains(secret, StringComparison.Ordinal)) ? null : (string?)variable.Value));
     }
 
     internal bool IsExternal(PostgresServerResource server) =>
@@ -554,6 +585,11 @@ public sealed class DistributedApplication : IAsyncDisposable
 
         _projects.Clear();
         _servers.Clear();
+        if (_resourceService is not null)
+        {
+            await _resourceService.DisposeAsync();
+        }
+
         _lifetime.Dispose();
         if (_options.DeleteDataOnDispose)
         {

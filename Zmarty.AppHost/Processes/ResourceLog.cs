@@ -1,17 +1,25 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Zmarty.AppHost.Hosting;
 
 namespace Zmarty.AppHost.Processes;
 
+/// <summary>A line a resource wrote, numbered from 1 over the AppHost's run (restarts included).</summary>
+public sealed record ConsoleLine(long Number, DateTimeOffset Time, string Text, bool IsError);
+
 /// <summary>
 /// A resource's log: every line goes to the shared sink with the resource's name in front, and the
-/// last lines are kept so a failed start can show them.
+/// newest lines are kept, bounded, for a failed start's message and the dashboard's console page,
+/// which also follows new lines as they come.
 /// </summary>
 internal sealed class ResourceLog(string resource, Action<string>? sink)
 {
-    private const int KeptLines = 60;
+    private const int KeptLines = 10_000;
 
-    private readonly Queue<string> _recent = new();
+    private readonly Queue<ConsoleLine> _recent = new();
+    private readonly List<Channel<ConsoleLine>> _followers = [];
+    private long _written;
 
     /// <summary>
     /// Streams the process's output; when it exits while <paramref name="isStopping"/> is false, says
@@ -20,7 +28,7 @@ internal sealed class ResourceLog(string resource, Action<string>? sink)
     public void Attach(Process process, Func<bool> isStopping, Action<int> exitedUnexpectedly)
     {
         process.OutputDataReceived += (_, e) => Write(e.Data);
-        process.ErrorDataReceived += (_, e) => Write(e.Data);
+        process.ErrorDataReceived += (_, e) => Write(e.Data, isError: true);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.EnableRaisingEvents = true;
@@ -29,13 +37,13 @@ internal sealed class ResourceLog(string resource, Action<string>? sink)
         {
             if (!isStopping())
             {
-                Write($"exited unexpectedly with code {process.ExitCode}");
+                Write($"exited unexpectedly with code {process.ExitCode}", isError: true);
                 exitedUnexpectedly(process.ExitCode);
             }
         };
     }
 
-    public void Write(string? line)
+    public void Write(string? line, bool isError = false)
     {
         if (line is null)
         {
@@ -44,14 +52,54 @@ internal sealed class ResourceLog(string resource, Action<string>? sink)
 
         lock (_recent)
         {
-            _recent.Enqueue(line);
+            var entry = new ConsoleLine(++_written, DateTimeOffset.UtcNow, line, isError);
+            _recent.Enqueue(entry);
             if (_recent.Count > KeptLines)
             {
                 _recent.Dequeue();
             }
+
+            foreach (var follower in _followers)
+            {
+                follower.Writer.TryWrite(entry);
+            }
         }
 
         sink?.Invoke($"{resource,-10} | {line}");
+    }
+
+    /// <summary>The lines kept so far, then each new one, until cancelled. A reader too slow for 10,000 lines loses the oldest.</summary>
+    public async IAsyncEnumerable<ConsoleLine> FollowAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<ConsoleLine>(new BoundedChannelOptions(KeptLines)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+        });
+        lock (_recent)
+        {
+            foreach (var line in _recent)
+            {
+                channel.Writer.TryWrite(line);
+            }
+
+            _followers.Add(channel);
+        }
+
+        try
+        {
+            await foreach (var line in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return line;
+            }
+        }
+        finally
+        {
+            lock (_recent)
+            {
+                _followers.Remove(channel);
+            }
+        }
     }
 
     /// <summary>
@@ -68,7 +116,7 @@ internal sealed class ResourceLog(string resource, Action<string>? sink)
         }
         catch (OperationCanceledException)
         {
-            Write("(its output was still open 5 s after it exited; later lines may be missing)");
+            Write("(its output was still open 5 s after it exited; later lines may be missing)", isError: true);
         }
 
         return new AppHostException(
@@ -79,7 +127,7 @@ internal sealed class ResourceLog(string resource, Action<string>? sink)
     {
         lock (_recent)
         {
-            return string.Join(Environment.NewLine, _recent.TakeLast(lines).Select(l => "    " + l));
+            return string.Join(Environment.NewLine, _recent.TakeLast(lines).Select(l => "    " + l.Text));
         }
     }
 }

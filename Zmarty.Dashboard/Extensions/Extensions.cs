@@ -1,5 +1,6 @@
 using Microsoft.FluentUI.AspNetCore.Components;
 using Zmarty.Dashboard.Auth;
+using Zmarty.Dashboard.Resources;
 using Zmarty.Dashboard.Telemetry;
 
 namespace Zmarty.Dashboard.Extensions;
@@ -21,5 +22,6 @@ internal static class Extensions
 
         builder.AddBrowserLogin();
         builder.AddTelemetry();
+        builder.AddResourceWatcher();
     }
 }
