@@ -13,8 +13,11 @@ public sealed class CommandLineTests
 
         Assert.Equal("up", command.Verb);
         Assert.Equal(
-            [("supabase-a", 55432), ("supabase-b", 55433), ("emulators", 5300), ("api", 5100), ("worker", 5400), ("admin", 5200)],
-            builder.Resources.OfType<IResourceWithEndpoint>().Select(r => (r.Name, r.Port)));
+            [
+                ("dashboard", 18888), ("dashboard-otlp-grpc", 18889), ("dashboard-otlp-http", 18890),
+                ("supabase-a", 55432), ("supabase-b", 55433), ("emulators", 5300), ("api", 5100), ("worker", 5400), ("admin", 5200),
+            ],
+            builder.Resources.Endpoints().Select(r => (r.Name, r.Port)));
         Assert.Equal(Path.Combine(builder.Options.RepositoryRoot, ".zmarty"), builder.Options.DataDirectory);
     }
 
@@ -26,6 +29,27 @@ public sealed class CommandLineTests
         Assert.True(builder.Options.Reset);
         Assert.Equal(6100, Port(builder, "api"));
         Assert.Equal(7432, Port(builder, "supabase-a"));
+    }
+
+    [Fact]
+    public void The_dashboards_otlp_ports_move_like_the_others()
+    {
+        var (_, builder) = Parse(["--dashboard-otlp-grpc-port", "4317"], ("ZMARTY_DASHBOARD_OTLP_HTTP_PORT", "4318"));
+
+        Assert.Equal(4317, Port(builder, "dashboard-otlp-grpc"));
+        Assert.Equal(4318, Port(builder, "dashboard-otlp-http"));
+    }
+
+    [Theory]
+    [InlineData("--no-dashboard", null)]
+    [InlineData(null, "false")]
+    public void The_dashboard_can_be_left_out_of_a_run(string? option, string? variable)
+    {
+        var (command, builder) = Parse(option is null ? [] : [option], variable is null ? [] : [("ZMARTY_DASHBOARD", variable)]);
+
+        Assert.Equal("up", command.Verb);
+        Assert.DoesNotContain(builder.Resources, r => r is DashboardResource);
+        Assert.Contains(builder.Resources, r => r.Name == "api");
     }
 
     [Fact]
@@ -66,7 +90,7 @@ public sealed class CommandLineTests
     }
 
     private static int Port(DistributedApplicationBuilder builder, string name) =>
-        builder.Resources.OfType<IResourceWithEndpoint>().Single(r => r.Name == name).Port;
+        builder.Resources.Endpoints().Single(r => r.Name == name).Port;
 
     [Theory]
     [InlineData("20261124120000_credits.sql", "", "20261124120000", "credits")]
