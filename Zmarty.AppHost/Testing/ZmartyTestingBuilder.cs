@@ -51,6 +51,27 @@ public static class ZmartyTestingBuilder
         return app;
     }
 
+    /// <summary>The dashboard alone: no database, no service (its OTLP receivers and pages on their own).</summary>
+    public static DistributedApplicationBuilder WithDashboardOnly(this DistributedApplicationBuilder builder)
+    {
+        foreach (var project in builder.Resources.Where(r => r is ProjectResource and not DashboardResource).Reverse().ToList())
+        {
+            builder.RemoveResource(project.Name);
+        }
+
+        foreach (var tokens in builder.Resources.OfType<DevTokensResource>().ToList())
+        {
+            builder.RemoveResource(tokens.Name);
+        }
+
+        foreach (var server in builder.Resources.OfType<PostgresServerResource>().ToList())
+        {
+            builder.RemoveResource(server.Name);
+        }
+
+        return builder;
+    }
+
     /// <summary>Only the databases: every project removed, dependents first.</summary>
     public static DistributedApplicationBuilder WithoutProjects(this DistributedApplicationBuilder builder)
     {

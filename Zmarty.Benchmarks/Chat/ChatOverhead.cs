@@ -30,16 +30,20 @@ public static class ChatOverhead
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // --dashboard: the services export their telemetry to the developer dashboard, as under ./zmarty up.
+        var withDashboard = args.Contains("--dashboard");
+        args = [.. args.Where(a => a != "--dashboard")];
         var rates = args.Length > 1 ? args[1].Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray() : s_rates;
         Console.WriteLine($"Starting the whole system ({Environment.ProcessorCount} cores visible); load average {DatabaseBenchmarks.LoadAverage()}");
         // The chat path is the Api, A, B and the providers. The Worker would ingest the benchmark users'
         // symbols from the emulators meanwhile and the AdminUi poll B: load of other features, which in a
         // deployment runs elsewhere, taking the same two cores.
-        await using var app = await ZmartyTestingBuilder.StartAsync(builder =>
-        {
-            builder.RemoveResource("worker");
-            builder.RemoveResource("admin");
-        });
+        var builder = ZmartyTestingBuilder.Create(withDashboard);
+        builder.RemoveResource("worker");
+        builder.RemoveResource("admin");
+        await using var app = builder.Build();
+        await app.StartAsync();
+        Console.WriteLine(withDashboard ? "Telemetry: exported to the dashboard over OTLP/gRPC." : "Telemetry: not exported (no dashboard).");
         await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
         await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
         var tokens = await CreateUsersAsync(app, chat, trading);

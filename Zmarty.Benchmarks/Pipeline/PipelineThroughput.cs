@@ -50,8 +50,8 @@ public static class PipelineThroughput
         var workerPid = app.ResourceNotifications.Get("worker").ProcessId!.Value;
         var emulatorsPid = app.ResourceNotifications.Get("emulators").ProcessId!.Value;
         Console.WriteLine($"Load average before (1/5/15 min): {DatabaseBenchmarks.LoadAverage()}");
-        var workerCpu = CpuSeconds(workerPid);
-        var emulatorsCpu = CpuSeconds(emulatorsPid);
+        var workerCpu = ProcessStats.CpuSeconds(workerPid);
+        var emulatorsCpu = ProcessStats.CpuSeconds(emulatorsPid);
         var clock = Stopwatch.StartNew();
 
         await using (var enqueue = trading.CreateCommand("select ops.enqueue_ingestion()"))
@@ -75,8 +75,8 @@ public static class PipelineThroughput
         }
 
         var elapsed = clock.Elapsed;
-        workerCpu = CpuSeconds(workerPid) - workerCpu;
-        emulatorsCpu = CpuSeconds(emulatorsPid) - emulatorsCpu;
+        workerCpu = ProcessStats.CpuSeconds(workerPid) - workerCpu;
+        emulatorsCpu = ProcessStats.CpuSeconds(emulatorsPid) - emulatorsCpu;
         await using var outcomes = trading.CreateCommand("select queue, outcome, count(*) from ops.job_runs group by 1, 2 order by 1, 2");
         await using (var reader = await outcomes.ExecuteReaderAsync())
         {
@@ -87,21 +87,8 @@ public static class PipelineThroughput
         }
 
         Console.WriteLine($"Drained {expected} pairs ({expected * 2} jobs) in {elapsed.TotalSeconds:F1} s: {expected * 2 / elapsed.TotalSeconds:F0} jobs/s, {expected / elapsed.TotalSeconds:F0} pairs/s.");
-        Console.WriteLine($"Worker CPU {workerCpu:F1} s ({workerCpu / elapsed.TotalSeconds * 100:F0} % of one core), peak RSS {PeakMegabytes(workerPid):F0} MB; emulators CPU {emulatorsCpu:F1} s.");
+        Console.WriteLine($"Worker CPU {workerCpu:F1} s ({workerCpu / elapsed.TotalSeconds * 100:F0} % of one core), peak RSS {ProcessStats.PeakMegabytes(workerPid):F0} MB; emulators CPU {emulatorsCpu:F1} s.");
         Console.WriteLine($"Load average after (1/5/15 min): {DatabaseBenchmarks.LoadAverage()}");
         return 0;
     }
-
-    /// <summary>User + system CPU of a process from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s).</summary>
-    private static double CpuSeconds(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    }
-
-    /// <summary>The process's peak resident set (VmHWM).</summary>
-    private static double PeakMegabytes(int pid) =>
-        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0).Single();
 }

@@ -25,15 +25,7 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = ZmartyTestingBuilder.Create(dashboard: true);
-        foreach (var resource in builder.Resources.Where(r => r is ProjectResource and not DashboardResource).Reverse().ToList())
-        {
-            builder.RemoveResource(resource.Name);
-        }
-
-        builder.RemoveResource("dev-tokens");
-        builder.RemoveResource("supabase-a");
-        builder.RemoveResource("supabase-b");
+        var builder = ZmartyTestingBuilder.Create(dashboard: true).WithDashboardOnly();
         Dashboard = builder.Resources.OfType<DashboardResource>().Single();
         _app = builder.Build();
         await _app.StartAsync();
