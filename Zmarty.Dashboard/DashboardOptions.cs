@@ -85,9 +85,9 @@ public sealed class DashboardOptionsValidator : IValidateOptions<DashboardOption
     /// </summary>
     private static void Loopback(string url, string key, List<string> failures)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.IsDefaultPort && !url.Contains(':', StringComparison.Ordinal))
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.IsDefaultPort)
         {
-            failures.Add($"{key} is '{url}'; it must be an http URL with a port, e.g. http://127.0.0.1:18889.");
+            failures.Add($"{key} is '{url}'; it must be an http URL with a port (not 80), e.g. http://127.0.0.1:18889.");
         }
         else if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) || !IPAddress.IsLoopback(address))
         {

@@ -484,7 +484,9 @@ public sealed class DistributedApplication : IAsyncDisposable
             .ToList();
         return EnvironmentOf(project, _secrets)
             .OrderBy(variable => variable.Key, StringComparer.Ordinal)
-            .Select(variable => (variable.Key, secrets.Any(secret => variable.Value.Contains(secret, StringComparison.Ordinal)) ? null : (string?)variable.Value));
+            .Select(variable => (variable.Key, HoldsSecret(variable.Value) ? null : (string?)variable.Value));
+
+        bool HoldsSecret(string value) => secrets.Any(secret => value.Contains(secret, StringComparison.Ordinal));
     }
 
     internal bool IsExternal(PostgresServerResource server) =>

@@ -82,7 +82,14 @@ public sealed partial class ResourceWatcher(IOptions<DashboardOptions> options, 
                 Changed?.Invoke();
             }
 
-            await Task.Delay(s_reconnectDelay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            try
+            {
+                await Task.Delay(s_reconnectDelay, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

@@ -30,7 +30,9 @@ public sealed partial class MetricsPage : TelemetryPage
         Resources = [.. Store.Resources().Select(r => r.Resource)];
         Instruments = Resource.Length == 0 ? [] : Store.Instruments(Resource);
         var instrument = Instruments.FirstOrDefault(i => i.Name == Selected);
-        Chart = instrument is null ? null : ChartData.Of(instrument, Store.Points(Resource, instrument.Name, DateTimeOffset.UtcNow.AddMinutes(-Minutes)), Minutes);
+        Chart = instrument is null
+            ? null
+            : ChartData.Of(instrument, Store.Points(Resource, instrument.Name, DateTimeOffset.UtcNow.AddMinutes(-Minutes)), Minutes);
     }
 
     private void Select(string instrument)
