@@ -8,14 +8,19 @@ namespace Zmarty.Tests.AppHost;
 [Collection(AppHostCollection.Name)]
 public sealed class UpCommandTests
 {
-    private static readonly string[] s_resources = ["supabase-a", "supabase-b", "emulators", "api", "worker", "admin"];
+    /// <summary>Every port of the model, moved to a free one: the dashboard's pages and OTLP receivers too.</summary>
+    private static readonly string[] s_ports =
+        ["dashboard", "dashboard-otlp-grpc", "dashboard-otlp-http", "supabase-a", "supabase-b", "emulators", "api", "worker", "admin"];
+
+    /// <summary>The dashboard, both PostgreSQL servers and the four services.</summary>
+    private const int ChildProcesses = 7;
 
     [Fact]
     public async Task Ctrl_C_on_the_terminal_stops_services_then_databases_and_nothing_exits_unexpectedly()
     {
         await using var apphost = await RunningAppHost.StartAsync();
 
-        Assert.Equal(6, apphost.Children.Count);
+        Assert.Equal(ChildProcesses, apphost.Children.Count);
         Assert.Contains(apphost.Output, line => line.Contains("supabase-a", StringComparison.Ordinal) && line.Contains("running", StringComparison.Ordinal) && line.Contains("postgresql://", StringComparison.Ordinal));
         Assert.Contains(apphost.Output, line => line.TrimStart().StartsWith("api ", StringComparison.Ordinal) && line.Contains("running  http://127.0.0.1:", StringComparison.Ordinal));
         Assert.Contains(apphost.Output, line => line.StartsWith("api        | ", StringComparison.Ordinal));
@@ -55,7 +60,7 @@ public sealed class UpCommandTests
 
         await using (var again = await RunningAppHost.StartAsync(dataDirectory))
         {
-            Assert.Equal(6, again.Children.Count);
+            Assert.Equal(ChildProcesses, again.Children.Count);
             Assert.True(Posix.Signal(again.ProcessId, Posix.SigTerm));
             await again.WaitForExitAsync();
             Assert.Equal(0, again.ExitCode);
@@ -85,7 +90,7 @@ public sealed class UpCommandTests
                 startInfo.ArgumentList.Add(argument);
             }
 
-            foreach (var resource in s_resources)
+            foreach (var resource in s_ports)
             {
                 startInfo.ArgumentList.Add($"--{resource}-port");
                 startInfo.ArgumentList.Add(Zmarty.AppHost.Hosting.Ports.PickFree().ToString(CultureInfo.InvariantCulture));

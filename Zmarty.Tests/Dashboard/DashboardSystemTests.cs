@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Model;
 using Zmarty.AppHost.Testing;
 using Zmarty.Tests.AppHost;
 using static Microsoft.Playwright.Assertions;
@@ -23,17 +24,42 @@ public sealed class DashboardSystemTests : IAsyncLifetime
 
     private DistributedApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
-        _app = ZmartyTestingBuilder.Create(dashboard: true).Build();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    private async Task StartAsync(Action<DistributedApplicationBuilder>? configure = null)
+    {
+        var builder = ZmartyTestingBuilder.Create(dashboard: true);
+        configure?.Invoke(builder);
+        _app = builder.Build();
         await _app.StartAsync();
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
-    [Fact]
-    public async Task A_request_to_api_is_one_trace_into_supabase_a_and_api_logs_carry_their_trace()
+    [Theory]
+    [InlineData("grpc")]
+    [InlineData("http/protobuf")]
+    public async Task A_request_to_api_is_one_trace_into_supabase_a_and_api_logs_carry_their_trace(string protocol)
     {
+        await StartAsync(builder =>
+        {
+            if (protocol != "grpc")
+            {
+                // The AppHost points the services at OTLP/gRPC; this api is sent to the HTTP receiver instead.
+                var http = builder.Resources.OfType<DashboardResource>().Single().OtlpHttp;
+                http.Port = Ports.PickFree();
+                builder.GetResource<ProjectResource>("api")
+                    .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
+                    .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", $"http://127.0.0.1:{http.Port}");
+            }
+        });
+
         using var query = await LoggedInAsync();
         using var api = _app.CreateHttpClient("api");
         var chatPort = new Npgsql.NpgsqlConnectionStringBuilder(_app.GetConnectionString("chat")).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -60,6 +86,7 @@ public sealed class DashboardSystemTests : IAsyncLifetime
     public async Task A_developer_logs_in_sees_every_resource_restarts_api_live_and_opens_a_trace()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./zmarty test installs Debian's chromium package.");
+        await StartAsync();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1500, Height = 900 } });
