@@ -224,13 +224,16 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     private void ResolvePorts(IEnumerable<IResourceWithEndpoint> resources)
     {
-        foreach (var resource in resources)
+        var endpoints = resources.ToList();
+        var unassigned = endpoints.Where(r => r.Port == 0).ToList();
+        foreach (var (resource, port) in unassigned.Zip(Ports.PickFree(unassigned.Count)))
         {
-            if (resource.Port == 0)
-            {
-                resource.Port = Ports.PickFree();
-            }
-            else if (!Ports.IsFree(resource.Port))
+            resource.Port = port;
+        }
+
+        foreach (var resource in endpoints.Except(unassigned))
+        {
+            if (!Ports.IsFree(resource.Port))
             {
                 throw new AppHostException(
                     $"Port {resource.Port} for {resource.Name} is already in use. Choose another with " +

@@ -15,10 +15,7 @@ internal static class Extensions
             .AddInteractiveServerComponents();
         builder.Services.AddFluentUIComponents();
 
-        builder.Services.AddOptions<DashboardOptions>()
-            .BindConfiguration(DashboardOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<DashboardOptions, DashboardOptionsValidator>(DashboardOptions.Section);
 
         builder.AddBrowserLogin();
         builder.AddTelemetry();

@@ -72,7 +72,8 @@ public sealed partial class ResourceWatcher(IOptions<DashboardOptions> options, 
             {
                 Log.WatchLost(logger, ex.Status.Detail);
             }
-            catch (OperationCanceledException)
+            // Shutting down: the call was cancelled, or the channel disposed under it.
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }

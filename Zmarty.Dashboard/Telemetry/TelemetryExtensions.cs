@@ -11,7 +11,6 @@ internal static class TelemetryExtensions
     /// <summary>The store, the OTLP receivers, and the three listeners: the pages, OTLP/gRPC and OTLP/HTTP.</summary>
     public static void AddTelemetry(this WebApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<DashboardOptions, DashboardOptionsValidator>(DashboardOptions.Section);
         builder.Services.AddSingleton<TelemetryStore>();
         builder.Services.AddSingleton<OtlpIngestion>();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
