@@ -119,8 +119,7 @@ public sealed class DashboardSystemTests : IAsyncLifetime
         }
 
         await page.ClickAsync("nav >> text=Traces");
-        await page.GetByTestId("filter-text").FillAsync("/healthz");
-        await Expect(page.GetByTestId("trace-row").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await UntilShownAsync(() => page.GetByTestId("filter-text").FillAsync("/healthz"), page.GetByTestId("trace-row").First);
         await ScreenshotAsync(page, "dashboard-traces");
         await page.GetByTestId("trace-row").First.ClickAsync();
         await Expect(page.GetByTestId("waterfall")).ToContainTextAsync("postgres", new() { Timeout = 30_000 });
@@ -138,10 +137,31 @@ public sealed class DashboardSystemTests : IAsyncLifetime
         await ScreenshotAsync(page, "dashboard-console");
 
         await page.ClickAsync("nav >> text=Metrics");
-        await page.GetByTestId("filter-resource").SelectOptionAsync("api");
-        await page.Locator(".instrument >> text=http.server.request.duration").ClickAsync(new() { Timeout = 30_000 });
+        var instrument = page.Locator(".instrument >> text=http.server.request.duration");
+        await UntilShownAsync(() => page.GetByTestId("filter-resource").SelectOptionAsync("api"), instrument);
+        await instrument.ClickAsync();
         await Expect(page.GetByTestId("chart")).ToBeVisibleAsync();
         await ScreenshotAsync(page, "dashboard-metrics");
+    }
+
+    /// <summary>
+    /// Acts until <paramref name="shown"/> appears: a page is prerendered first, and what is typed or
+    /// picked before its circuit is live is lost, so the action is repeated (a few times at most).
+    /// </summary>
+    private static async Task UntilShownAsync(Func<Task> act, ILocator shown)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await act();
+            try
+            {
+                await Expect(shown).ToBeVisibleAsync(new() { Timeout = 10_000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 6)
+            {
+            }
+        }
     }
 
     private static ILocator State(IPage page, string resource) =>
