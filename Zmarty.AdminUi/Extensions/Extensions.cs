@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.FluentUI.AspNetCore.Components;
@@ -62,24 +61,7 @@ internal static class Extensions
 
                     return Task.CompletedTask;
                 };
-                // A page a person opens goes to the login; anything else (the Blazor circuit that
-                // carries every action, a fetch) gets a plain 401.
-                cookie.Events.OnRedirectToLogin = context =>
-                {
-                    if (HttpMethods.IsGet(context.Request.Method)
-                        && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal))
-                    {
-                        context.Response.Redirect(context.RedirectUri);
-                    }
-                    else
-                    {
-                        // A bare 401, not the not-found page re-executed under this request's method.
-                        context.HttpContext.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
-                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    }
-
-                    return Task.CompletedTask;
-                };
+                cookie.Events.OnRedirectToLogin = CookieLoginEvents.RedirectPagesOnly;
             });
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());

@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Zmarty.Dashboard.Auth;
@@ -31,22 +30,7 @@ internal static class BrowserLogin
             // The dashboard is served over plain http on loopback, as Aspire's is in development.
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
-            cookie.Events.OnRedirectToLogin = context =>
-            {
-                // A page a person opens goes to the login; the Blazor circuit, the query API and the rest get a 401.
-                if (HttpMethods.IsGet(context.Request.Method)
-                    && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal))
-                {
-                    context.Response.Redirect(context.RedirectUri);
-                }
-                else
-                {
-                    context.HttpContext.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
-                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                }
-
-                return Task.CompletedTask;
-            };
+            cookie.Events.OnRedirectToLogin = CookieLoginEvents.RedirectPagesOnly;
         });
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
