@@ -26,7 +26,8 @@ public static class SupabaseAuth
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddHttpClient<SupabaseJwks>();
+        // One attempt bounded by JwksFetchTimeout: retries would hold up the one request waiting on a new key.
+        builder.Services.AddHttpClient<SupabaseJwks>().RemoveAllResilienceHandlers();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<SupabaseAuthOptions>, IServiceProvider>((bearer, supabase, services) =>

@@ -26,6 +26,9 @@ public sealed class SupabaseAuthOptions : IValidatableObject
     /// <summary>The least time between two fetches caused by tokens with an unknown <c>kid</c>, so junk tokens cannot hammer Auth.</summary>
     public TimeSpan JwksUnknownKidInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long one JWKS fetch may take; a request waits on one only for a key it has never seen.</summary>
+    public TimeSpan JwksFetchTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Tolerance on <c>exp</c> and <c>nbf</c> for clocks that disagree a little.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 

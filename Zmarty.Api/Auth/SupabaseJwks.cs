@@ -6,31 +6,49 @@ using Microsoft.IdentityModel.Tokens;
 namespace Zmarty.Api.Auth;
 
 /// <summary>
-/// Supabase's signing keys from its JWKS, cached for <see cref="SupabaseAuthOptions.JwksRefreshInterval"/>
-/// and fetched again at once when a token names a key id the cache does not have (a rotation), at most
-/// once per <see cref="SupabaseAuthOptions.JwksUnknownKidInterval"/>. Supabase publishes a JWKS, not
-/// OpenID metadata, so this stands in for JwtBearer's metadata manager.
+/// Supabase's signing keys from its JWKS (Supabase publishes a JWKS, not OpenID metadata, so this
+/// stands in for JwtBearer's metadata manager). Requests never wait on Supabase Auth while keys are
+/// known: keys older than <see cref="SupabaseAuthOptions.JwksRefreshInterval"/> are served while a
+/// background fetch replaces them. A token naming an unknown <c>kid</c> (a rotation) waits for one
+/// fetch, but fetches for unknown keys, and JwtBearer's refresh requests, happen at most once per
+/// <see cref="SupabaseAuthOptions.JwksUnknownKidInterval"/>, so junk tokens cannot hammer Auth. A fetch
+/// that fails in any way keeps the keys already known.
 /// </summary>
 public sealed partial class SupabaseJwks(
     HttpClient http, IOptions<SupabaseAuthOptions> options, TimeProvider time, ILogger<SupabaseJwks> logger)
     : IConfigurationManager<OpenIdConnectConfiguration>
 {
+    private static readonly OpenIdConnectConfiguration s_noKeys = new();
+
     private readonly SupabaseAuthOptions _options = options.Value;
     private readonly SemaphoreSlim _fetching = new(1, 1);
     private OpenIdConnectConfiguration? _current;
-    private DateTimeOffset _fetchedAt = DateTimeOffset.MinValue;
+    // Ticks, read without the lock by every request: a long is read whole, a DateTimeOffset is not.
+    private long _fetchedAt;
+    private long _attemptedAt;
+    private int _refreshing;
+    private volatile bool _refreshRequested;
+
+    /// <summary>How many times the JWKS was requested from Supabase Auth (for tests and metrics).</summary>
+    public int Fetches { get; private set; }
 
     public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(CancellationToken cancel)
     {
-        if (_current is { } current && time.GetUtcNow() - _fetchedAt < _options.JwksRefreshInterval)
+        if (_current is not { } current)
         {
-            return current;
+            return await FetchAsync(minimumGap: TimeSpan.Zero, cancel) ?? s_noKeys;
         }
 
-        return await FetchAsync(minimumAge: TimeSpan.Zero, cancel);
+        var now = time.GetUtcNow().UtcTicks;
+        if (now - Volatile.Read(ref _fetchedAt) >= _options.JwksRefreshInterval.Ticks || (_refreshRequested && CanRetry(now)))
+        {
+            RefreshInBackground();
+        }
+
+        return current;
     }
 
-    /// <summary>Makes sure the key <paramref name="kid"/> is known, fetching the JWKS when it is not.</summary>
+    /// <summary>Makes sure the key <paramref name="kid"/> is known, fetching the JWKS when it is not (throttled).</summary>
     public async Task EnsureKeyAsync(string kid, CancellationToken cancel)
     {
         if (_current is { } current && current.SigningKeys.Any(k => k.KeyId == kid))
@@ -38,23 +56,55 @@ public sealed partial class SupabaseJwks(
             return;
         }
 
-        await FetchAsync(_options.JwksUnknownKidInterval, cancel);
+        if (CanRetry(time.GetUtcNow().UtcTicks))
+        {
+            await FetchAsync(_options.JwksUnknownKidInterval, cancel);
+        }
     }
 
-    public void RequestRefresh() => _fetchedAt = DateTimeOffset.MinValue;
+    /// <summary>JwtBearer asks for this after every token with an unknown key; it waits for the throttle like any such fetch.</summary>
+    public void RequestRefresh() => _refreshRequested = true;
 
-    private async Task<OpenIdConnectConfiguration> FetchAsync(TimeSpan minimumAge, CancellationToken cancel)
+    private bool CanRetry(long now) => now - Volatile.Read(ref _attemptedAt) >= _options.JwksUnknownKidInterval.Ticks;
+
+    private void RefreshInBackground()
+    {
+        if (Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await FetchAsync(_options.JwksUnknownKidInterval, CancellationToken.None);
+            }
+            finally
+            {
+                Volatile.Write(ref _refreshing, 0);
+            }
+        });
+    }
+
+    /// <summary>The fetched keys, or the known ones (null when none) if the fetch failed or another one was too recent.</summary>
+    private async Task<OpenIdConnectConfiguration?> FetchAsync(TimeSpan minimumGap, CancellationToken cancel)
     {
         await _fetching.WaitAsync(cancel);
         try
         {
             // Another request may have fetched while this one waited.
-            if (_current is { } current && time.GetUtcNow() - _fetchedAt < minimumAge)
+            if (time.GetUtcNow().UtcTicks - _attemptedAt < minimumGap.Ticks)
             {
-                return current;
+                return _current;
             }
 
-            var json = await http.GetStringAsync(_options.JwksUrl, cancel);
+            Volatile.Write(ref _attemptedAt, time.GetUtcNow().UtcTicks);
+            _refreshRequested = false;
+            Fetches++;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            timeout.CancelAfter(_options.JwksFetchTimeout);
+            var json = await http.GetStringAsync(_options.JwksUrl, timeout.Token);
             var configuration = new OpenIdConnectConfiguration();
             foreach (var key in new JsonWebKeySet(json).GetSigningKeys())
             {
@@ -62,15 +112,15 @@ public sealed partial class SupabaseJwks(
             }
 
             _current = configuration;
-            _fetchedAt = time.GetUtcNow();
+            Volatile.Write(ref _fetchedAt, time.GetUtcNow().UtcTicks);
             LogFetched(logger, configuration.SigningKeys.Count);
             return configuration;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or ArgumentException && _current is not null)
+        catch (Exception ex) when (!cancel.IsCancellationRequested)
         {
-            // Auth being briefly unreachable must not reject tokens signed with keys already known.
-            LogFetchFailed(logger, ex);
-            return _current!;
+            // Auth unreachable, slow, or answering nonsense: tokens signed with keys already known stay valid.
+            LogFetchFailed(logger, _current?.SigningKeys.Count ?? 0, ex.GetType().Name, ex.Message);
+            return _current;
         }
         finally
         {
@@ -81,6 +131,7 @@ public sealed partial class SupabaseJwks(
     [LoggerMessage(Level = LogLevel.Information, Message = "Fetched Supabase JWKS: {KeyCount} signing keys")]
     private static partial void LogFetched(ILogger logger, int keyCount);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not fetch the Supabase JWKS; keeping the keys already known")]
-    private static partial void LogFetchFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Could not fetch the Supabase JWKS ({ErrorType}: {Error}); keeping the {KeyCount} keys already known")]
+    private static partial void LogFetchFailed(ILogger logger, int keyCount, string errorType, string error);
 }

@@ -95,9 +95,9 @@ public static class ChatApi
                 await stream.DoneAsync(answered.Response, aborted);
                 break;
             case ChatOutcome.Answered answered when stream is not null:
-                if (answered.StreamError is { } streamError)
+                if (answered.StreamCut is { } cut)
                 {
-                    await stream.ErrorAsync("provider_stream_broken", streamError, aborted);
+                    await stream.ErrorAsync(cut.Error, cut.Message, aborted);
                 }
 
                 await stream.DoneAsync(answered.Response, aborted);

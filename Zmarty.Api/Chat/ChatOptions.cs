@@ -65,6 +65,12 @@ public sealed class ChatOptions
         ["claude"] = new() { Model = "claude-3-5-haiku-latest", VendorEndpoint = new("https://api.anthropic.com/v1/"), EmulatorPath = "anthropic", GenAiProvider = "anthropic" },
     };
 
+    /// <summary>
+    /// The longest a streamed reply runs after its first token; then it is cut and charged for what was
+    /// delivered. Checked at start against <c>Credits:HoldLifetime</c>, which must outlast a whole reply.
+    /// </summary>
+    public TimeSpan MaxReplyDuration { get; set; } = TimeSpan.FromMinutes(3);
+
     /// <summary>The largest request body read; a bigger one is refused with 413 before it is parsed.</summary>
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxBodyBytes { get; set; } = 64 * 1024;

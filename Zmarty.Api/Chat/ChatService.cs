@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -18,10 +19,16 @@ public sealed record ChatCall(
     Guid User, ChatRequest Request, string? IdempotencyKey, string BodyHash, RequestTiming Timing, IReplyStream? Stream,
     Action<RateDecision> OnRateDecided);
 
+/// <summary>An SSE <c>error</c> event: a stream that ended before the provider finished it.</summary>
+public sealed record StreamCut(string Error, string Message);
+
 public abstract record ChatOutcome
 {
-    /// <summary>The reply (or, after a replay, the first one). <see cref="StreamStarted"/>: tokens were already streamed.</summary>
-    public sealed record Answered(ChatResponse Response, bool StreamStarted, string? StreamError) : ChatOutcome;
+    /// <summary>
+    /// The reply (or, after a replay, the first one). <see cref="StreamStarted"/>: tokens were already streamed;
+    /// <see cref="StreamCut"/>: why the stream ended early, for the client's <c>error</c> event.
+    /// </summary>
+    public sealed record Answered(ChatResponse Response, bool StreamStarted, StreamCut? StreamCut) : ChatOutcome;
 
     /// <summary>Refused or failed before anything was charged.</summary>
     public sealed record Refused(ProblemHttpResult Error) : ChatOutcome;
@@ -42,13 +49,13 @@ public sealed partial class ChatService(
     UserLimiter limiter,
     IOptions<TierOptions> tiers,
     IOptions<ChatOptions> chatOptions,
+    IOptions<CreditsOptions> credits,
     ElevenLabsClient voice,
     AudioStore audio,
     AudioLinks links,
     TimeProvider time,
     ILogger<ChatService> logger)
 {
-    private const int SettleAttempts = 3;
     private readonly RouterOptions _router = chatOptions.Value.Router;
 
     public async Task<ChatOutcome> HandleAsync(ChatCall call, CancellationToken aborted)
@@ -119,8 +126,9 @@ public sealed partial class ChatService(
         {
             outcome = await RunAsync(call, profile, limits, selected, requestBase, aborted);
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested && call.IdempotencyKey is { } left)
+        catch (Exception) when (call.IdempotencyKey is { } left)
         {
+            // Every hold of this run is released (or will expire) and nothing was charged: the key may run again.
             await idempotency.FailAsync(call.User, left);
             throw;
         }
@@ -148,6 +156,8 @@ public sealed partial class ChatService(
         var maxTokens = limits.MaxTokens;
         var available = profile.Available;
         var passedOver = new List<string>();
+        var refusals = new List<string>();
+        var faulted = false;
 
         foreach (var (name, index) in Candidates(request.Provider).Select((name, index) => (name, index)))
         {
@@ -180,49 +190,87 @@ public sealed partial class ChatService(
 
             available = hold.Available + worstCase;
             var provider = providers[name];
-            var model = new ModelCall(provider, _router.Timeout);
+            var model = new ModelCall(provider, _router.Timeout, chatOptions.Value.MaxReplyDuration);
             ModelReply reply;
             try
             {
                 reply = call.Stream is { } stream
-                    ? await model.StreamAsync(messages, maxTokens, stream, () => TokenEstimate.Typical([system, request.Message]), aborted)
-                    : await model.CompleteAsync(messages, maxTokens, aborted);
+                    ? await model.StreamAsync(messages, maxTokens, stream, EstimateInput, aborted)
+                    : await model.CompleteAsync(messages, maxTokens, EstimateInput, aborted);
             }
-            catch (Exception ex) when (!aborted.IsCancellationRequested && (ProviderFailure.IsProviderFault(ex) || ex is BrokenCircuitException))
+            catch (Exception ex)
             {
+                // Nothing was delivered: whatever went wrong, the hold goes before anything else happens.
                 call.Timing.AddProvider(model.ProviderTime);
-                LogProviderFailed(logger, name, ProviderFailure.ErrorType(ex), ex);
-                await ledger.ReleaseAsync(requestId, CancellationToken.None);
+                await ReleaseAsync(requestId);
+                if (aborted.IsCancellationRequested)
+                {
+                    throw;
+                }
+
+                if (ProviderFailure.IsProviderFault(ex) || ex is BrokenCircuitException)
+                {
+                    LogProviderFailed(logger, name, ProviderFailure.ErrorType(ex), ex);
+                    faulted = true;
+                }
+                else if (ProviderFailure.RefusedRequest(ex) is { } refusal)
+                {
+                    LogRequestRefused(logger, name, refusal);
+                    refusals.Add($"{name}: {refusal}");
+                }
+                else
+                {
+                    throw;
+                }
+
                 passedOver.Add(name);
                 continue;
-            }
-            catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-            {
-                // The client left before the first token: nothing was produced, nothing is charged.
-                await ledger.ReleaseAsync(requestId, CancellationToken.None);
-                throw;
             }
 
             call.Timing.AddProvider(model.ProviderTime);
             return await SettleAsync(call, name, requestId, reply, passedOver, aborted);
         }
 
+        if (refusals.Count > 0 && !faulted)
+        {
+            return Refuse(StatusCodes.Status400BadRequest, ApiErrors.InvalidRequest,
+                $"The providers refused this request ({string.Join("; ", refusals)}); nothing was charged.",
+                new() { ["providers"] = passedOver });
+        }
+
         return Refuse(StatusCodes.Status503ServiceUnavailable, ApiErrors.AllProvidersFailed,
             $"No provider could answer ({string.Join(", ", passedOver)} failed or did not fit the price cap and balance); nothing was charged.",
             new() { ["providers"] = passedOver });
+
+        int EstimateInput() => TokenEstimate.Typical([system, request.Message]);
     }
 
+    /// <summary>Frees a hold whose attempt produced nothing; if A is unreachable, the hold expires and is released later.</summary>
+    private async Task ReleaseAsync(string requestId)
+    {
+        try
+        {
+            await ledger.ReleaseAsync(requestId, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            LogReleaseFailed(logger, requestId, ex);
+        }
+    }
+
+    /// <summary>
+    /// Charges a reply the client has (all or part of it): from here on nothing may skip the settle,
+    /// neither a client that hangs up during the voice step nor a failing voice step, which makes the
+    /// reply one without voice.
+    /// </summary>
     private async Task<ChatOutcome> SettleAsync(
         ChatCall call, string provider, string requestId, ModelReply reply, List<string> passedOver, CancellationToken aborted)
     {
-        var finished = reply.FinishReason is not ("error" or "cancelled");
-        string? audioUrl = null;
-        Guid? audioId = null;
-        if (call.Request.Voice && finished && !aborted.IsCancellationRequested)
-        {
-            audioId = await SpeakAsync(call.User, requestId, reply.Text, aborted);
-            audioUrl = audioId is { } id ? links.Create(id) : null;
-        }
+        var finished = reply.FinishReason is not ("error" or "cancelled" or "deadline");
+        Guid? audioId = call.Request.Voice && finished && !aborted.IsCancellationRequested
+            ? await SpeakAsync(call.User, requestId, reply.Text, aborted)
+            : null;
+        var audioUrl = audioId is { } id ? links.Create(id) : null;
 
         var cost = pricing.ForChat(provider, reply.InputTokens, reply.OutputTokens, voice: audioId is not null);
         var settled = await SettleWithRetriesAsync(requestId, cost, provider, reply, passedOver, audioId);
@@ -245,16 +293,22 @@ public sealed partial class ChatService(
                 passedOver,
                 UsageEstimated: !reply.UsageReported,
                 Replayed: false));
-        var streamError = reply.FinishReason == "error"
-            ? "The provider's stream broke after some tokens; you were charged for what was delivered."
-            : null;
-        return new ChatOutcome.Answered(response, call.Stream is not null, streamError);
+        var cut = reply.FinishReason switch
+        {
+            "error" => new StreamCut("provider_stream_broken",
+                "The provider's stream broke after some tokens; you were charged for what was delivered."),
+            "deadline" => new StreamCut("reply_deadline", string.Create(CultureInfo.InvariantCulture,
+                $"The reply reached its limit of {chatOptions.Value.MaxReplyDuration.TotalSeconds:0} s and was cut; you were charged for what was delivered.")),
+            _ => null,
+        };
+        return new ChatOutcome.Answered(response, call.Stream is not null, cut);
     }
 
     /// <summary>
-    /// Settles even when the client has gone (what was generated is charged once; the request id makes
-    /// a repeat harmless). If A stays unreachable the hold expires and is released: the user is then
-    /// not charged at all, never twice.
+    /// Settles even when the client has gone (what was generated is charged once; the request id makes a
+    /// repeat harmless), retrying while A is briefly unreachable (a restart) for up to
+    /// <see cref="CreditsOptions.SettleRetryWindow"/>. Only an outage longer than that leaves the hold to
+    /// expire: the user is then not charged at all, never twice.
     /// </summary>
     private async Task<CreditResult> SettleWithRetriesAsync(
         string requestId, int cost, string provider, ModelReply reply, List<string> passedOver, Guid? audioId)
@@ -269,29 +323,50 @@ public sealed partial class ChatService(
             usage_estimated = !reply.UsageReported,
             audio_id = audioId,
         };
+        var giveUpAt = time.GetUtcNow() + credits.Value.SettleRetryWindow;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 return await ledger.SettleAsync(requestId, cost, provider, units, "chat", metadata, CancellationToken.None);
             }
-            catch (Exception ex) when (attempt < SettleAttempts && ex is NpgsqlException { IsTransient: true } or TimeoutException)
+            catch (Exception ex) when (time.GetUtcNow() < giveUpAt && ex is NpgsqlException { IsTransient: true } or TimeoutException)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), time);
+                LogSettleRetry(logger, requestId, attempt, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt * attempt)), time);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                LogSettleFailed(logger, requestId, cost, ex);
+                throw;
             }
         }
     }
 
+    /// <summary>
+    /// The clip's id, or null when there is none to charge for: the client left (nobody would hear it),
+    /// or ElevenLabs or saving the clip failed. Voice is an extra on a reply already delivered, so no
+    /// failure of it may escape and stop the charge.
+    /// </summary>
     private async Task<Guid?> SpeakAsync(Guid user, string requestId, string text, CancellationToken aborted)
     {
         try
         {
             var clip = await voice.SpeakAsync(text, aborted);
-            return await audio.SaveAsync(user, requestId, clip, aborted);
+            if (aborted.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            return await audio.SaveAsync(user, requestId, clip, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            // The text reply stands; without audio there is no voice surcharge.
+            LogVoiceAbandoned(logger, requestId);
+            return null;
+        }
+        catch (Exception ex)
+        {
             LogVoiceFailed(logger, ex);
             return null;
         }
@@ -316,4 +391,20 @@ public sealed partial class ChatService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Text-to-speech failed; the reply goes out without audio")]
     private static partial void LogVoiceFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Voice for {RequestId} dropped: the client left; charged as a reply without voice")]
+    private static partial void LogVoiceAbandoned(ILogger logger, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Provider {Provider} refused the request: {Refusal}")]
+    private static partial void LogRequestRefused(ILogger logger, string provider, string refusal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release hold {RequestId}; it is released when it expires")]
+    private static partial void LogReleaseFailed(ILogger logger, string requestId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling {RequestId} failed (attempt {Attempt}: {Error}); retrying")]
+    private static partial void LogSettleRetry(ILogger logger, string requestId, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "Settling {RequestId} ({Cost} credits) failed for good: the reply was delivered and its hold will expire uncharged")]
+    private static partial void LogSettleFailed(ILogger logger, string requestId, int cost, Exception exception);
 }

@@ -49,4 +49,7 @@ public sealed class CreditsOptions
 
     /// <summary>How often expired holds are looked for.</summary>
     public TimeSpan ReleaseExpiredEvery { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long settling a delivered reply is retried while A is unreachable (a restart, a failover).</summary>
+    public TimeSpan SettleRetryWindow { get; set; } = TimeSpan.FromSeconds(30);
 }

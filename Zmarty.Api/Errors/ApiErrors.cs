@@ -18,6 +18,7 @@ public static class ApiErrors
     public const string NotFound = "not_found";
     public const string Conflict = "conflict";
     public const string Forbidden = "forbidden";
+    public const string SymbolLimitReached = "symbol_limit_reached";
 
     public static ProblemHttpResult Problem(int status, string error, string message, IDictionary<string, object?>? extra = null)
     {
@@ -65,6 +66,7 @@ public static class ApiErrors
         NotFound => "Not found",
         Conflict => "Conflict",
         Forbidden => "Forbidden",
+        SymbolLimitReached => "Symbol limit reached",
         _ => "Server error",
     };
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Scalar.AspNetCore;
 using Zmarty.Api.Auth;
@@ -55,9 +56,11 @@ internal static class Extensions
 
         var chat = builder.Configuration.GetSection(ChatOptions.SectionName).Get<ChatOptions>() ?? new ChatOptions();
         builder.Services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ChatOptions>, ChatOptionsValidator>();
         builder.Services.AddOptions<TierOptions>().BindConfiguration(TierOptions.SectionName);
         builder.Services.AddOptions<CreditsOptions>().BindConfiguration(CreditsOptions.SectionName);
-        builder.Services.AddOptions<VoiceOptions>().BindConfiguration(VoiceOptions.SectionName);
+        builder.Services.AddOptions<VoiceOptions>().BindConfiguration(VoiceOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<VoiceOptions>, VoiceOptionsValidator>();
         builder.Services.AddSingleton(services => new CreditPricing(
             services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CreditPricingOptions>>().Value));
 

@@ -144,13 +144,13 @@ public static partial class UsersApi
             var created = ReadSymbol(reader);
             return TypedResults.Created($"/me/symbols/{created.Id}", created);
         }
-        catch (PostgresException ex) when (ex.SqlState == "ZS403")
-        {
-            return ApiErrors.Problem(StatusCodes.Status403Forbidden, "symbol_limit_reached", ex.MessageText);
-        }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return ApiErrors.Problem(StatusCodes.Status409Conflict, ApiErrors.Conflict, $"You already watch {symbol} on {timeframe}.");
+        }
+        catch (PostgresException ex) when (DatabaseErrors.Problem(ex) is { } problem)
+        {
+            return problem;
         }
     }
 

@@ -52,6 +52,13 @@ public sealed record Fault
     /// <summary>How many answers the plan applies to before the provider behaves again; null: until reset.</summary>
     public int? Times { get; init; }
 
+    /// <summary>The error message of <see cref="FaultMode.Fail"/>; null: a generic one.</summary>
+    public string? Message { get; init; }
+
+    /// <summary>Answers without a <c>usage</c> block (JSON) or usage chunk (stream), as some compatible endpoints do.</summary>
+    [JsonPropertyName("omit_usage")]
+    public bool OmitUsage { get; init; }
+
     /// <summary>Length of generated replies in tokens (before the caller's max tokens); null: the emulator's default.</summary>
     [JsonPropertyName("reply_tokens")]
     public int? ReplyTokens { get; init; }

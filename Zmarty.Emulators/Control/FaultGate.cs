@@ -29,7 +29,7 @@ public static class FaultGate
         {
             case FaultMode.Fail:
                 context.Response.StatusCode = fault.Status;
-                await context.Response.WriteAsJsonAsync(errorBody(fault.Status, "The emulated provider failed as told."), cancellationToken);
+                await context.Response.WriteAsJsonAsync(errorBody(fault.Status, fault.Message ?? "The emulated provider failed as told."), cancellationToken);
                 return true;
             case FaultMode.RateLimit:
                 context.Response.StatusCode = StatusCodes.Status429TooManyRequests;

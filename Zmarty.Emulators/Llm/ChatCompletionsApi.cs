@@ -99,7 +99,7 @@ public static class ChatCompletionsApi
                     finish_reason = reply.FinishReason,
                 },
             },
-            usage = reply.Usage,
+            usage = fault.OmitUsage ? null : reply.Usage,
         });
         context.Response.ContentType = "application/json";
         if (fault.Mode == FaultMode.BreakStream)
@@ -137,7 +137,7 @@ public static class ChatCompletionsApi
         }
 
         await WriteChunkAsync(context, reply, new { }, reply.FinishReason, aborted);
-        if (includeUsage)
+        if (includeUsage && !fault.OmitUsage)
         {
             await WriteEventAsync(context, new
             {
@@ -186,8 +186,8 @@ public static class ChatCompletionsApi
             message,
             type = status switch
             {
-                401 => "invalid_request_error",
-                400 => "invalid_request_error",
+                400 or 401 or 404 or 413 or 422 => "invalid_request_error",
+                403 => "permission_error",
                 429 => "rate_limit_error",
                 _ => "server_error",
             },

@@ -51,6 +51,8 @@ public class ChatSystemFixture : IAsyncLifetime
             // loaded machine (the first streamed call JIT-compiles the SDK's stream reader).
             api.WithEnvironment("Chat__Router__Timeout", "00:00:05");
             api.WithEnvironment("Credits__ReleaseExpiredEvery", "00:00:01");
+            // ChargingTests streams a reply past this limit.
+            api.WithEnvironment("Chat__MaxReplyDuration", "00:00:04");
             // The rotation test presents a new key id right after the first fetch.
             api.WithEnvironment("Supabase__JwksUnknownKidInterval", "00:00:00");
             ConfigureCircuitBreaker(api);

@@ -1,6 +1,12 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using Microsoft.Extensions.Options;
 using Zmarty.Api.Chat;
 using Zmarty.Api.Chat.Context;
+using Zmarty.Api.Chat.Router;
+using Zmarty.Api.Credits;
 using Zmarty.Api.Limits;
+using Zmarty.Api.Voice;
 
 namespace Zmarty.Tests.Chat;
 
@@ -103,5 +109,59 @@ public sealed class ChatUnitTests
         Assert.Equal("ETH/USDT 4h: no signal; risk n/a; win rate n/a", lines[3]);
         Assert.DoesNotContain("signal", withoutSignals.Split('\n')[2], StringComparison.Ordinal);
         Assert.EndsWith("watches no symbols yet.", SystemPrompt.Build([], true, true, at), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(401, true)]
+    [InlineData(403, true)]
+    [InlineData(404, true)]
+    [InlineData(429, true)]
+    [InlineData(503, true)]
+    [InlineData(400, false)]
+    [InlineData(422, false)]
+    public void Our_key_or_model_being_refused_is_a_provider_fault_that_counts_toward_its_circuit(int status, bool fault)
+    {
+        var exception = new ClientResultException(new StatusResponse(status, """{"error":{"message":"context too long"}}"""));
+
+        Assert.Equal(fault, ProviderFailure.IsProviderFault(exception));
+        Assert.Equal(fault ? null : "context too long", ProviderFailure.RefusedRequest(exception));
+    }
+
+    [Fact]
+    public void A_reply_that_could_outlive_its_credit_hold_stops_the_start_naming_the_keys()
+    {
+        static ValidateOptionsResult Validate(TimeSpan holdLifetime) =>
+            new ChatOptionsValidator(Options.Create(new CreditsOptions { HoldLifetime = holdLifetime }), Options.Create(new VoiceOptions()))
+                .Validate(null, new ChatOptions { MaxReplyDuration = TimeSpan.FromMinutes(10) });
+
+        Assert.True(Validate(TimeSpan.FromMinutes(15)).Succeeded);
+        var refused = Validate(TimeSpan.FromMinutes(10));
+        Assert.True(refused.Failed);
+        Assert.Contains("Chat:MaxReplyDuration", refused.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Credits:HoldLifetime", refused.FailureMessage, StringComparison.Ordinal);
+    }
+
+    /// <summary>A provider's HTTP answer as the OpenAI SDK's exception carries it.</summary>
+    private sealed class StatusResponse(int status, string body) : PipelineResponse
+    {
+        private readonly BinaryData _content = BinaryData.FromString(body);
+
+        public override int Status => status;
+
+        public override string ReasonPhrase => "";
+
+        public override Stream? ContentStream { get; set; }
+
+        public override BinaryData Content => _content;
+
+        protected override PipelineResponseHeaders HeadersCore => throw new NotSupportedException();
+
+        public override BinaryData BufferContent(CancellationToken cancellationToken = default) => _content;
+
+        public override ValueTask<BinaryData> BufferContentAsync(CancellationToken cancellationToken = default) => new(_content);
+
+        public override void Dispose()
+        {
+        }
     }
 }

@@ -5,7 +5,12 @@ using Zmarty.Api.Telemetry;
 
 namespace Zmarty.Api.Chat.Router;
 
-/// <summary>What a provider produced. <see cref="UsageReported"/> is false when the counts are our estimate (a stream cut short).</summary>
+/// <summary>
+/// What a provider produced. <see cref="UsageReported"/> is false when the counts are our estimate (a stream
+/// cut short, or a JSON reply without a <c>usage</c> block). <see cref="FinishReason"/> is the provider's, or
+/// ours: <c>error</c> (the stream broke), <c>cancelled</c> (the client left), <c>deadline</c> (the reply
+/// reached <see cref="ChatOptions.MaxReplyDuration"/>).
+/// </summary>
 public sealed record ModelReply(string Text, string ModelVersion, int InputTokens, int OutputTokens, string FinishReason, bool UsageReported);
 
 /// <summary>Receives a streamed reply: <see cref="StartAsync"/> once the first token is in hand, then each piece.</summary>
@@ -21,15 +26,18 @@ public interface IReplyStream
 /// (<c>chat {model}</c>: provider, model, tokens, finish reason, error type). A failure before the
 /// first token throws, so the router can fall back; after it, the stream is the caller's and a
 /// break returns what was produced, marked <see cref="ModelReply.FinishReason"/> <c>error</c>.
+/// A stream never runs past <paramref name="maxDuration"/>, however slowly the provider writes or the
+/// client reads: the reply's credit hold must still be there when it is settled.
 /// </summary>
-public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout)
+public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, TimeSpan maxDuration)
 {
     private readonly Stopwatch _providerTime = new();
 
     /// <summary>Time spent waiting on the provider (connect, answer, each streamed piece).</summary>
     public TimeSpan ProviderTime => _providerTime.Elapsed;
 
-    public async Task<ModelReply> CompleteAsync(IReadOnlyList<ChatMessage> messages, int maxTokens, CancellationToken cancellationToken)
+    public async Task<ModelReply> CompleteAsync(
+        IReadOnlyList<ChatMessage> messages, int maxTokens, Func<int> estimateInput, CancellationToken cancellationToken)
     {
         using var activity = StartSpan(maxTokens);
         try
@@ -39,13 +47,16 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout)
                 async token => (ChatCompletion)await provider.Client.CompleteChatAsync(messages, Options(maxTokens), token),
                 cancellationToken);
             _providerTime.Stop();
+            var text = string.Concat(completion.Content.Select(part => part.Text));
+            var usage = completion.Usage;
+            // Without a usage block the reply is priced from estimates, as a stream cut short is: never as 0/0.
             var reply = new ModelReply(
-                string.Concat(completion.Content.Select(part => part.Text)),
+                text,
                 completion.Model ?? provider.Options.Model,
-                completion.Usage?.InputTokenCount ?? 0,
-                completion.Usage?.OutputTokenCount ?? 0,
+                usage?.InputTokenCount ?? estimateInput(),
+                usage?.OutputTokenCount ?? TokenEstimate.Typical(text),
                 FinishReason(completion.FinishReason),
-                completion.Usage is not null);
+                UsageReported: usage is not null);
             return Record(activity, reply);
         }
         catch (Exception ex) when (Fails(activity, ex))
@@ -113,28 +124,33 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout)
                 throw;
             }
 
-            await sink.StartAsync(provider.Name, cancellationToken);
-            await sink.TokenAsync(first, cancellationToken);
+            // Cuts the reading of the provider and the writing to the client alike: a client reading at
+            // Kestrel's minimum rate cannot keep the stream going either.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(maxDuration);
             try
             {
-                while (await NextAsync(updates, streamCancel, cancellationToken, idleTimeout))
+                await sink.StartAsync(provider.Name, deadline.Token);
+                await sink.TokenAsync(first, deadline.Token);
+                while (await NextAsync(updates, streamCancel, deadline.Token, idleTimeout))
                 {
                     var before = text.Length;
                     if (Take(updates.Current))
                     {
-                        await sink.TokenAsync(text.ToString(before, text.Length - before), cancellationToken);
+                        await sink.TokenAsync(text.ToString(before, text.Length - before), deadline.Token);
                     }
                 }
             }
-            catch (Exception ex) when (ProviderFailure.IsProviderFault(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ProviderFailure.IsProviderFault(ex) && !deadline.IsCancellationRequested)
             {
                 activity?.SetTag("error.type", ProviderFailure.ErrorType(ex));
                 return Record(activity, Partial("error"));
             }
-            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException)
+            catch (Exception ex) when (deadline.IsCancellationRequested && ex is OperationCanceledException or IOException)
             {
-                activity?.SetTag("error.type", "client_disconnected");
-                return Record(activity, Partial("cancelled"));
+                var clientLeft = cancellationToken.IsCancellationRequested;
+                activity?.SetTag("error.type", clientLeft ? "client_disconnected" : "reply_deadline");
+                return Record(activity, Partial(clientLeft ? "cancelled" : "deadline"));
             }
 
             return usage is null

@@ -78,16 +78,35 @@ public sealed class ProviderClients
     }
 }
 
-/// <summary>What counts as the provider's fault (fall back, count toward its circuit), as opposed to the caller's.</summary>
+/// <summary>
+/// How a failed call is read. A provider fault (timeouts, 5xx, 429, and the provider's own set-up: a
+/// rotated key's 401/403, a retired model's 404) means another provider may answer: fall back, and count
+/// it toward this provider's circuit. A refused request (400, 413, 422: the request itself, say a context
+/// too long for this model) counts toward no circuit; another provider may still take it.
+/// </summary>
 public static class ProviderFailure
 {
+    private const int MaxRefusalLength = 300;
+
     public static bool IsProviderFault(Exception exception) => exception switch
     {
-        ClientResultException { Status: 0 or 408 or 429 or >= 500 } => true,
+        ClientResultException { Status: 0 or 401 or 403 or 404 or 408 or 429 or >= 500 } => true,
         HttpRequestException or IOException or TimeoutRejectedException or TimeoutException => true,
         ProviderStreamException => true,
         _ => false,
     };
+
+    /// <summary>The provider's own words when it refused the request as such; null for any other failure.</summary>
+    public static string? RefusedRequest(Exception exception)
+    {
+        if (exception is not ClientResultException { Status: 400 or 413 or 422 } refused)
+        {
+            return null;
+        }
+
+        var message = VendorMessage(refused) ?? $"HTTP {refused.Status}";
+        return message.Length <= MaxRefusalLength ? message : message[..MaxRefusalLength] + "…";
+    }
 
     /// <summary>The OpenTelemetry <c>error.type</c> of a failed call.</summary>
     public static string ErrorType(Exception exception) => exception switch
@@ -99,6 +118,31 @@ public static class ProviderFailure
         ProviderStreamException => "stream_broken",
         _ => exception.GetType().Name,
     };
+
+    /// <summary><c>error.message</c> of the OpenAI error body every vendor here answers with, when there is one.</summary>
+    private static string? VendorMessage(ClientResultException refused)
+    {
+        try
+        {
+            var content = refused.GetRawResponse()?.Content;
+            if (content is null)
+            {
+                return null;
+            }
+
+            using var body = System.Text.Json.JsonDocument.Parse(content);
+            return body.RootElement.TryGetProperty("error", out var error)
+                && error.ValueKind == System.Text.Json.JsonValueKind.Object
+                && error.TryGetProperty("message", out var message)
+                && message.ValueKind == System.Text.Json.JsonValueKind.String
+                ? message.GetString()
+                : null;
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>A stream that ended or broke before it should have.</summary>

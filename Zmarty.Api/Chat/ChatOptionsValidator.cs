@@ -1,0 +1,32 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Zmarty.Api.Credits;
+using Zmarty.Api.Voice;
+
+namespace Zmarty.Api.Chat;
+
+/// <summary>
+/// A reply's longest life after its hold (the first token, the stream, the voice step, the settle's
+/// retries) must end before the hold expires; otherwise the releaser frees the hold of a reply the
+/// client already has, and its settle fails: a free reply. Checked at start, naming the keys.
+/// </summary>
+public sealed class ChatOptionsValidator(IOptions<CreditsOptions> credits, IOptions<VoiceOptions> voice) : IValidateOptions<ChatOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChatOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxReplyDuration <= TimeSpan.Zero)
+        {
+            return ValidateOptionsResult.Fail($"{ChatOptions.SectionName}:{nameof(ChatOptions.MaxReplyDuration)} must be positive.");
+        }
+
+        var longest = options.Router.Timeout + options.MaxReplyDuration + voice.Value.Timeout + credits.Value.SettleRetryWindow;
+        var lifetime = credits.Value.HoldLifetime;
+        return longest < lifetime
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(string.Create(CultureInfo.InvariantCulture,
+                $"Chat:Router:Timeout ({options.Router.Timeout}) + Chat:MaxReplyDuration ({options.MaxReplyDuration}) + " +
+                $"Voice:Timeout ({voice.Value.Timeout}) + Credits:SettleRetryWindow ({credits.Value.SettleRetryWindow}) is {longest}; " +
+                $"it must be less than Credits:HoldLifetime ({lifetime}), or a delivered reply's hold could expire before it is settled."));
+    }
+}
