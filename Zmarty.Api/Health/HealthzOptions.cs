@@ -21,6 +21,10 @@ public sealed class HealthzOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long one report is served before it is computed again; 0 computes it on every request.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>A database that has not answered <c>select 1</c> within this is reported down.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan DatabaseTimeout { get; set; } = TimeSpan.FromSeconds(3);

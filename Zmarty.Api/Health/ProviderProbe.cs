@@ -88,7 +88,9 @@ public sealed partial class ProviderProbe : BackgroundService
         }
         catch (HttpRequestException ex)
         {
-            return new ComponentHealth(ComponentHealth.Unhealthy, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message);
+            // The kind of failure only: the exception's text names hosts and addresses.
+            return new ComponentHealth(ComponentHealth.Unhealthy, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                $"unreachable ({ex.HttpRequestError})");
         }
     }
 

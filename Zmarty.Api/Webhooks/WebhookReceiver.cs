@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Zmarty.Webhooks;
@@ -33,6 +34,7 @@ public sealed partial class WebhookReceiver
     private readonly ILogger<WebhookReceiver> _logger;
     private readonly Counter<long> _received;
     private readonly Histogram<double> _duration;
+    private readonly SampledRefusals _refusals;
 
     public WebhookReceiver(WatcherStore store, IOptions<WebhookOptions> options, TimeProvider clock, IMeterFactory meters, ILogger<WebhookReceiver> logger)
     {
@@ -43,8 +45,9 @@ public sealed partial class WebhookReceiver
             .OfType<byte[]>()];
         _clock = clock;
         _logger = logger;
+        _refusals = new SampledRefusals(clock, _options.RefusalLogInterval);
         var meter = meters.Create(MeterName);
-        _received = meter.CreateCounter<long>("zmarty.webhooks.received", "{delivery}", "Deliveries by outcome: applied, unchanged, rejected, over_budget, unavailable.");
+        _received = meter.CreateCounter<long>("zmarty.webhooks.received", "{delivery}", "Deliveries by outcome (applied, unchanged, rejected, over_budget, unavailable) and, for refusals, reason.");
         _duration = meter.CreateHistogram<double>("zmarty.webhooks.duration", "s", "From the request's start to the reply.");
     }
 
@@ -56,7 +59,8 @@ public sealed partial class WebhookReceiver
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         budget.CancelAfter(_options.Budget);
         var (outcome, result) = await HandleAsync(context.Request, budget.Token, context.RequestAborted);
-        _received.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        _received.Add(1, new KeyValuePair<string, object?>("outcome", outcome),
+            new KeyValuePair<string, object?>("reason", (result as ProblemHttpResult)?.ProblemDetails.Title));
         _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
         return result;
     }
@@ -82,7 +86,8 @@ public sealed partial class WebhookReceiver
 
             if (!long.TryParse(timestampText, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
             {
-                return Rejected(StatusCodes.Status401Unauthorized, "Bad timestamp", $"{StandardWebhooks.TimestampHeader} must be unix seconds, not '{timestampText}'.");
+                // The header is the sender's bytes, up to Kestrel's limit: it is echoed neither here nor in the log.
+                return Rejected(StatusCodes.Status401Unauthorized, "Bad timestamp", $"{StandardWebhooks.TimestampHeader} must be unix seconds.");
             }
 
             var skew = _clock.GetUtcNow().ToUnixTimeSeconds() - timestamp;
@@ -120,21 +125,32 @@ public sealed partial class WebhookReceiver
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !aborted.IsCancellationRequested)
         {
-            Log.OverBudget(_logger, id, (long)_options.Budget.TotalMilliseconds);
+            Log.OverBudget(_logger, Shorten(id), (long)_options.Budget.TotalMilliseconds);
             return ("over_budget", Unavailable($"The change could not be applied within {_options.Budget.TotalMilliseconds:0} ms; nothing was written. Retry."));
         }
         catch (NpgsqlException ex) when (ex.IsTransient)
         {
-            Log.TradingUnavailable(_logger, id, ex.Message);
+            Log.TradingUnavailable(_logger, Shorten(id), ex.Message);
             return ("unavailable", Unavailable("Supabase B is unavailable; nothing was written. Retry."));
         }
     }
 
+    /// <summary>
+    /// A refusal of input that proved nothing (no valid signature yet): counted by reason in
+    /// <c>zmarty.webhooks.received</c>, logged sampled, with the fixed reason only.
+    /// </summary>
     private (string, IResult) Rejected(int status, string title, string detail)
     {
-        Log.Rejected(_logger, status, title, detail);
+        if (_refusals.ShouldLog(title, out var suppressed))
+        {
+            Log.Rejected(_logger, status, title, suppressed);
+        }
+
         return ("rejected", TypedResults.Problem(detail, statusCode: status, title: title));
     }
+
+    /// <summary>A webhook id for a log line: it may not have been verified yet, so never more than a real one's length.</summary>
+    private static string Shorten(string id) => id.Length <= 64 ? id : id[..64] + "…";
 
     private static IResult Unavailable(string detail) =>
         new RetryAfter(TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again"));
@@ -184,8 +200,8 @@ public sealed partial class WebhookReceiver
             "Webhook {webhook_id}: {operation} of {user_id} {symbol} {timeframe} at version {version} changed nothing (a replay, or older than B's row)")]
         public static partial void Unchanged(ILogger logger, string webhook_id, string operation, Guid user_id, string symbol, string timeframe, long version);
 
-        [LoggerMessage(LogLevel.Warning, "Webhook refused with {status}: {title}: {detail}")]
-        public static partial void Rejected(ILogger logger, int status, string title, string detail);
+        [LoggerMessage(LogLevel.Warning, "Webhook refused with {status}: {title} ({suppressed} more of these since the last such line)")]
+        public static partial void Rejected(ILogger logger, int status, string title, long suppressed);
 
         [LoggerMessage(LogLevel.Warning, "Webhook {webhook_id} not applied within its {budget_ms} ms budget; answered 503")]
         public static partial void OverBudget(ILogger logger, string webhook_id, long budget_ms);

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Zmarty.AppHost.Hosting;
+using Zmarty.Api.Health;
+using Zmarty.Tests.Database;
+
+namespace Zmarty.Tests.Health;
+
+/// <summary>The <c>/healthz</c> report against the real databases: computed once per cache period, described without driver text.</summary>
+[Collection(DatabaseCollection.Name)]
+public sealed class HealthzReporterTests(DatabaseFixture db)
+{
+    [Fact]
+    public async Task The_report_is_computed_once_per_cache_period_however_often_it_is_asked_for()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var reporter = Create(db.Chat, time);
+
+        var first = await reporter.GetAsync(CancellationToken.None);
+        var burst = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => reporter.GetAsync(CancellationToken.None)));
+        time.Advance(TimeSpan.FromSeconds(5));
+        var later = await reporter.GetAsync(CancellationToken.None);
+
+        Assert.True(first.DatabasesUp);
+        Assert.All(burst, r => Assert.Same(first.Report, r.Report));
+        Assert.NotSame(first.Report, later.Report);
+        Assert.Equal("healthy", later.Report.Services["supabase_a"].Status);
+    }
+
+    [Fact]
+    public async Task A_database_that_cannot_be_reached_is_described_without_the_drivers_text()
+    {
+        var closed = Ports.PickFree();
+        await using var nowhere = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={closed};Username=secret_user;Password=x;Database=chat");
+        var reporter = Create(nowhere, TimeProvider.System);
+
+        var (report, databasesUp) = await reporter.GetAsync(CancellationToken.None);
+
+        Assert.False(databasesUp);
+        Assert.Equal("unhealthy", report.Status);
+        var a = report.Services["supabase_a"];
+        Assert.Equal("unreachable", a.Error);
+        Assert.Equal("healthy", report.Services["supabase_b"].Status);
+    }
+
+    private HealthzReporter Create(NpgsqlDataSource chat, TimeProvider time)
+    {
+        var options = Options.Create(new HealthzOptions());
+        options.Value.AddDefaultProviders("http://127.0.0.1:9");
+        return new HealthzReporter(chat, db.Trading, new ProviderProbe(options, time, NullLogger<ProviderProbe>.Instance), options, time);
+    }
+}
