@@ -6,6 +6,16 @@ using Zmarty.Emulators.Voice;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// The emulators hand out every user's prompts and install signing keys on request: a development
+// tool only, answering loopback host names only (appsettings.json: AllowedHosts), so a web page
+// cannot reach them by DNS rebinding.
+if (!builder.Environment.IsDevelopment())
+{
+    Console.Error.WriteLine(
+        $"Zmarty.Emulators runs in Development only (this is {builder.Environment.EnvironmentName}): they are local stand-ins for tests.");
+    return 1;
+}
+
 builder.AddServiceDefaults();
 builder.Services.AddSingleton<EmulatorState>();
 builder.Services.AddSingleton<JwksState>();
@@ -20,3 +30,4 @@ app.MapDefaultEndpoints();
 app.MapMarketEmulators();
 
 app.Run();
+return 0;

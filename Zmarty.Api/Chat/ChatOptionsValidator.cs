@@ -8,13 +8,24 @@ namespace Zmarty.Api.Chat;
 /// <summary>
 /// A reply's longest life after its hold (the first token, the stream, the voice step, the settle's
 /// retries) must end before the hold expires; otherwise the releaser frees the hold of a reply the
-/// client already has, and its settle fails: a free reply. Checked at start, naming the keys.
+/// client already has, and its settle fails: a free reply. Outside Development every provider needs
+/// its key: without one the Api would send users' prompts to the local emulators' address. Checked
+/// at start, naming the keys.
 /// </summary>
-public sealed class ChatOptionsValidator(IOptions<CreditsOptions> credits, IOptions<VoiceOptions> voice) : IValidateOptions<ChatOptions>
+public sealed class ChatOptionsValidator(IOptions<CreditsOptions> credits, IOptions<VoiceOptions> voice, IHostEnvironment environment)
+    : IValidateOptions<ChatOptions>
 {
     public ValidateOptionsResult Validate(string? name, ChatOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (!environment.IsDevelopment() && options.Providers.Where(p => string.IsNullOrWhiteSpace(p.Value.ApiKey)).Select(p => p.Key).ToList()
+            is { Count: > 0 } keyless)
+        {
+            return ValidateOptionsResult.Fail(keyless.Select(provider =>
+                $"Chat:Providers:{provider}:ApiKey is not set; outside Development the Api never falls back to the emulators " +
+                $"({environment.EnvironmentName})."));
+        }
+
         if (options.MaxReplyDuration <= TimeSpan.Zero)
         {
             return ValidateOptionsResult.Fail($"{ChatOptions.SectionName}:{nameof(ChatOptions.MaxReplyDuration)} must be positive.");

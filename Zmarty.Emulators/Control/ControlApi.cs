@@ -10,20 +10,30 @@ public static class ControlApi
     {
         var control = app.MapGroup("/control");
 
-        control.MapPut("/{provider}", (string provider, Fault fault, EmulatorState state) =>
+        control.MapPut("/{provider}", IResult (string provider, Fault fault, EmulatorState state) =>
         {
+            if (!EmulatorState.Vendors.Contains(provider))
+            {
+                return Unknown(provider);
+            }
+
             state.For(provider).Fault = fault;
             return TypedResults.NoContent();
         });
 
-        control.MapGet("/{provider}", (string provider, EmulatorState state) =>
+        control.MapGet("/{provider}", IResult (string provider, EmulatorState state) =>
         {
+            if (!EmulatorState.Vendors.Contains(provider))
+            {
+                return Unknown(provider);
+            }
+
             var current = state.For(provider);
             return TypedResults.Ok(new ProviderReport(current.Fault, current.Calls, current.Requests().Length));
         });
 
-        control.MapGet("/{provider}/requests", (string provider, EmulatorState state) =>
-            TypedResults.Ok(state.For(provider).Requests()));
+        control.MapGet("/{provider}/requests", IResult (string provider, EmulatorState state) =>
+            EmulatorState.Vendors.Contains(provider) ? TypedResults.Ok(state.For(provider).Requests()) : Unknown(provider));
 
         control.MapDelete("/", (EmulatorState state) =>
         {
@@ -33,6 +43,9 @@ public static class ControlApi
 
         return app;
     }
+
+    private static IResult Unknown(string provider) => TypedResults.Problem(
+        $"'{provider}' is not an emulated vendor; these are: {string.Join(", ", EmulatorState.Vendors.Order())}.", statusCode: 404);
 
     private sealed record ProviderReport(Fault Fault, long Calls, int KeptRequests);
 }

@@ -5,15 +5,23 @@ namespace Zmarty.Emulators.Control;
 
 /// <summary>
 /// What tests set and read: each provider's fault plan, how many calls it answered, and the last
-/// requests it received (so a test can check what a service actually sent).
+/// requests it received (so a test can check what a service actually sent). Only the emulated
+/// vendors have a state, so no request can make it grow.
 /// </summary>
 public sealed class EmulatorState
 {
     private const int KeptRequests = 50;
 
+    /// <summary>The vendors emulated here that a fault plan can be set for.</summary>
+    public static readonly IReadOnlySet<string> Vendors =
+        new HashSet<string>(["xai", "openai", "anthropic", "elevenlabs"], StringComparer.OrdinalIgnoreCase);
+
     private readonly ConcurrentDictionary<string, ProviderState> _providers = new(StringComparer.OrdinalIgnoreCase);
 
-    public ProviderState For(string provider) => _providers.GetOrAdd(provider, static _ => new ProviderState());
+    /// <summary>The vendor's state; throws for a name that is not in <see cref="Vendors"/>.</summary>
+    public ProviderState For(string provider) => Vendors.Contains(provider)
+        ? _providers.GetOrAdd(provider, static _ => new ProviderState())
+        : throw new ArgumentOutOfRangeException(nameof(provider), provider, "Not an emulated vendor.");
 
     public IReadOnlyDictionary<string, ProviderState> Providers => _providers;
 

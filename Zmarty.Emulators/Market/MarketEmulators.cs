@@ -16,11 +16,9 @@ public static class MarketEmulators
         KingFisherEmulator.Map(app, walk, faults, time);
 
         var control = app.MapGroup("/market");
-        control.MapPost("/faults", (Fault fault) =>
-        {
-            faults.Add(fault);
-            return TypedResults.NoContent();
-        });
+        control.MapPost("/faults", IResult (Fault fault) => faults.Add(fault)
+            ? TypedResults.NoContent()
+            : TypedResults.Problem($"At most {MarketFaults.MaxFaults} faults can be set; DELETE /market/faults first.", statusCode: 400));
         control.MapDelete("/faults", () =>
         {
             faults.Reset();

@@ -32,18 +32,31 @@ public sealed record Fault(string Endpoint, FaultMode Mode, int? Times = null, s
 /// <summary>One call the emulator received, for tests that count calls.</summary>
 public sealed record MarketCall(string Endpoint, string? Symbol, DateTimeOffset At, int Status);
 
-/// <summary>The faults tests have set and the calls received since the last reset.</summary>
+/// <summary>
+/// The faults tests have set and the calls received since the last reset, both bounded: the emulators
+/// run for as long as a developer's session, and their memory must not grow with it.
+/// </summary>
 public sealed class MarketFaults(TimeProvider time)
 {
+    public const int MaxFaults = 100;
+    public const int KeptCalls = 10_000;
+
     private readonly Lock _gate = new();
     private readonly List<Fault> _faults = [];
     private readonly ConcurrentQueue<MarketCall> _calls = new();
 
-    public void Add(Fault fault)
+    /// <summary>Adds the fault; false when <see cref="MaxFaults"/> are set already.</summary>
+    public bool Add(Fault fault)
     {
         lock (_gate)
         {
+            if (_faults.Count >= MaxFaults)
+            {
+                return false;
+            }
+
             _faults.Add(fault);
+            return true;
         }
     }
 
@@ -87,5 +100,12 @@ public sealed class MarketFaults(TimeProvider time)
         }
     }
 
-    public void Record(string endpoint, string? symbol, int status) => _calls.Enqueue(new MarketCall(endpoint, symbol, time.GetUtcNow(), status));
+    public void Record(string endpoint, string? symbol, int status)
+    {
+        _calls.Enqueue(new MarketCall(endpoint, symbol, time.GetUtcNow(), status));
+        while (_calls.Count > KeptCalls)
+        {
+            _calls.TryDequeue(out _);
+        }
+    }
 }

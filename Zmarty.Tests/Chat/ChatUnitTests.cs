@@ -131,7 +131,8 @@ public sealed class ChatUnitTests
     public void A_reply_that_could_outlive_its_credit_hold_stops_the_start_naming_the_keys()
     {
         static ValidateOptionsResult Validate(TimeSpan holdLifetime) =>
-            new ChatOptionsValidator(Options.Create(new CreditsOptions { HoldLifetime = holdLifetime }), Options.Create(new VoiceOptions()))
+            new ChatOptionsValidator(
+                    Options.Create(new CreditsOptions { HoldLifetime = holdLifetime }), Options.Create(new VoiceOptions()), TestEnvironments.Development)
                 .Validate(null, new ChatOptions { MaxReplyDuration = TimeSpan.FromMinutes(10) });
 
         Assert.True(Validate(TimeSpan.FromMinutes(15)).Succeeded);
@@ -139,6 +140,21 @@ public sealed class ChatUnitTests
         Assert.True(refused.Failed);
         Assert.Contains("Chat:MaxReplyDuration", refused.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Credits:HoldLifetime", refused.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Outside_development_a_provider_without_a_key_stops_the_start_instead_of_reaching_for_the_emulators()
+    {
+        var chat = new ChatOptions();
+        chat.Providers["gpt"].ApiKey = "sk-test";
+        var validator = new ChatOptionsValidator(Options.Create(new CreditsOptions()), Options.Create(new VoiceOptions()), TestEnvironments.Production);
+
+        var result = validator.Validate(null, chat);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Chat:Providers:grok:ApiKey", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Chat:Providers:claude:ApiKey", result.FailureMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Chat:Providers:gpt:", result.FailureMessage, StringComparison.Ordinal);
     }
 
     /// <summary>A provider's HTTP answer as the OpenAI SDK's exception carries it.</summary>

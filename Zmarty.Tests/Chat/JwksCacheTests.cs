@@ -92,13 +92,17 @@ public sealed class JwksCacheTests
     {
         var jwksOnly = Options.Create(new SupabaseAuthOptions { JwksUrl = new("https://ref.supabase.co/auth/v1/.well-known/jwks.json") });
 
-        var missing = new VoiceOptionsValidator(jwksOnly).Validate(null, new VoiceOptions());
-        var tooShort = new VoiceOptionsValidator(jwksOnly).Validate(null, new VoiceOptions { LinkSecret = "short" });
-        var set = new VoiceOptionsValidator(jwksOnly).Validate(null, new VoiceOptions { LinkSecret = new string('k', 32) });
+        var validator = new VoiceOptionsValidator(jwksOnly, TestEnvironments.Development);
+        var missing = validator.Validate(null, new VoiceOptions());
+        var tooShort = validator.Validate(null, new VoiceOptions { LinkSecret = "short" });
+        var set = validator.Validate(null, new VoiceOptions { LinkSecret = new string('k', 32) });
+        var production = new VoiceOptionsValidator(jwksOnly, TestEnvironments.Production)
+            .Validate(null, new VoiceOptions { LinkSecret = new string('k', 32) });
 
         Assert.Contains("Voice:LinkSecret", missing.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("at least 32", tooShort.FailureMessage, StringComparison.Ordinal);
         Assert.True(set.Succeeded);
+        Assert.Contains("Voice:ApiKey", production.FailureMessage, StringComparison.Ordinal);
     }
 
     private static SupabaseJwks Create(FakeAuth auth, TimeProvider time) => new(

@@ -140,6 +140,26 @@ public sealed class EmulatorTests(ChatSystemFixture system) : ChatSystemTest
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorised.StatusCode);
     }
 
+    [Fact]
+    public async Task The_emulators_answer_loopback_host_names_only_and_keep_no_state_for_unknown_names()
+    {
+        using var client = system.CreateEmulatorsClient();
+
+        // What a page on another site reaches after DNS rebinding: our port, its host name.
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, "/control/xai/requests");
+        rebound.Headers.Host = "attacker.example";
+        using var refused = await client.SendAsync(rebound);
+        using var byName = new HttpRequestMessage(HttpMethod.Get, "/control/xai");
+        byName.Headers.Host = $"localhost:{system.EmulatorsUrl.Port}";
+        using var allowed = await client.SendAsync(byName);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/control/no-such-{Guid.NewGuid():N}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound,
+            (await client.PutAsJsonAsync($"/control/no-such-{Guid.NewGuid():N}", new { mode = "fail" })).StatusCode);
+    }
+
     private static HttpRequestMessage SpeechRequest(string text)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/elevenlabs/v1/text-to-speech/voice-1")

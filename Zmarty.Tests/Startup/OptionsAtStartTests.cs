@@ -23,6 +23,19 @@ public sealed class OptionsAtStartTests
     public async Task A_bad_credit_price_stops_the_api_at_start_naming_the_key(string variable, string value, string message) =>
         await AssertStopsAtStart("Zmarty.Api", variable, value, message);
 
+    // These processes run in Production (no ASPNETCORE_ENVIRONMENT), where nothing may fall back to the emulators.
+    [Theory]
+    [InlineData("Chat__Providers__grok__ApiKey", "", "Chat:Providers:grok:ApiKey is not set; outside Development")]
+    [InlineData("Voice__ApiKey", "", "Voice:ApiKey (ElevenLabs) is not set; outside Development")]
+    [InlineData("Voice__LinkSecret", "too-short", "Voice:LinkSecret is 9 characters; it must be at least 32.")]
+    [InlineData("Chat__MaxReplyDuration", "00:20:00", "it must be less than Credits:HoldLifetime")]
+    public async Task A_missing_provider_key_or_unsafe_chat_setting_stops_the_api_in_production(string variable, string value, string message) =>
+        await AssertStopsAtStart("Zmarty.Api", variable, value, message);
+
+    [Fact]
+    public async Task The_emulators_refuse_to_run_outside_development() =>
+        await AssertStopsAtStart("Zmarty.Emulators", "Market__Seed", "1", "Zmarty.Emulators runs in Development only (this is Production)");
+
     // The control: the same start with a valid value passes validation and serves /alive. Its /health then does
     // reach for the database, which shows the probe the failing cases rely on does see a contact.
     [Theory]

@@ -13,7 +13,7 @@ namespace Zmarty.Tests.Startup;
 internal sealed class ServiceProcess : IAsyncDisposable
 {
     // Variables that would change what the service sees if the test runner happened to have them set.
-    private static readonly string[] _inheritedPrefixes = ["Trading__", "Credits__", "Cryptometer__", "KingFisher__", "Queues__", "Webhooks__", "Supabase__", "ConnectionStrings__", "ASPNETCORE_", "DOTNET_ENVIRONMENT"];
+    private static readonly string[] _inheritedPrefixes = ["Trading__", "Credits__", "Cryptometer__", "KingFisher__", "Queues__", "Webhooks__", "Supabase__", "ConnectionStrings__", "ASPNETCORE_", "DOTNET_ENVIRONMENT", "Chat__", "Voice__"];
 
     private readonly Process _process;
     private readonly TcpListener _database = new(IPAddress.Loopback, 0);
@@ -50,6 +50,13 @@ internal sealed class ServiceProcess : IAsyncDisposable
             startInfo.Environment[$"{provider}__ApiKey"] = "test-key";
         }
 
+        // The Api runs as in production here, where each model provider and ElevenLabs need a key.
+        foreach (var model in new[] { "grok", "gpt", "claude" })
+        {
+            startInfo.Environment[$"Chat__Providers__{model}__ApiKey"] = "test-key";
+        }
+
+        startInfo.Environment["Voice__ApiKey"] = "test-key";
         startInfo.Environment["Webhooks__Secret"] = "whsec_" + Convert.ToBase64String(new byte[32]);
         startInfo.Environment["Supabase__JwtSecret"] = new string('s', 40);
         startInfo.Environment["Supabase__JwtIssuer"] = "http://127.0.0.1:54321/auth/v1";
