@@ -14,6 +14,12 @@ public sealed record WinRateRow(
 /// <summary>A's symbol outbox: what waits for the relay, and how long delivered events took in the last hour.</summary>
 public sealed record OutboxStatus(long Pending, double? OldestPendingSeconds, long DeliveredLastHour, double? AverageLatencyMs, double? P95LatencyMs);
 
+/// <summary>
+/// Crashes of the Worker's relay tasks in the last day, as the relay's supervisor logged them (its Error
+/// lines reach B's error log): each was restarted, but a lane that keeps crashing delivers nothing.
+/// </summary>
+public sealed record RelayCrashes(long LastDay, DateTimeOffset? LastAt, string? LastMessage);
+
 /// <summary>Credits charged today (UTC) for one provider, and what was refunded of those charges.</summary>
 public sealed record ProviderCredits(string Provider, long Charged, long Refunded, long Charges);
 
@@ -24,6 +30,7 @@ public sealed record PipelineSnapshot(
     IReadOnlyList<SignalRow> Signals,
     IReadOnlyList<WinRateRow> WinRates,
     OutboxStatus Outbox,
+    RelayCrashes RelayCrashes,
     IReadOnlyList<ProviderCredits> CreditsToday);
 
 /// <summary>
@@ -65,6 +72,13 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
             r => new WinRateRow(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetDecimal(3), r.GetInt32(4),
                 r.GetString(5), r.GetFieldValue<DateTimeOffset>(6)),
             cancellationToken, RowsShown);
+        var relayCrashes = (await ReadListAsync(b, """
+            select count(*), max(at), (array_agg(message order by at desc))[1]
+            from ops.error_log
+            where service = 'worker' and message like 'Relay task % crashed%' and at >= now() - interval '1 day'
+            """,
+            r => new RelayCrashes(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetString(2)),
+            cancellationToken))[0];
 
         await using var a = await chat.OpenConnectionAsync(cancellationToken);
         var outbox = (await ReadListAsync(a, """
@@ -93,7 +107,7 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
             r => new ProviderCredits(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)),
             cancellationToken);
 
-        return new PipelineSnapshot(activeWatchers, activePairs, stale, signals, winRates, outbox, credits);
+        return new PipelineSnapshot(activeWatchers, activePairs, stale, signals, winRates, outbox, relayCrashes, credits);
     }
 
     private static async Task<(long Watchers, long Pairs)> ReadWatchersAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

@@ -53,6 +53,24 @@ public sealed class PipelinePageTests(DatabaseFixture db)
         Assert.DoesNotContain(fresh, page.Find("[data-testid='stale']").TextContent + StaleTable(page), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Shows_the_relay_tasks_that_crashed_and_were_restarted_in_the_last_day()
+    {
+        var message = $"Relay task lane {Random.Shared.Next(100, 999)} crashed (1 in a row); restarting it in 200 ms";
+        await Sql.ExecuteAsync(db.Trading,
+            "insert into ops.error_log (at, service, level, message) values (now() + interval '1 hour', 'worker', 'error', $1)", message);
+
+        await using var context = AdminPages.Create(db);
+        var page = context.Render<PipelinePage>();
+
+        page.WaitForAssertion(() =>
+        {
+            var tile = page.Find("[data-testid='relay-crashes']").TextContent;
+            Assert.Contains("relay task crashes in the last day", tile, StringComparison.Ordinal);
+            Assert.Contains(message, tile, StringComparison.Ordinal);
+        }, s_wait);
+    }
+
     private static string StaleTable(IRenderedComponent<PipelinePage> page) =>
         string.Concat(page.FindAll("h2").Where(h => h.TextContent == "Stale symbols").Select(h => h.NextElementSibling?.TextContent));
 }

@@ -20,7 +20,8 @@ internal sealed partial class OutboxRelay(
     RelayMetrics metrics,
     IOptions<RelayOptions> options,
     TimeProvider clock,
-    ILogger<OutboxRelay> logger) : BackgroundService
+    ILogger<OutboxRelay> logger,
+    ILogger<RelaySupervisor> supervisorLogger) : BackgroundService
 {
     public const string Channel = "user_symbols_outbox";
 
@@ -29,15 +30,17 @@ internal sealed partial class OutboxRelay(
     private readonly RelayOptions _options = options.Value;
     private readonly Doorbell _doorbell = new(options.Value.Lanes);
     private readonly SemaphoreSlim _deliveries = new(options.Value.MaxConcurrentDeliveries);
+    private readonly RelaySupervisor _supervisor = new(metrics, clock, supervisorLogger, options.Value.MaxRestartDelay);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Log.Started(logger, _options.ReceiverUrl, _options.Lanes, _options.BatchSize);
         await Task.WhenAll([
-            ListenAsync(stoppingToken),
-            PollAsync(stoppingToken),
-            HousekeepAsync(stoppingToken),
-            .. Enumerable.Range(0, _options.Lanes).Select(lane => RunLaneAsync(lane, stoppingToken)),
+            _supervisor.RunAsync("listener", ListenAsync, stoppingToken),
+            _supervisor.RunAsync("poller", PollAsync, stoppingToken),
+            _supervisor.RunAsync("housekeeping", HousekeepAsync, stoppingToken),
+            .. Enumerable.Range(0, _options.Lanes)
+                .Select(lane => _supervisor.RunAsync($"lane {lane}", token => RunLaneAsync(lane, token), stoppingToken)),
         ]);
     }
 

@@ -11,6 +11,7 @@ internal sealed class RelayMetrics
     private readonly Counter<long> _retries;
     private readonly Counter<long> _failures;
     private readonly Histogram<double> _latency;
+    private readonly Counter<long> _restarts;
     private long _pending;
     private double _oldestPendingSeconds;
 
@@ -23,6 +24,7 @@ internal sealed class RelayMetrics
         _latency = meter.CreateHistogram<double>(
             "zmarty.relay.delivery.latency", "s", "From the change in A (its transaction's start, the outbox row's created_at) to the receiver's 2xx.",
             advice: new() { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
+        _restarts = meter.CreateCounter<long>("zmarty.relay.restarts", "{restart}", "Relay tasks (lanes, listener, poller, housekeeping) restarted after a crash.");
         meter.CreateObservableGauge("zmarty.relay.pending", () => Interlocked.Read(ref _pending), "{event}", "Events not yet delivered.");
         meter.CreateObservableGauge(
             "zmarty.relay.oldest_pending_age", () => Volatile.Read(ref _oldestPendingSeconds), "s", "Age of the oldest undelivered event.");
@@ -45,6 +47,8 @@ internal sealed class RelayMetrics
             _failures.Add(1);
         }
     }
+
+    public void Restarted(string task) => _restarts.Add(1, new KeyValuePair<string, object?>("relay_task", task));
 
     public void SetPending(long pending, TimeSpan oldestAge)
     {

@@ -41,6 +41,9 @@ public sealed class RelayOptions
     /// <summary>How often delivered events past <see cref="Retention"/> are deleted.</summary>
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>The longest wait before a crashed relay task (a lane, the listener, ...) is started again.</summary>
+    public TimeSpan MaxRestartDelay { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the pending count and the oldest pending age are read for the metrics.</summary>
     public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
