@@ -9,6 +9,9 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+// First, so the login throttle and the logs see the client's address, not the proxy's (Admin:KnownProxies).
+app.UseForwardedHeaders();
+
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error", createScopeForErrors: true);

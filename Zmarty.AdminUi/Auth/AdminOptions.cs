@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Zmarty.AdminUi.Auth;
 
 /// <summary>The <c>Admin</c> section: the operator's password and how the pages poll.</summary>
-public sealed class AdminOptions
+public sealed class AdminOptions : IValidatableObject
 {
     public const string Section = "Admin";
 
@@ -15,6 +15,15 @@ public sealed class AdminOptions
     [Range(typeof(TimeSpan), "00:05:00", "7.00:00:00")]
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// Addresses of the reverse proxies in front of the AdminUi (<c>Admin__KnownProxies__0</c>, ...): their
+    /// <c>X-Forwarded-For</c> gives the client address the login throttle counts. Empty: no header is trusted.
+    /// </summary>
+    public List<string> KnownProxies { get; set; } = [];
+
+    /// <summary>Networks of such proxies, in CIDR (<c>10.0.0.0/8</c>).</summary>
+    public List<string> KnownNetworks { get; set; } = [];
+
     /// <summary>How often each shared poll reads B (and A) while a page shows its data.</summary>
     [Range(typeof(TimeSpan), "00:00:00.200", "00:05:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
@@ -22,4 +31,23 @@ public sealed class AdminOptions
     /// <summary>An active symbol whose newest indicator is older than this is listed as stale (three missed ingestion runs by default).</summary>
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (proxy, index) in KnownProxies.Select((p, i) => (p, i)))
+        {
+            if (!System.Net.IPAddress.TryParse(proxy, out _))
+            {
+                yield return new ValidationResult($"Admin:KnownProxies:{index} is '{proxy}'; it must be an IP address.", [nameof(KnownProxies)]);
+            }
+        }
+
+        foreach (var (network, index) in KnownNetworks.Select((n, i) => (n, i)))
+        {
+            if (!System.Net.IPNetwork.TryParse(network, out _))
+            {
+                yield return new ValidationResult($"Admin:KnownNetworks:{index} is '{network}'; it must be a CIDR network like 10.0.0.0/8.", [nameof(KnownNetworks)]);
+            }
+        }
+    }
 }

@@ -72,7 +72,35 @@ public sealed class AdminAuthTests
         Assert.DoesNotContain("zmarty-admin=", AdminLogin.CookiesOf(throttled), StringComparison.Ordinal);
     }
 
-    private static Task<DistributedApplication> StartAdminAsync() =>
+    [Fact]
+    public async Task Behind_a_known_proxy_the_throttle_counts_each_forwarded_client_and_a_trusted_browser_is_never_locked_out()
+    {
+        await using var app = await StartAdminAsync(admin => admin.WithEnvironment("Admin__KnownProxies__0", "127.0.0.1"));
+        using var login = new AdminLogin(app.GetEndpoint("admin"));
+
+        // The operator logged in once from this browser, behind the same proxy address the attacker uses.
+        using var first = await login.PostPasswordAsync(Password, forwardedFor: "198.51.100.7");
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        var device = AdminLogin.CookiesOf(first).Split("; ").Single(c => c.StartsWith("zmarty-admin-device=", StringComparison.Ordinal));
+
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            using var wrong = await login.PostPasswordAsync("guess-" + attempt, forwardedFor: "198.51.100.7");
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+
+        using var lockedOut = await login.PostPasswordAsync(Password, forwardedFor: "198.51.100.7");
+        using var otherClient = await login.PostPasswordAsync(Password, forwardedFor: "198.51.100.8");
+        using var trustedBrowser = await login.PostPasswordAsync(Password, forwardedFor: "198.51.100.7", cookie: device);
+        using var forgedDevice = await login.PostPasswordAsync(Password, forwardedFor: "198.51.100.7", cookie: "zmarty-admin-device=forged");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, lockedOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, otherClient.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, trustedBrowser.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, forgedDevice.StatusCode);
+    }
+
+    private static Task<DistributedApplication> StartAdminAsync(Action<ResourceBuilder<ProjectResource>>? configure = null) =>
         ZmartyTestingBuilder.StartAsync(b =>
         {
             foreach (var service in new[] { "worker", "api", "emulators" })
@@ -80,6 +108,7 @@ public sealed class AdminAuthTests
                 b.RemoveResource(service);
             }
 
-            b.GetResource<ProjectResource>("admin").WithEnvironment("Admin__Password", Password);
+            var admin = b.GetResource<ProjectResource>("admin").WithEnvironment("Admin__Password", Password);
+            configure?.Invoke(admin);
         });
 }

@@ -14,7 +14,12 @@ internal sealed partial class AdminLogin(Uri admin) : IDisposable
 
     public HttpClient Http => _http;
 
-    public async Task<HttpResponseMessage> PostPasswordAsync(string password, string returnUrl = "/queues")
+    /// <summary>
+    /// Posts the password; <paramref name="forwardedFor"/> is the <c>X-Forwarded-For</c> a proxy would add,
+    /// <paramref name="cookie"/> cookies the browser already holds (a trusted-device cookie).
+    /// </summary>
+    public async Task<HttpResponseMessage> PostPasswordAsync(
+        string password, string returnUrl = "/queues", string? forwardedFor = null, string? cookie = null)
     {
         using var form = await GetAsync($"/login?ReturnUrl={Uri.EscapeDataString(returnUrl)}");
         var html = await form.Content.ReadAsStringAsync();
@@ -28,7 +33,12 @@ internal sealed partial class AdminLogin(Uri admin) : IDisposable
                 ["Password"] = password,
             }),
         };
-        post.Headers.Add("Cookie", CookiesOf(form));
+        post.Headers.Add("Cookie", string.Join("; ", new[] { CookiesOf(form), cookie }.Where(c => !string.IsNullOrEmpty(c))));
+        if (forwardedFor is not null)
+        {
+            post.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
         return await _http.SendAsync(post);
     }
 

@@ -35,6 +35,25 @@ public sealed class LoginThrottleTests
     }
 
     [Fact]
+    public void Many_addresses_guess_no_faster_than_the_global_limit_and_a_trusted_device_is_exempt()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
+        var throttle = new LoginThrottle(time);
+        for (var i = 0; i < LoginThrottle.GlobalFailuresPerMinute; i++)
+        {
+            Assert.Null(throttle.RetryAfter($"203.0.113.{i}"));
+            throttle.Failed($"203.0.113.{i}");
+        }
+
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(TimeSpan.FromSeconds(40), throttle.RetryAfter("203.0.113.200"));
+        Assert.Null(throttle.RetryAfter("device:operator", trustedDevice: true));
+
+        time.Advance(TimeSpan.FromSeconds(40));
+        Assert.Null(throttle.RetryAfter("203.0.113.200"));
+    }
+
+    [Fact]
     public void The_lockout_stops_growing_at_the_maximum_and_failures_older_than_the_window_are_forgotten()
     {
         var time = new FakeTimeProvider();

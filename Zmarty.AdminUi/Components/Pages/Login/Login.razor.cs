@@ -30,6 +30,9 @@ public sealed partial class Login
     public required LoginThrottle Throttle { get; init; }
 
     [Inject]
+    public required TrustedDevices TrustedDevices { get; init; }
+
+    [Inject]
     public required NavigationManager Navigation { get; init; }
 
     [Inject]
@@ -37,8 +40,11 @@ public sealed partial class Login
 
     private async Task LogInAsync()
     {
-        var client = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (Throttle.RetryAfter(client) is { } wait)
+        // Behind a configured proxy the address is the forwarded one (Admin:KnownProxies, UseForwardedHeaders).
+        var device = TrustedDevices.Identify(HttpContext);
+        var trusted = device is not null;
+        var client = device ?? HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (Throttle.RetryAfter(client, trusted) is { } wait)
         {
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -50,7 +56,7 @@ public sealed partial class Login
 
         if (!AdminPassword.Matches(Password))
         {
-            Throttle.Failed(client);
+            Throttle.Failed(client, trusted);
             HttpContext.Response.StatusCode = StatusCodes.Status401Unauthorized;
             _message = "Wrong password.";
             LogWrongPassword(Logger, client);
@@ -58,6 +64,7 @@ public sealed partial class Login
         }
 
         Throttle.Succeeded(client);
+        TrustedDevices.Remember(HttpContext);
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, "admin"), new Claim(AdminPassword.StampClaim, AdminPassword.Stamp)],
             CookieAuthenticationDefaults.AuthenticationScheme);
