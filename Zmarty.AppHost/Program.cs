@@ -40,17 +40,18 @@ internal static class AppModel
 
         var emulators = builder.AddProject("emulators", "Zmarty.Emulators", port: 5300);
 
+        // Each service connects as its own least-privilege role (the migrations' service_roles.sql).
         var api = builder.AddProject("api", "Zmarty.Api", port: 5100)
-            .WithReference(chat).WaitFor(chat)
-            .WithReference(trading).WaitFor(trading)
+            .WithReference(chat, role: "zmarty_api").WaitFor(chat)
+            .WithReference(trading, role: "zmarty_api").WaitFor(trading)
             .WithReference(emulators).WaitFor(emulators)
             .WithEnvironment("Supabase__JwtSecret", jwtSecret)
             .WithEnvironment("Supabase__JwtIssuer", jwtIssuer)
             .WithEnvironment("Webhooks__Secret", webhookSecret);
 
         builder.AddProject("worker", "Zmarty.Worker", port: 5400)
-            .WithReference(chat).WaitFor(chat)
-            .WithReference(trading).WaitFor(trading)
+            .WithReference(chat, role: "zmarty_worker").WaitFor(chat)
+            .WithReference(trading, role: "zmarty_worker").WaitFor(trading)
             .WithReference(emulators).WaitFor(emulators)
             .WithReference(api)
             .WithEnvironment("Webhooks__Secret", webhookSecret)
@@ -60,8 +61,8 @@ internal static class AppModel
             .WithEnvironment("KingFisher__ApiKey", EmulatorKey);
 
         builder.AddProject("admin", "Zmarty.AdminUi", port: 5200)
-            .WithReference(chat).WaitFor(chat)
-            .WithReference(trading).WaitFor(trading)
+            .WithReference(chat, role: "zmarty_admin").WaitFor(chat)
+            .WithReference(trading, role: "zmarty_admin").WaitFor(trading)
             .WithEnvironment("Admin__Password", adminPassword);
     }
 }

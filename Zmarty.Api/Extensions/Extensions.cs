@@ -75,12 +75,20 @@ internal static class Extensions
         builder.Services.AddSingleton<AudioLinks>();
         builder.Services.AddHttpClient<ElevenLabsClient>().RemoveAllResilienceHandlers();
         builder.Services.AddHostedService<ExpiredHoldReleaser>();
+        builder.Services.AddValidatedOptions<ChatRetentionOptions, ChatRetentionOptionsValidator>(ChatRetentionOptions.SectionName);
+        builder.Services.AddSingleton<ChatRetention>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ChatRetention>());
         builder.AddHealthz();
     }
 
     public static WebApplication MapApplicationEndpoints(this WebApplication app)
     {
-        app.MapOpenApi();
+        // The document maps every endpoint and its errors: published in Development, elsewhere only when asked for.
+        if (app.Configuration.GetValue("OpenApi:Enabled", app.Environment.IsDevelopment()))
+        {
+            app.MapOpenApi();
+        }
+
         if (app.Environment.IsDevelopment())
         {
             app.MapScalarApiReference();

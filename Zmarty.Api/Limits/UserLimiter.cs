@@ -10,12 +10,20 @@ public sealed record RateDecision(bool Allowed, int Limit, int Remaining, DateTi
 
 /// <summary>
 /// Per-user request rate (fixed one-minute windows) and concurrency, in this Api instance's memory.
-/// A refused request counts toward nothing; a lease frees its concurrency slot when disposed.
+/// A refused request counts toward nothing; a lease frees its concurrency slot when disposed. Users
+/// idle since an earlier window are forgotten by a sweep that runs at most once a window, and only
+/// past <see cref="SweepAbove"/> users, so its cost is spread over a minute of requests.
 /// </summary>
 public sealed class UserLimiter(TimeProvider time)
 {
-    private const int SweepAbove = 10_000;
+    internal const int SweepAbove = 10_000;
     private readonly ConcurrentDictionary<Guid, UserWindow> _users = new();
+    private long _sweptWindow = long.MinValue;
+
+    /// <summary>How many sweeps ran (for tests).</summary>
+    internal int Sweeps { get; private set; }
+
+    internal int Tracked => _users.Count;
 
     public RateDecision TryAcquire(Guid user, TierLimits limits)
     {
@@ -49,7 +57,8 @@ public sealed class UserLimiter(TimeProvider time)
             remaining = limits.RequestsPerMinute - state.Count;
         }
 
-        if (_users.Count > SweepAbove)
+        var swept = Interlocked.Read(ref _sweptWindow);
+        if (swept < window && _users.Count > SweepAbove && Interlocked.CompareExchange(ref _sweptWindow, window, swept) == swept)
         {
             Sweep(window);
         }
@@ -59,6 +68,7 @@ public sealed class UserLimiter(TimeProvider time)
 
     private void Sweep(long window)
     {
+        Sweeps++;
         foreach (var (user, state) in _users)
         {
             lock (state)

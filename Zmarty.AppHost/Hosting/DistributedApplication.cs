@@ -356,6 +356,16 @@ public sealed class DistributedApplication : IAsyncDisposable
             _options.Log?.Invoke($"{database.Server.Name,-10} | applied {file}");
         }
 
+        if (isLocal)
+        {
+            var serverPassword = Secrets.ValueOf(database.Server.Password);
+            foreach (var role in RolesOf(database))
+            {
+                await PostgresServer.EnableRoleLoginAsync(
+                    ConnectionString(database), role, PostgresServer.RolePassword(serverPassword, role), cancellationToken);
+            }
+        }
+
         return null;
     }
 
@@ -403,7 +413,7 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             var (key, value) = reference switch
             {
-                PostgresDatabaseResource database => ($"ConnectionStrings__{database.Name}", ConnectionString(database, secrets)),
+                PostgresDatabaseResource database => ($"ConnectionStrings__{database.Name}", ConnectionString(database, secrets, project)),
                 ProjectResource other => ($"services__{other.Name}__http__0", Url(other).ToString().TrimEnd('/')),
                 _ => throw new InvalidOperationException($"{project.Name} cannot reference {reference.Name}."),
             };
@@ -500,6 +510,25 @@ public sealed class DistributedApplication : IAsyncDisposable
     internal string ConnectionString(PostgresDatabaseResource database, LocalSecrets secrets) =>
         ExternalConnectionString(database)
         ?? PostgresServer.LocalConnectionString(database.Server.Port, secrets.ValueOf(database.Server.Password));
+
+    /// <summary>What <paramref name="project"/> connects with: as its service role on a local server; an external string as given.</summary>
+    private string ConnectionString(PostgresDatabaseResource database, LocalSecrets secrets, ProjectResource project)
+    {
+        if (ExternalConnectionString(database) is { } external)
+        {
+            return external;
+        }
+
+        var serverPassword = secrets.ValueOf(database.Server.Password);
+        return project.DatabaseRoles.TryGetValue(database, out var role)
+            ? PostgresServer.LocalConnectionString(database.Server.Port, PostgresServer.RolePassword(serverPassword, role), role)
+            : PostgresServer.LocalConnectionString(database.Server.Port, serverPassword);
+    }
+
+    private IEnumerable<string> RolesOf(PostgresDatabaseResource database) =>
+        _model.OfType<ProjectResource>()
+            .SelectMany(p => p.DatabaseRoles.Where(r => r.Key == database).Select(r => r.Value))
+            .Distinct(StringComparer.Ordinal);
 
     private string? ExternalConnectionString(PostgresDatabaseResource database) =>
         _configuration.GetValueOrDefault($"ConnectionStrings__{database.Name}") is { Length: > 0 } external ? external : null;

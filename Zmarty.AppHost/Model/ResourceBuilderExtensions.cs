@@ -75,6 +75,19 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
+    /// <summary>
+    /// The database's connection string as <paramref name="role"/>, one of the least-privilege roles the
+    /// migrations create; on a local server the AppHost gives the role its login and password once the
+    /// migrations ran, as a deployment does once (docs/database.md).
+    /// </summary>
+    public static ResourceBuilder<ProjectResource> WithReference(
+        this ResourceBuilder<ProjectResource> project, ResourceBuilder<PostgresDatabaseResource> database, string role)
+    {
+        project.Resource.References.Add(database.Resource);
+        project.Resource.DatabaseRoles[database.Resource] = role;
+        return project;
+    }
+
     public static ResourceBuilder<ProjectResource> WithReference(this ResourceBuilder<ProjectResource> project, ResourceBuilder<ProjectResource> other)
     {
         project.Resource.References.Add(other.Resource);

@@ -78,6 +78,9 @@ public class ProjectResource(string name, string projectName, int port) : Resour
     /// <summary>What <c>WithReference</c> brought: databases (connection strings) and projects (endpoints).</summary>
     public List<Resource> References { get; } = [];
 
+    /// <summary>The database role this project connects as, per referenced database (the superuser where none is named).</summary>
+    public Dictionary<PostgresDatabaseResource, string> DatabaseRoles { get; } = [];
+
     /// <summary>Environment variables: a fixed text or a parameter's value.</summary>
     public Dictionary<string, EnvironmentValue> Environment { get; } = new(StringComparer.Ordinal);
 }

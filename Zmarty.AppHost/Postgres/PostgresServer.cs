@@ -33,15 +33,37 @@ internal sealed class PostgresServer(
 
     public string DisplayUrl => $"postgresql://{ServiceUser}@127.0.0.1:{port}/postgres";
 
-    /// <summary>How the services and tools reach a local server: loopback, database and superuser <c>postgres</c>.</summary>
-    public static string LocalConnectionString(int port, string password) => new NpgsqlConnectionStringBuilder
+    /// <summary>How the services and tools reach a local server: loopback, database <c>postgres</c>, the superuser unless a role is named.</summary>
+    public static string LocalConnectionString(int port, string password, string? role = null) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
         Port = port,
         Database = "postgres",
-        Username = ServiceUser,
+        Username = role ?? ServiceUser,
         Password = password,
     }.ConnectionString;
+
+    /// <summary>
+    /// A service role's local password: derived from the server's own, so it needs no secret of its own
+    /// and stays the same across runs, and differs per role, so one service's password opens no other's.
+    /// </summary>
+    public static string RolePassword(string serverPassword, string role) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(serverPassword), System.Text.Encoding.UTF8.GetBytes("zmarty service role " + role)));
+
+    /// <summary>Lets <paramref name="role"/> log in with its local password (a role the migrations made without LOGIN).</summary>
+    public static async Task EnableRoleLoginAsync(string superuserConnectionString, string role, string password, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(superuserConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        // ALTER ROLE takes no parameters; both values are quoted by the server.
+        await using var quote = new NpgsqlCommand("select format('alter role %I with login password %L', $1::text, $2::text)", connection);
+        quote.Parameters.Add(new() { Value = role });
+        quote.Parameters.Add(new() { Value = password });
+        var statement = (string)(await quote.ExecuteScalarAsync(cancellationToken))!;
+        await using var alter = new NpgsqlCommand(statement, connection);
+        await alter.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     /// <summary>The same as a URI psql accepts.</summary>
     public static string LocalUri(int port, string password) =>
@@ -104,10 +126,20 @@ internal sealed class PostgresServer(
         log.Write($"initialising a new database cluster in {dataDirectory}");
         Directory.CreateDirectory(dataDirectory);
         var passwordFile = Path.Combine(dataDirectory, "..", $".{name}.pwfile");
-        await File.WriteAllTextAsync(passwordFile, password, cancellationToken);
         try
         {
-            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // Created 0600: a chmod after writing would leave the password world-readable for a moment.
+            await using (var file = new FileStream(passwordFile, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            await using (var writer = new StreamWriter(file))
+            {
+                await writer.WriteAsync(password.AsMemory(), cancellationToken);
+            }
+
             await HandToServiceUserAsync(dataDirectory, cancellationToken);
             await HandToServiceUserAsync(passwordFile, cancellationToken);
 

@@ -45,11 +45,31 @@ public static class ZmartyTestingBuilder
         Action<DistributedApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         var builder = Create();
+        LogTo(builder, Environment.GetEnvironmentVariable("ZMARTY_TEST_LOG"));
         configure?.Invoke(builder);
         var app = builder.Build();
         await app.StartAsync(cancellationToken);
         return app;
     }
+
+    /// <summary>With <c>ZMARTY_TEST_LOG=FILE</c>, every system a test starts appends its resources' log lines to FILE.</summary>
+    private static void LogTo(DistributedApplicationBuilder builder, string? file)
+    {
+        if (string.IsNullOrEmpty(file))
+        {
+            return;
+        }
+
+        builder.Options.Log = line =>
+        {
+            lock (s_logGate)
+            {
+                File.AppendAllText(file, line + Environment.NewLine);
+            }
+        };
+    }
+
+    private static readonly Lock s_logGate = new();
 
     /// <summary>The dashboard alone: no database, no service (its OTLP receivers and pages on their own).</summary>
     public static DistributedApplicationBuilder WithDashboardOnly(this DistributedApplicationBuilder builder)

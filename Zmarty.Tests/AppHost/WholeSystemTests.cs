@@ -75,7 +75,21 @@ public sealed class WholeSystemTests
         Assert.DoesNotContain("Supabase__JwtSecret", admin.Keys);
         Assert.DoesNotContain("Webhooks__Secret", admin.Keys);
         Assert.DoesNotContain("Admin__Password", api.Keys);
-        Assert.Equal(app.GetConnectionString("chat"), api["ConnectionStrings__chat"]);
+        // Each service connects as its own role, with a password that opens no other role and is not the superuser's.
+        var superuser = new NpgsqlConnectionStringBuilder(app.GetConnectionString("chat"));
+        foreach (var (service, environment, role) in new[] { ("api", api, "zmarty_api"), ("worker", worker, "zmarty_worker"), ("admin", admin, "zmarty_admin") })
+        {
+            foreach (var database in new[] { "chat", "trading" })
+            {
+                var connection = new NpgsqlConnectionStringBuilder(environment[$"ConnectionStrings__{database}"]);
+                Assert.True(role == connection.Username, $"{service} connects to {database} as {connection.Username}");
+                Assert.NotEqual(superuser.Password, connection.Password);
+            }
+        }
+
+        Assert.NotEqual(
+            new NpgsqlConnectionStringBuilder(api["ConnectionStrings__chat"]).Password,
+            new NpgsqlConnectionStringBuilder(worker["ConnectionStrings__chat"]).Password);
         Assert.Equal(app.GetEndpoint("emulators").ToString().TrimEnd('/'), api["services__emulators__http__0"]);
         Assert.Equal(app.GetEndpoint("api").ToString().TrimEnd('/'), worker["services__api__http__0"]);
         Assert.Equal(api["Webhooks__Secret"], worker["Webhooks__Secret"]);

@@ -53,20 +53,11 @@ public class ChatSystemFixture : IAsyncLifetime
             api.WithEnvironment("Credits__ReleaseExpiredEvery", "00:00:01");
             // ChargingTests streams a reply past this limit.
             api.WithEnvironment("Chat__MaxReplyDuration", "00:00:04");
+            // RetentionTests waits for a pruning.
+            api.WithEnvironment("Chat__Retention__PruneEvery", "00:00:01");
             // The rotation test presents a new key id right after the first fetch.
             api.WithEnvironment("Supabase__JwksUnknownKidInterval", "00:00:00");
             ConfigureCircuitBreaker(api);
-            if (Environment.GetEnvironmentVariable("ZMARTY_TEST_LOG") is { Length: > 0 } logFile)
-            {
-                var gate = new Lock();
-                builder.Options.Log = line =>
-                {
-                    lock (gate)
-                    {
-                        File.AppendAllText(logFile, line + Environment.NewLine);
-                    }
-                };
-            }
         });
         _chat = CreateDataSource(App.GetConnectionString("chat"));
         _trading = CreateDataSource(App.GetConnectionString("trading"));

@@ -69,6 +69,29 @@ public sealed class ChatUnitTests
     }
 
     [Fact]
+    public void Past_ten_thousand_users_the_idle_ones_are_swept_once_a_window_not_on_every_request()
+    {
+        var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(60 * 5000));
+        var limiter = new UserLimiter(clock);
+        var limits = new TierLimits { RequestsPerMinute = 10, Concurrent = 2 };
+
+        for (var i = 0; i < UserLimiter.SweepAbove + 5000; i++)
+        {
+            limiter.TryAcquire(Guid.NewGuid(), limits).Lease?.Dispose();
+        }
+
+        Assert.Equal(1, limiter.Sweeps);
+        Assert.Equal(UserLimiter.SweepAbove + 5000, limiter.Tracked);
+
+        clock.Now = clock.Now.AddMinutes(1);
+        limiter.TryAcquire(Guid.NewGuid(), limits).Lease?.Dispose();
+        limiter.TryAcquire(Guid.NewGuid(), limits).Lease?.Dispose();
+
+        Assert.Equal(2, limiter.Sweeps);
+        Assert.Equal(2, limiter.Tracked);
+    }
+
+    [Fact]
     public void A_profile_can_raise_its_tiers_limits_but_not_lower_them()
     {
         var tiers = new TierOptions();

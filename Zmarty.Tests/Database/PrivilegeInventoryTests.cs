@@ -3,7 +3,8 @@ using Npgsql;
 namespace Zmarty.Tests.Database;
 
 /// <summary>
-/// Every privilege anon and authenticated hold in A and B, compared with the reviewed list below.
+/// Every privilege anon and authenticated (Supabase's API roles) and the three service roles (the
+/// Api, the Worker, the AdminUi) hold in A and B, compared with the reviewed list below.
 /// A grant someone adds (or a Supabase default that reaches a new object) fails this test until the
 /// list, and docs/database.md, say it is meant.
 /// </summary>
@@ -17,7 +18,7 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
     /// the extension's and left out.
     /// </summary>
     private const string InventorySql = """
-        with roles (role) as (values ('anon'), ('authenticated')),
+        with roles (role) as (values ('anon'), ('authenticated'), ('zmarty_api'), ('zmarty_worker'), ('zmarty_admin')),
         schemas as (
           select n.oid, n.nspname from pg_namespace n
           where n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
@@ -100,13 +101,140 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
         "authenticated view public.credit_balance SELECT",
     ];
 
-    [Fact]
-    public Task In_A_anon_and_authenticated_hold_exactly_the_reviewed_privileges() =>
-        AssertInventoryAsync(db.Chat, [.. SupabaseBaseline, .. ChatGrants]);
+    /// <summary>What every role holds through PUBLIC in any PostgreSQL database.</summary>
+    private static readonly string[] ServiceBaseline =
+    [
+        .. new[] { "zmarty_api", "zmarty_worker", "zmarty_admin" }.SelectMany(role => new[]
+        {
+            $"{role} database CONNECT",
+            $"{role} database TEMPORARY",
+            $"{role} schema public USAGE",
+        }),
+    ];
+
+    /// <summary>A: what each service does there (migration service_roles.sql, docs/database.md).</summary>
+    private static readonly string[] ChatServiceGrants =
+    [
+        "zmarty_api function public.chat_prune(p_requests_older_than interval, p_audio_older_than interval)",
+        "zmarty_api function public.credits_hold(p_user_id uuid, p_amount integer, p_request_id text, p_metadata jsonb)",
+        "zmarty_api function public.credits_release(p_request_id text)",
+        "zmarty_api function public.credits_release_expired(p_older_than interval)",
+        "zmarty_api function public.credits_settle(p_request_id text, p_amount integer, p_provider text, p_units jsonb, p_reason text, p_metadata jsonb)",
+        "zmarty_api table public.chat_audio SELECT, INSERT",
+        "zmarty_api table public.chat_requests SELECT, INSERT, UPDATE",
+        "zmarty_api table public.credit_accounts SELECT",
+        "zmarty_api table public.credits_ledger SELECT",
+        "zmarty_api table public.user_profiles SELECT",
+        "zmarty_api table public.user_symbols SELECT, INSERT, DELETE",
+        "zmarty_api view public.credit_balance SELECT",
+        "zmarty_worker function public.user_symbols_outbox_key(p_payload jsonb)",
+        "zmarty_worker function public.user_symbols_outbox_moved_from(p_payload jsonb)",
+        "zmarty_worker function public.user_symbols_outbox_row_key(p_row jsonb)",
+        "zmarty_worker table public.user_symbols_outbox SELECT, UPDATE, DELETE",
+        "zmarty_admin table public.credits_ledger SELECT",
+        "zmarty_admin table public.user_symbols_outbox SELECT",
+    ];
+
+    /// <summary>The local pgmq's functions: executable by whoever may use the schema, as the extension's are.</summary>
+    private static readonly string[] PgmqFunctions =
+    [
+        "pgmq._create_queue(queue_name text, unlogged boolean)",
+        "pgmq.acquire_queue_lock(queue_name text)",
+        "pgmq.archive(queue_name text, msg_id bigint)",
+        "pgmq.archive(queue_name text, msg_ids bigint[])",
+        "pgmq.create(queue_name text)",
+        "pgmq.create_non_partitioned(queue_name text)",
+        "pgmq.create_partitioned(queue_name text, partition_interval text, retention_interval text)",
+        "pgmq.create_unlogged(queue_name text)",
+        "pgmq.delete(queue_name text, msg_id bigint)",
+        "pgmq.delete(queue_name text, msg_ids bigint[])",
+        "pgmq.drop_queue(queue_name text)",
+        "pgmq.drop_queue(queue_name text, partitioned boolean)",
+        "pgmq.format_table_name(queue_name text, prefix text)",
+        "pgmq.list_queues()",
+        "pgmq.metrics(queue_name text)",
+        "pgmq.metrics_all()",
+        "pgmq.pop(queue_name text)",
+        "pgmq.purge_queue(queue_name text)",
+        "pgmq.read(queue_name text, vt integer, qty integer, conditional jsonb)",
+        "pgmq.read_with_poll(queue_name text, vt integer, qty integer, max_poll_seconds integer, poll_interval_ms integer, conditional jsonb)",
+        "pgmq.send(queue_name text, msg jsonb)",
+        "pgmq.send(queue_name text, msg jsonb, delay integer)",
+        "pgmq.send(queue_name text, msg jsonb, delay timestamp with time zone)",
+        "pgmq.send(queue_name text, msg jsonb, headers jsonb)",
+        "pgmq.send(queue_name text, msg jsonb, headers jsonb, delay integer)",
+        "pgmq.send(queue_name text, msg jsonb, headers jsonb, delay timestamp with time zone)",
+        "pgmq.send_batch(queue_name text, msgs jsonb[])",
+        "pgmq.send_batch(queue_name text, msgs jsonb[], delay integer)",
+        "pgmq.send_batch(queue_name text, msgs jsonb[], delay timestamp with time zone)",
+        "pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[])",
+        "pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[], delay integer)",
+        "pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[], delay timestamp with time zone)",
+        "pgmq.set_vt(queue_name text, msg_id bigint, vt integer)",
+        "pgmq.validate_queue_name(queue_name text)",
+    ];
+
+    /// <summary>B: what each service does there (migration service_roles.sql, docs/database.md).</summary>
+    private static readonly string[] TradingServiceGrants =
+    [
+        .. new[] { "zmarty_api", "zmarty_worker", "zmarty_admin" }.SelectMany(role => new[]
+        {
+            $"{role} schema ops USAGE",
+            $"{role} sequence ops.error_log_id_seq USAGE",
+        }),
+        .. new[] { "zmarty_api", "zmarty_worker" }.SelectMany(role => PgmqFunctions.Select(f => $"{role} function {f}")),
+        "zmarty_api function ops.queue_metrics()",
+        "zmarty_api schema pgmq USAGE",
+        "zmarty_api sequence public.watchers_id_seq USAGE",
+        "zmarty_api table ops.error_log INSERT",
+        "zmarty_api table pgmq.meta SELECT",
+        "zmarty_api table pgmq.q_ingest_indicators SELECT, INSERT",
+        "zmarty_api table public.indicators SELECT",
+        "zmarty_api table public.risk_metric SELECT",
+        "zmarty_api table public.signals SELECT",
+        "zmarty_api table public.watchers SELECT, INSERT, UPDATE",
+        "zmarty_api table public.win_rate SELECT",
+        "zmarty_worker schema pgmq USAGE",
+        "zmarty_worker sequence ops.job_runs_id_seq USAGE",
+        .. new[] { "compute_signals", "compute_winrate", "ingest_indicators" }.SelectMany(queue => new[]
+        {
+            $"zmarty_worker sequence pgmq.q_{queue}_msg_id_seq SELECT",
+            $"zmarty_worker table pgmq.a_{queue} SELECT, INSERT, UPDATE, DELETE",
+            $"zmarty_worker table pgmq.q_{queue} SELECT, INSERT, UPDATE, DELETE",
+        }),
+        .. new[] { "indicators", "liq_clusters", "risk_metric", "signals", "win_rate" }.Select(table => $"zmarty_worker sequence public.{table}_id_seq USAGE"),
+        "zmarty_worker table ops.error_log INSERT",
+        "zmarty_worker table ops.job_runs SELECT, INSERT",
+        "zmarty_worker table pgmq.meta SELECT",
+        "zmarty_worker table public.candles SELECT, INSERT, UPDATE",
+        "zmarty_worker table public.indicators SELECT, INSERT, UPDATE",
+        "zmarty_worker table public.liq_clusters SELECT, INSERT, UPDATE",
+        "zmarty_worker table public.risk_metric SELECT, INSERT, UPDATE",
+        "zmarty_worker table public.signals SELECT, INSERT",
+        "zmarty_worker table public.win_rate SELECT, INSERT, UPDATE",
+        "zmarty_admin function ops.archive_counts()",
+        "zmarty_admin function ops.archived_messages(p_queue_name text, p_limit integer)",
+        "zmarty_admin function ops.cron_jobs()",
+        "zmarty_admin function ops.cron_run_now(p_jobname text)",
+        "zmarty_admin function ops.cron_runs(p_per_job integer)",
+        "zmarty_admin function ops.cron_set_active(p_jobname text, p_active boolean)",
+        "zmarty_admin function ops.purge_archived(p_queue_name text, p_msg_ids bigint[])",
+        "zmarty_admin function ops.queue_metrics()",
+        "zmarty_admin function ops.requeue_archived(p_queue_name text, p_msg_ids bigint[])",
+        "zmarty_admin table ops.error_log SELECT, INSERT",
+        "zmarty_admin table public.indicators SELECT",
+        "zmarty_admin table public.signals SELECT",
+        "zmarty_admin table public.watchers SELECT",
+        "zmarty_admin table public.win_rate SELECT",
+    ];
 
     [Fact]
-    public Task In_B_anon_and_authenticated_hold_nothing_beyond_the_supabase_baseline() =>
-        AssertInventoryAsync(db.Trading, SupabaseBaseline);
+    public Task In_A_every_role_holds_exactly_the_reviewed_privileges() =>
+        AssertInventoryAsync(db.Chat, [.. SupabaseBaseline, .. ChatGrants, .. ServiceBaseline, .. ChatServiceGrants]);
+
+    [Fact]
+    public Task In_B_the_api_roles_hold_only_the_supabase_baseline_and_the_services_exactly_the_reviewed_privileges() =>
+        AssertInventoryAsync(db.Trading, [.. SupabaseBaseline, .. ServiceBaseline, .. TradingServiceGrants]);
 
     private static async Task AssertInventoryAsync(NpgsqlDataSource source, IEnumerable<string> expected)
     {

@@ -209,11 +209,14 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
         return Assert.Single(await SyncState.WatchersAsync(trading), w => w.Key.StartsWith(user.ToString(), StringComparison.Ordinal)).Value;
     }
 
-    /// <summary>A test-only audit of every row B's watchers receives, in the order it was written.</summary>
+    /// <summary>
+    /// A test-only audit of every row B's watchers receives, in the order it was written; its trigger
+    /// runs as its owner, since the Api's role has no right on the audit table.
+    /// </summary>
     private static async Task RecordWatcherWritesAsync(NpgsqlDataSource trading) =>
         await Sql.ExecuteAsync(trading, """
             create table test_watcher_writes (seq bigserial primary key, key text not null, version bigint);
-            create function test_record_watcher_write() returns trigger language plpgsql as $$
+            create function test_record_watcher_write() returns trigger language plpgsql security definer set search_path = public as $$
             begin
               insert into test_watcher_writes (key, version)
               values (concat_ws(' ', new.user_id, new.symbol, new.timeframe), new.source_version);
