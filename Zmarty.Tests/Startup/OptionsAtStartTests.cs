@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Zmarty.Tests.Startup;
 
 /// <summary>
@@ -57,6 +59,25 @@ public sealed class OptionsAtStartTests
         using var health = await http.GetAsync(new Uri("/health", UriKind.Relative));
         Assert.False(health.IsSuccessStatusCode);
         Assert.True(service.DatabaseWasContacted);
+    }
+
+    [Theory]
+    [InlineData(null, HttpStatusCode.NotFound)]
+    [InlineData("true", HttpStatusCode.OK)]
+    public async Task Outside_development_the_openapi_document_is_published_only_when_enabled(string? enabled, HttpStatusCode expected)
+    {
+        var settings = new Dictionary<string, string>();
+        if (enabled is not null)
+        {
+            settings["OpenApi__Enabled"] = enabled;
+        }
+
+        await using var service = ServiceProcess.Start("Zmarty.Api", settings);
+        using var http = new HttpClient { BaseAddress = await service.ListeningAsync() };
+
+        using var document = await http.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+
+        Assert.Equal(expected, document.StatusCode);
     }
 
     private static async Task AssertStopsAtStart(string project, string variable, string value, string message)
