@@ -129,18 +129,39 @@ public sealed partial class ChatService(
         catch (Exception) when (call.IdempotencyKey is { } left)
         {
             // Every hold of this run is released (or will expire) and nothing was charged: the key may run again.
-            await idempotency.FailAsync(call.User, left);
+            await RecordAsync(call.User, left, null);
             throw;
         }
 
         if (call.IdempotencyKey is { } done)
         {
-            await (outcome is ChatOutcome.Answered answered
-                ? idempotency.CompleteAsync(call.User, done, answered.Response)
-                : idempotency.FailAsync(call.User, done));
+            await RecordAsync(call.User, done, outcome as ChatOutcome.Answered);
         }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// Records the key's result: the reply (a retry gets it, uncharged) or a failure (a retry runs again).
+    /// A that stays unreachable must not turn a settled reply into an error, so this only logs; the key
+    /// then stays pending until a hold's lifetime has passed.
+    /// </summary>
+    private async Task RecordAsync(Guid user, string key, ChatOutcome.Answered? answered)
+    {
+        try
+        {
+            await TransientRetry.RunAsync(
+                async () =>
+                {
+                    await (answered is not null ? idempotency.CompleteAsync(user, key, answered.Response) : idempotency.FailAsync(user, key));
+                    return true;
+                },
+                credits.Value.SettleRetryWindow, time, (_, _) => { });
+        }
+        catch (Exception ex) when (TransientRetry.IsTransient(ex))
+        {
+            LogIdempotencyNotRecorded(logger, ex);
+        }
     }
 
     private async Task<ChatOutcome> RunAsync(
@@ -174,6 +195,12 @@ public sealed partial class ChatService(
             try
             {
                 hold = await ledger.HoldAsync(call.User, worstCase, requestId, new { provider = name, kind = "chat" }, aborted);
+            }
+            catch (Exception ex) when (TransientRetry.IsTransient(ex) || (ex is OperationCanceledException && aborted.IsCancellationRequested))
+            {
+                // The hold may have been written before the connection broke or the client left: free it, then fail.
+                await ReleaseAsync(requestId);
+                throw;
             }
             catch (CreditException ex) when (ex.Failure == CreditFailure.Insufficient)
             {
@@ -245,14 +272,24 @@ public sealed partial class ChatService(
         int EstimateInput() => TokenEstimate.Typical([system, request.Message]);
     }
 
-    /// <summary>Frees a hold whose attempt produced nothing; if A is unreachable, the hold expires and is released later.</summary>
+    /// <summary>
+    /// Frees a hold whose attempt produced nothing, retrying while A restarts; if A stays unreachable
+    /// the hold expires and is released later. A hold that was never written (its creation failed) is
+    /// nothing to free.
+    /// </summary>
     private async Task ReleaseAsync(string requestId)
     {
         try
         {
-            await ledger.ReleaseAsync(requestId, CancellationToken.None);
+            await TransientRetry.RunAsync(
+                () => ledger.ReleaseAsync(requestId, CancellationToken.None),
+                credits.Value.SettleRetryWindow, time, (attempt, ex) => LogReleaseRetry(logger, requestId, attempt, ex.Message));
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        catch (CreditException ex) when (ex.Failure == CreditFailure.UnknownUserOrRequest)
+        {
+            // No such hold: nothing to free.
+        }
+        catch (Exception ex) when (TransientRetry.IsTransient(ex))
         {
             LogReleaseFailed(logger, requestId, ex);
         }
@@ -323,23 +360,16 @@ public sealed partial class ChatService(
             usage_estimated = !reply.UsageReported,
             audio_id = audioId,
         };
-        var giveUpAt = time.GetUtcNow() + credits.Value.SettleRetryWindow;
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                return await ledger.SettleAsync(requestId, cost, provider, units, "chat", metadata, CancellationToken.None);
-            }
-            catch (Exception ex) when (time.GetUtcNow() < giveUpAt && ex is NpgsqlException { IsTransient: true } or TimeoutException)
-            {
-                LogSettleRetry(logger, requestId, attempt, ex.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt * attempt)), time);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-            {
-                LogSettleFailed(logger, requestId, cost, ex);
-                throw;
-            }
+            return await TransientRetry.RunAsync(
+                () => ledger.SettleAsync(requestId, cost, provider, units, "chat", metadata, CancellationToken.None),
+                credits.Value.SettleRetryWindow, time, (attempt, ex) => LogSettleRetry(logger, requestId, attempt, ex.Message));
+        }
+        catch (Exception ex) when (TransientRetry.IsTransient(ex))
+        {
+            LogSettleFailed(logger, requestId, cost, ex);
+            throw;
         }
     }
 
@@ -400,6 +430,12 @@ public sealed partial class ChatService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release hold {RequestId}; it is released when it expires")]
     private static partial void LogReleaseFailed(ILogger logger, string requestId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The result of an Idempotency-Key could not be recorded in A; the key stays pending")]
+    private static partial void LogIdempotencyNotRecorded(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing {RequestId} failed (attempt {Attempt}: {Error}); retrying")]
+    private static partial void LogReleaseRetry(ILogger logger, string requestId, int attempt, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Settling {RequestId} failed (attempt {Attempt}: {Error}); retrying")]
     private static partial void LogSettleRetry(ILogger logger, string requestId, int attempt, string error);

@@ -19,6 +19,7 @@ public static class ApiErrors
     public const string Conflict = "conflict";
     public const string Forbidden = "forbidden";
     public const string SymbolLimitReached = "symbol_limit_reached";
+    public const string ServiceUnavailable = "service_unavailable";
 
     public static ProblemHttpResult Problem(int status, string error, string message, IDictionary<string, object?>? extra = null)
     {
@@ -67,6 +68,7 @@ public static class ApiErrors
         Conflict => "Conflict",
         Forbidden => "Forbidden",
         SymbolLimitReached => "Symbol limit reached",
+        ServiceUnavailable => "Service unavailable",
         _ => "Server error",
     };
 }

@@ -45,6 +45,7 @@ internal static class Extensions
         builder.AddWebhooks();
         builder.AddSupabaseAuth();
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiErrors.AddContractMembers);
+        builder.Services.AddExceptionHandler<TransientDatabaseErrors>();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json =>
         {

@@ -154,7 +154,19 @@ internal sealed class PostgresServer(
             initdb.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.Add(e.Data); } } };
             initdb.BeginOutputReadLine();
             initdb.BeginErrorReadLine();
-            await initdb.WaitForExitAsync(cancellationToken);
+            try
+            {
+                await initdb.WaitForExitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // An abandoned start must not leave initdb (and the single-user postgres it runs, which holds
+                // postmaster.pid) working in the data directory: the next start would find the lock taken.
+                initdb.Kill(entireProcessTree: true);
+                await initdb.WaitForExitAsync(CancellationToken.None);
+                throw;
+            }
+
             if (initdb.ExitCode != 0)
             {
                 throw new AppHostException(

@@ -95,6 +95,11 @@ public sealed class PipelineFaultTests
             var first = builder.GetResource<ProjectResource>("worker").Resource;
             var second = builder.AddProject("worker-2", "Zmarty.Worker", port: 0).Resource;
             second.References.AddRange(first.References);
+            foreach (var (database, role) in first.DatabaseRoles)
+            {
+                second.DatabaseRoles[database] = role;
+            }
+
             second.WaitsFor.AddRange(first.WaitsFor);
             foreach (var (key, value) in first.Environment)
             {
