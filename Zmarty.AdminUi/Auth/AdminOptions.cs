@@ -38,7 +38,8 @@ public sealed class AdminOptions : IValidatableObject
         {
             if (!System.Net.IPAddress.TryParse(proxy, out _))
             {
-                yield return new ValidationResult($"Admin:KnownProxies:{index} is '{proxy}'; it must be an IP address.", [nameof(KnownProxies)]);
+                yield return new ValidationResult(
+                    $"Admin:KnownProxies:{index} is '{proxy}'; it must be an IP address.", [nameof(KnownProxies)]);
             }
         }
 
@@ -46,7 +47,8 @@ public sealed class AdminOptions : IValidatableObject
         {
             if (!System.Net.IPNetwork.TryParse(network, out _))
             {
-                yield return new ValidationResult($"Admin:KnownNetworks:{index} is '{network}'; it must be a CIDR network like 10.0.0.0/8.", [nameof(KnownNetworks)]);
+                yield return new ValidationResult(
+                    $"Admin:KnownNetworks:{index} is '{network}'; it must be a CIDR network like 10.0.0.0/8.", [nameof(KnownNetworks)]);
             }
         }
     }

@@ -77,7 +77,8 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
             from ops.error_log
             where service = 'worker' and message like 'Relay task % crashed%' and at >= now() - interval '1 day'
             """,
-            r => new RelayCrashes(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetString(2)),
+            r => new RelayCrashes(
+                r.GetInt64(0), r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetString(2)),
             cancellationToken))[0];
 
         await using var a = await chat.OpenConnectionAsync(cancellationToken);

@@ -18,8 +18,8 @@ public sealed class ChatOptionsValidator(IOptions<CreditsOptions> credits, IOpti
     public ValidateOptionsResult Validate(string? name, ChatOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!environment.IsDevelopment() && options.Providers.Where(p => string.IsNullOrWhiteSpace(p.Value.ApiKey)).Select(p => p.Key).ToList()
-            is { Count: > 0 } keyless)
+        var keyless = options.Providers.Where(p => string.IsNullOrWhiteSpace(p.Value.ApiKey)).Select(p => p.Key).ToList();
+        if (!environment.IsDevelopment() && keyless.Count > 0)
         {
             return ValidateOptionsResult.Fail(keyless.Select(provider =>
                 $"Chat:Providers:{provider}:ApiKey is not set; outside Development the Api never falls back to the emulators " +

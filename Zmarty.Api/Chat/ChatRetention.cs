@@ -33,7 +33,9 @@ public sealed class ChatRetentionOptionsValidator(IOptions<VoiceOptions> voice) 
 
         if (options.Audio < voice.Value.LinkLifetime || options.Audio < TimeSpan.FromHours(1))
         {
-            failures.Add($"Chat:Retention:Audio is {options.Audio}; it must be at least Voice:LinkLifetime ({voice.Value.LinkLifetime}) and 1 hour.");
+            failures.Add(
+                $"Chat:Retention:Audio is {options.Audio}; " +
+                $"it must be at least Voice:LinkLifetime ({voice.Value.LinkLifetime}) and 1 hour.");
         }
 
         if (options.PruneEvery <= TimeSpan.Zero)

@@ -153,7 +153,9 @@ public sealed partial class ChatService(
             await TransientRetry.RunAsync(
                 async () =>
                 {
-                    await (answered is not null ? idempotency.CompleteAsync(user, key, answered.Response) : idempotency.FailAsync(user, key));
+                    await (answered is not null
+                        ? idempotency.CompleteAsync(user, key, answered.Response)
+                        : idempotency.FailAsync(user, key));
                     return true;
                 },
                 credits.Value.SettleRetryWindow, time, (_, _) => { });
@@ -196,7 +198,8 @@ public sealed partial class ChatService(
             {
                 hold = await ledger.HoldAsync(call.User, worstCase, requestId, new { provider = name, kind = "chat" }, aborted);
             }
-            catch (Exception ex) when (TransientRetry.IsTransient(ex) || (ex is OperationCanceledException && aborted.IsCancellationRequested))
+            catch (Exception ex) when (TransientRetry.IsTransient(ex)
+                || (ex is OperationCanceledException && aborted.IsCancellationRequested))
             {
                 // The hold may have been written before the connection broke or the client left: free it, then fail.
                 await ReleaseAsync(requestId);
@@ -335,7 +338,8 @@ public sealed partial class ChatService(
             "error" => new StreamCut("provider_stream_broken",
                 "The provider's stream broke after some tokens; you were charged for what was delivered."),
             "deadline" => new StreamCut("reply_deadline", string.Create(CultureInfo.InvariantCulture,
-                $"The reply reached its limit of {chatOptions.Value.MaxReplyDuration.TotalSeconds:0} s and was cut; you were charged for what was delivered.")),
+                $"The reply reached its limit of {chatOptions.Value.MaxReplyDuration.TotalSeconds:0} s and was cut; ")
+                + "you were charged for what was delivered."),
             _ => null,
         };
         return new ChatOutcome.Answered(response, call.Stream is not null, cut);
@@ -422,7 +426,8 @@ public sealed partial class ChatService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Text-to-speech failed; the reply goes out without audio")]
     private static partial void LogVoiceFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Voice for {RequestId} dropped: the client left; charged as a reply without voice")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Voice for {RequestId} dropped: the client left; charged as a reply without voice")]
     private static partial void LogVoiceAbandoned(ILogger logger, string requestId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Provider {Provider} refused the request: {Refusal}")]

@@ -10,7 +10,8 @@ namespace Zmarty.Api.Errors;
 /// </summary>
 public static class DatabaseErrors
 {
-    public static readonly IReadOnlyDictionary<string, (int Status, string Error)> Codes = new Dictionary<string, (int, string)>(StringComparer.Ordinal)
+    public static readonly IReadOnlyDictionary<string, (int Status, string Error)> Codes =
+        new Dictionary<string, (int, string)>(StringComparer.Ordinal)
     {
         ["ZC400"] = (StatusCodes.Status400BadRequest, ApiErrors.InvalidRequest),
         ["ZC402"] = (StatusCodes.Status402PaymentRequired, ApiErrors.InsufficientCredits),

@@ -93,7 +93,8 @@ public sealed class HealthzReporter(
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException)
         {
             // The latency of a failure is how long it took to fail: a refused connection is quick, a hung server is not.
-            return new ComponentHealth(ComponentHealth.Unhealthy, Stopwatch.GetElapsedTime(started).TotalMilliseconds, Describe(ex, timeout));
+            var failedAfter = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            return new ComponentHealth(ComponentHealth.Unhealthy, failedAfter, Describe(ex, timeout));
         }
     }
 

@@ -9,7 +9,8 @@ namespace Zmarty.Api.Voice;
 /// long as an HMAC-SHA256 key should be. Outside Development ElevenLabs needs its key: without one
 /// voice replies would go to the local emulators' address.
 /// </summary>
-public sealed class VoiceOptionsValidator(IOptions<SupabaseAuthOptions> supabase, IHostEnvironment environment) : IValidateOptions<VoiceOptions>
+public sealed class VoiceOptionsValidator(IOptions<SupabaseAuthOptions> supabase, IHostEnvironment environment)
+    : IValidateOptions<VoiceOptions>
 {
     public const int MinimumLinkSecretLength = 32;
 
@@ -19,7 +20,8 @@ public sealed class VoiceOptionsValidator(IOptions<SupabaseAuthOptions> supabase
         if (!environment.IsDevelopment() && string.IsNullOrWhiteSpace(options.ApiKey))
         {
             return ValidateOptionsResult.Fail(
-                $"Voice:ApiKey (ElevenLabs) is not set; outside Development the Api never falls back to the emulators ({environment.EnvironmentName}).");
+                "Voice:ApiKey (ElevenLabs) is not set; outside Development the Api never falls back to the emulators " +
+                $"({environment.EnvironmentName}).");
         }
 
         if (options.LinkSecret is { Length: > 0 and < MinimumLinkSecretLength })

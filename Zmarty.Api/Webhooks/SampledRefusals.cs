@@ -10,7 +10,9 @@ public sealed class SampledRefusals(TimeProvider time, TimeSpan interval)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (long LoggedAt, long Suppressed)> _reasons = new(StringComparer.Ordinal);
 
-    /// <summary>True when this refusal should be logged; <paramref name="suppressed"/> is how many of its reason were not, since the last.</summary>
+    /// <summary>
+    /// True when this refusal should be logged; <paramref name="suppressed"/> is how many of its reason were not, since the last.
+    /// </summary>
     public bool ShouldLog(string reason, out long suppressed)
     {
         var now = time.GetTimestamp();

@@ -20,7 +20,9 @@ public sealed class WebhookOptions
     /// <summary>The answer's time budget: past it the receiver cancels its work and answers 503, so the relay retries.</summary>
     public TimeSpan Budget { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Refusals of unsigned or badly signed deliveries are logged at most once per reason in this time (all are counted).</summary>
+    /// <summary>
+    /// Refusals of unsigned or badly signed deliveries are logged at most once per reason in this time (all are counted).
+    /// </summary>
     public TimeSpan RefusalLogInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The largest body accepted; a larger one gets 400 unread.</summary>

@@ -47,7 +47,8 @@ public sealed partial class WebhookReceiver
         _logger = logger;
         _refusals = new SampledRefusals(clock, _options.RefusalLogInterval);
         var meter = meters.Create(MeterName);
-        _received = meter.CreateCounter<long>("zmarty.webhooks.received", "{delivery}", "Deliveries by outcome (applied, unchanged, rejected, over_budget, unavailable) and, for refusals, reason.");
+        _received = meter.CreateCounter<long>("zmarty.webhooks.received", "{delivery}",
+            "Deliveries by outcome (applied, unchanged, rejected, over_budget, unavailable) and, for refusals, reason.");
         _duration = meter.CreateHistogram<double>("zmarty.webhooks.duration", "s", "From the request's start to the reply.");
     }
 
@@ -87,7 +88,8 @@ public sealed partial class WebhookReceiver
             if (!long.TryParse(timestampText, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
             {
                 // The header is the sender's bytes, up to Kestrel's limit: it is echoed neither here nor in the log.
-                return Rejected(StatusCodes.Status401Unauthorized, "Bad timestamp", $"{StandardWebhooks.TimestampHeader} must be unix seconds.");
+                return Rejected(
+                    StatusCodes.Status401Unauthorized, "Bad timestamp", $"{StandardWebhooks.TimestampHeader} must be unix seconds.");
             }
 
             var skew = _clock.GetUtcNow().ToUnixTimeSeconds() - timestamp;

@@ -511,7 +511,9 @@ public sealed class DistributedApplication : IAsyncDisposable
         ExternalConnectionString(database)
         ?? PostgresServer.LocalConnectionString(database.Server.Port, secrets.ValueOf(database.Server.Password));
 
-    /// <summary>What <paramref name="project"/> connects with: as its service role on a local server; an external string as given.</summary>
+    /// <summary>
+    /// What <paramref name="project"/> connects with: as its service role on a local server; an external string as given.
+    /// </summary>
     private string ConnectionString(PostgresDatabaseResource database, LocalSecrets secrets, ProjectResource project)
     {
         if (ExternalConnectionString(database) is { } external)

@@ -33,7 +33,9 @@ internal sealed class PostgresServer(
 
     public string DisplayUrl => $"postgresql://{ServiceUser}@127.0.0.1:{port}/postgres";
 
-    /// <summary>How the services and tools reach a local server: loopback, database <c>postgres</c>, the superuser unless a role is named.</summary>
+    /// <summary>
+    /// How the services and tools reach a local server: loopback, database <c>postgres</c>, the superuser unless a role is named.
+    /// </summary>
     public static string LocalConnectionString(int port, string password, string? role = null) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
@@ -52,7 +54,8 @@ internal sealed class PostgresServer(
             System.Text.Encoding.UTF8.GetBytes(serverPassword), System.Text.Encoding.UTF8.GetBytes("zmarty service role " + role)));
 
     /// <summary>Lets <paramref name="role"/> log in with its local password (a role the migrations made without LOGIN).</summary>
-    public static async Task EnableRoleLoginAsync(string superuserConnectionString, string role, string password, CancellationToken cancellationToken)
+    public static async Task EnableRoleLoginAsync(
+        string superuserConnectionString, string role, string password, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(superuserConnectionString);
         await connection.OpenAsync(cancellationToken);

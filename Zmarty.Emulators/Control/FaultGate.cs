@@ -29,7 +29,8 @@ public static class FaultGate
         {
             case FaultMode.Fail:
                 context.Response.StatusCode = fault.Status;
-                await context.Response.WriteAsJsonAsync(errorBody(fault.Status, fault.Message ?? "The emulated provider failed as told."), cancellationToken);
+                var message = fault.Message ?? "The emulated provider failed as told.";
+                await context.Response.WriteAsJsonAsync(errorBody(fault.Status, message), cancellationToken);
                 return true;
             case FaultMode.RateLimit:
                 context.Response.StatusCode = StatusCodes.Status429TooManyRequests;

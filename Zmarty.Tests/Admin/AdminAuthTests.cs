@@ -92,7 +92,8 @@ public sealed class AdminAuthTests
         using var lockedOut = await login.PostPasswordAsync(Password, forwardedFor: "198.51.100.7");
         using var otherClient = await login.PostPasswordAsync(Password, forwardedFor: "198.51.100.8");
         using var trustedBrowser = await login.PostPasswordAsync(Password, forwardedFor: "198.51.100.7", cookie: device);
-        using var forgedDevice = await login.PostPasswordAsync(Password, forwardedFor: "198.51.100.7", cookie: "zmarty-admin-device=forged");
+        using var forgedDevice = await login.PostPasswordAsync(
+            Password, forwardedFor: "198.51.100.7", cookie: "zmarty-admin-device=forged");
 
         Assert.Equal(HttpStatusCode.TooManyRequests, lockedOut.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, otherClient.StatusCode);

@@ -77,7 +77,8 @@ public sealed class WholeSystemTests
         Assert.DoesNotContain("Admin__Password", api.Keys);
         // Each service connects as its own role, with a password that opens no other role and is not the superuser's.
         var superuser = new NpgsqlConnectionStringBuilder(app.GetConnectionString("chat"));
-        foreach (var (service, environment, role) in new[] { ("api", api, "zmarty_api"), ("worker", worker, "zmarty_worker"), ("admin", admin, "zmarty_admin") })
+        foreach (var (service, environment, role) in
+                 new[] { ("api", api, "zmarty_api"), ("worker", worker, "zmarty_worker"), ("admin", admin, "zmarty_admin") })
         {
             foreach (var database in new[] { "chat", "trading" })
             {

@@ -12,6 +12,8 @@ namespace Zmarty.Tests.Chat;
 [Collection(ChatSystemCollection.Name)]
 public sealed class ChargingTests(ChatSystemFixture system) : ChatSystemTest
 {
+    private const string ContextTooLong = "This model's maximum context length is 8192 tokens.";
+
     protected override ChatSystemFixture Running => system;
 
     [Fact]
@@ -94,7 +96,7 @@ public sealed class ChargingTests(ChatSystemFixture system) : ChatSystemTest
         var user = await system.CreateUserAsync("pro");
         foreach (var vendor in new[] { "xai", "openai", "anthropic" })
         {
-            await system.SetFaultAsync(vendor, new { mode = "fail", status = 400, message = "This model's maximum context length is 8192 tokens." });
+            await system.SetFaultAsync(vendor, new { mode = "fail", status = 400, message = ContextTooLong });
         }
 
         using var api = system.CreateApiClient(user.Token);

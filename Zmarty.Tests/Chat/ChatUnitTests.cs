@@ -155,7 +155,9 @@ public sealed class ChatUnitTests
     {
         static ValidateOptionsResult Validate(TimeSpan holdLifetime) =>
             new ChatOptionsValidator(
-                    Options.Create(new CreditsOptions { HoldLifetime = holdLifetime }), Options.Create(new VoiceOptions()), TestEnvironments.Development)
+                    Options.Create(new CreditsOptions { HoldLifetime = holdLifetime }),
+                    Options.Create(new VoiceOptions()),
+                    TestEnvironments.Development)
                 .Validate(null, new ChatOptions { MaxReplyDuration = TimeSpan.FromMinutes(10) });
 
         Assert.True(Validate(TimeSpan.FromMinutes(15)).Succeeded);
@@ -170,7 +172,8 @@ public sealed class ChatUnitTests
     {
         var chat = new ChatOptions();
         chat.Providers["gpt"].ApiKey = "sk-test";
-        var validator = new ChatOptionsValidator(Options.Create(new CreditsOptions()), Options.Create(new VoiceOptions()), TestEnvironments.Production);
+        var validator = new ChatOptionsValidator(
+            Options.Create(new CreditsOptions()), Options.Create(new VoiceOptions()), TestEnvironments.Production);
 
         var result = validator.Validate(null, chat);
 

@@ -50,14 +50,16 @@ public sealed partial class DatabaseErrorTests(ChatSystemFixture system) : ChatS
         var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("invalid_request", error.Str("error"));
         Assert.Contains("4096 bytes", error.Str("message"), StringComparison.Ordinal);
-        Assert.Equal(0L, await system.ScalarAsync<long>(system.Chat, "select count(*) from public.user_symbols where user_id = $1", user.Id));
+        Assert.Equal(0L, await system.ScalarAsync<long>(
+            system.Chat, "select count(*) from public.user_symbols where user_id = $1", user.Id));
     }
 
     [Fact]
     public async Task A_user_without_a_profile_adding_a_symbol_is_a_403_not_a_500()
     {
         var user = await system.CreateUserAsync();
-        await system.ScalarAsync<object>(system.Chat, "with d as (delete from public.user_profiles where id = $1 returning 1) select count(*) from d", user.Id);
+        await system.ScalarAsync<object>(
+            system.Chat, "with d as (delete from public.user_profiles where id = $1 returning 1) select count(*) from d", user.Id);
         using var api = system.CreateApiClient(user.Token);
 
         using var response = await api.PostAsJsonAsync("/me/symbols", new { symbol = "BTC/USDT" });

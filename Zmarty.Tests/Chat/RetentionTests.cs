@@ -21,7 +21,8 @@ public sealed class RetentionTests(ChatSystemFixture system) : ChatSystemTest
               ($1, 'young-clip', 'audio/mpeg', '\x00', now() - interval '29 days');
             """, user.Id);
 
-        Assert.True(await Chats.EventuallyAsync(async () => await KeysAsync(user) == "young-key" && await ClipsAsync(user) == "young-clip"));
+        Assert.True(await Chats.EventuallyAsync(async () =>
+            await KeysAsync(user) == "young-key" && await ClipsAsync(user) == "young-clip"));
     }
 
     [Fact]
@@ -33,8 +34,9 @@ public sealed class RetentionTests(ChatSystemFixture system) : ChatSystemTest
         Assert.Equal("ZC400", refused.SqlState);
     }
 
-    private Task<string> KeysAsync(TestUser user) => system.ScalarAsync<string>(system.Chat,
-        "select coalesce(string_agg(idempotency_key, ',' order by idempotency_key), '') from public.chat_requests where user_id = $1", user.Id);
+    private Task<string> KeysAsync(TestUser user) => system.ScalarAsync<string>(system.Chat, """
+        select coalesce(string_agg(idempotency_key, ',' order by idempotency_key), '') from public.chat_requests where user_id = $1
+        """, user.Id);
 
     private Task<string> ClipsAsync(TestUser user) => system.ScalarAsync<string>(system.Chat,
         "select coalesce(string_agg(request_id, ',' order by request_id), '') from public.chat_audio where user_id = $1", user.Id);

@@ -119,7 +119,8 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
         "zmarty_api function public.credits_hold(p_user_id uuid, p_amount integer, p_request_id text, p_metadata jsonb)",
         "zmarty_api function public.credits_release(p_request_id text)",
         "zmarty_api function public.credits_release_expired(p_older_than interval)",
-        "zmarty_api function public.credits_settle(p_request_id text, p_amount integer, p_provider text, p_units jsonb, p_reason text, p_metadata jsonb)",
+        "zmarty_api function public.credits_settle(" +
+            "p_request_id text, p_amount integer, p_provider text, p_units jsonb, p_reason text, p_metadata jsonb)",
         "zmarty_api table public.chat_audio SELECT, INSERT",
         "zmarty_api table public.chat_requests SELECT, INSERT, UPDATE",
         "zmarty_api table public.credit_accounts SELECT",
@@ -157,7 +158,8 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
         "pgmq.pop(queue_name text)",
         "pgmq.purge_queue(queue_name text)",
         "pgmq.read(queue_name text, vt integer, qty integer, conditional jsonb)",
-        "pgmq.read_with_poll(queue_name text, vt integer, qty integer, max_poll_seconds integer, poll_interval_ms integer, conditional jsonb)",
+        "pgmq.read_with_poll(" +
+            "queue_name text, vt integer, qty integer, max_poll_seconds integer, poll_interval_ms integer, conditional jsonb)",
         "pgmq.send(queue_name text, msg jsonb)",
         "pgmq.send(queue_name text, msg jsonb, delay integer)",
         "pgmq.send(queue_name text, msg jsonb, delay timestamp with time zone)",
@@ -202,7 +204,8 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
             $"zmarty_worker table pgmq.a_{queue} SELECT, INSERT, UPDATE, DELETE",
             $"zmarty_worker table pgmq.q_{queue} SELECT, INSERT, UPDATE, DELETE",
         }),
-        .. new[] { "indicators", "liq_clusters", "risk_metric", "signals", "win_rate" }.Select(table => $"zmarty_worker sequence public.{table}_id_seq USAGE"),
+        .. new[] { "indicators", "liq_clusters", "risk_metric", "signals", "win_rate" }
+            .Select(table => $"zmarty_worker sequence public.{table}_id_seq USAGE"),
         "zmarty_worker table ops.error_log INSERT",
         "zmarty_worker table ops.job_runs SELECT, INSERT",
         "zmarty_worker table pgmq.meta SELECT",

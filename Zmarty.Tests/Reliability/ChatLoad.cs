@@ -108,7 +108,8 @@ internal sealed class ChatLoad(Uri api, IReadOnlyList<(Guid Id, string Token)> u
                             tokens++;
                             break;
                         case "done":
-                            return new(user, key, streamed, status, tokens, data.RootElement.GetProperty("credits_charged").GetInt32(), null);
+                            var charged = data.RootElement.GetProperty("credits_charged").GetInt32();
+                            return new(user, key, streamed, status, tokens, charged, null);
                     }
                 }
 

@@ -34,7 +34,8 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var load = await ChatLoad.ForNewUsersAsync(system.App, count: 4);
         var symbols = await SymbolWriter.ForNewUsersAsync(system.Chat, users: 4);
         var totals = (Rows: 0, Credits: 0L, Changes: 0, Succeeded: 0L, Retried: 0L);
-        output.WriteLine("| fault | chats | delivered and charged | refused or failed, not charged | charge rows | credits | symbol changes | jobs succeeded | jobs retried |");
+        output.WriteLine("| fault | chats | delivered and charged | refused or failed, not charged | charge rows | credits | " +
+            "symbol changes | jobs succeeded | jobs retried |");
         output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 
         await RunPhaseAsync("Worker killed (SIGKILL) mid-job", () => KillWorkerMidJobAsync(system));
@@ -76,8 +77,9 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             await SyncState.WaitUntilConvergedAsync(system.Chat, system.Trading, s_settle);
             var (succeeded, retried) = await AssertEveryJobDoneOnceAsync(system);
             output.WriteLine(
-                $"| {fault} | {phase.Count} | {phase.Count(c => c.Delivered)} | {phase.Count(c => !c.Delivered)} | {rows - totals.Rows} | " +
-                $"{credits - totals.Credits} | {symbols.Made - totals.Changes} | {succeeded - totals.Succeeded} | {retried - totals.Retried} |");
+                $"| {fault} | {phase.Count} | {phase.Count(c => c.Delivered)} | {phase.Count(c => !c.Delivered)} | " +
+                $"{rows - totals.Rows} | {credits - totals.Credits} | {symbols.Made - totals.Changes} | " +
+                $"{succeeded - totals.Succeeded} | {retried - totals.Retried} |");
             totals = (rows, credits, symbols.Made, succeeded, retried);
         }
     }
@@ -86,7 +88,8 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     private static async Task KillWorkerMidJobAsync(FaultSystem system)
     {
         await system.SetMarketFaultAsync(new Fault("ohlcv", FaultMode.Slow, Times: 1, Symbol: "KILLED", DelayMilliseconds: 4000));
-        var job = await Sql.ScalarAsync<long>(system.Trading, "select pgmq.send('ingest_indicators', '{\"symbol\":\"KILLED/USDT\",\"timeframe\":\"4h\"}')");
+        var job = await Sql.ScalarAsync<long>(
+            system.Trading, "select pgmq.send('ingest_indicators', jsonb_build_object('symbol', 'KILLED/USDT', 'timeframe', '4h'))");
         await PipelineSystem.EventuallyAsync(
             async () => await Sql.ScalarAsync<long>(system.Trading,
                 "select count(*) from pgmq.q_ingest_indicators where msg_id = $1 and read_ct >= 1", job) == 1 ? "" : null,
@@ -107,7 +110,8 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < s_settle)
         {
-            held = await Sql.ScalarAsync<long>(system.Chat, "select count(*) from public.credit_holds where status = 'held' and user_id = any($1)", users);
+            held = await Sql.ScalarAsync<long>(
+                system.Chat, "select count(*) from public.credit_holds where status = 'held' and user_id = any($1)", users);
             if (held == 0)
             {
                 return;
@@ -146,15 +150,18 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             var charged = byKey.GetValueOrDefault(chat.Key);
             if (!chat.Delivered)
             {
-                Assert.True(charged is null, $"chat {chat.Key} delivered nothing ({chat.Status}: {chat.Error}) but was charged {charged?[0]}");
+                Assert.True(charged is null,
+                    $"chat {chat.Key} delivered nothing ({chat.Status}: {chat.Error}) but was charged {charged?[0]}");
             }
             else if (chat.Charged is { } told)
             {
-                Assert.True(charged is [var amount] && amount == told, $"chat {chat.Key} was told {told} credits, the ledger has {charged?[0]}");
+                Assert.True(charged is [var amount] && amount == told,
+                    $"chat {chat.Key} was told {told} credits, the ledger has {charged?[0]}");
             }
             else
             {
-                Assert.True(charged is [_], $"chat {chat.Key} delivered {chat.Tokens} tokens without done ({chat.Error}) and has no charge");
+                Assert.True(charged is [_],
+                    $"chat {chat.Key} delivered {chat.Tokens} tokens without done ({chat.Error}) and has no charge");
             }
         }
 
@@ -165,9 +172,8 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     private static async Task<(long Succeeded, long Retried)> AssertEveryJobDoneOnceAsync(FaultSystem system)
     {
         await PipelineSystem.EventuallyAsync(
-            async () => await Sql.ScalarAsync<long>(system.Trading, "select coalesce(sum(queue_length), 0)::bigint from ops.queue_metrics()") == 0
-                ? ""
-                : null,
+            async () => await Sql.ScalarAsync<long>(
+                system.Trading, "select coalesce(sum(queue_length), 0)::bigint from ops.queue_metrics()") == 0 ? "" : null,
             "every queue to drain");
         Assert.Equal(0L, await Sql.ScalarAsync<long>(system.Trading, """
             select count(*) from (

@@ -36,7 +36,8 @@ internal sealed class SymbolWriter(NpgsqlDataSource chat, IReadOnlyList<Guid> us
             var sql = random.Next(10) switch
             {
                 < 5 => """
-                    insert into public.user_symbols (user_id, symbol, timeframe, strategy) values ($1, $2, $3, jsonb_build_object('n', $4::int))
+                    insert into public.user_symbols (user_id, symbol, timeframe, strategy)
+                    values ($1, $2, $3, jsonb_build_object('n', $4::int))
                     on conflict (user_id, symbol, timeframe) do update set strategy = excluded.strategy
                     """,
                 < 8 => "update public.user_symbols set active = not active, strategy = jsonb_build_object('n', $4::int) " +

@@ -31,7 +31,8 @@ public sealed class OptionsAtStartTests
     [InlineData("Voice__ApiKey", "", "Voice:ApiKey (ElevenLabs) is not set; outside Development")]
     [InlineData("Voice__LinkSecret", "too-short", "Voice:LinkSecret is 9 characters; it must be at least 32.")]
     [InlineData("Chat__MaxReplyDuration", "00:20:00", "it must be less than Credits:HoldLifetime")]
-    public async Task A_missing_provider_key_or_unsafe_chat_setting_stops_the_api_in_production(string variable, string value, string message) =>
+    public async Task A_missing_provider_key_or_unsafe_chat_setting_stops_the_api_in_production(
+        string variable, string value, string message) =>
         await AssertStopsAtStart("Zmarty.Api", variable, value, message);
 
     [Fact]

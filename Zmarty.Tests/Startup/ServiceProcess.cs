@@ -13,7 +13,11 @@ namespace Zmarty.Tests.Startup;
 internal sealed class ServiceProcess : IAsyncDisposable
 {
     // Variables that would change what the service sees if the test runner happened to have them set.
-    private static readonly string[] _inheritedPrefixes = ["Trading__", "Credits__", "Cryptometer__", "KingFisher__", "Queues__", "Webhooks__", "Supabase__", "ConnectionStrings__", "ASPNETCORE_", "DOTNET_ENVIRONMENT", "Chat__", "Voice__"];
+    private static readonly string[] _inheritedPrefixes =
+    [
+        "Trading__", "Credits__", "Cryptometer__", "KingFisher__", "Queues__", "Webhooks__", "Supabase__", "ConnectionStrings__",
+        "ASPNETCORE_", "DOTNET_ENVIRONMENT", "Chat__", "Voice__", "OpenApi__",
+    ];
 
     private readonly Process _process;
     private readonly TcpListener _database = new(IPAddress.Loopback, 0);

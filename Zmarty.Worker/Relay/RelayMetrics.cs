@@ -24,7 +24,8 @@ internal sealed class RelayMetrics
         _latency = meter.CreateHistogram<double>(
             "zmarty.relay.delivery.latency", "s", "From the change in A (its transaction's start, the outbox row's created_at) to the receiver's 2xx.",
             advice: new() { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
-        _restarts = meter.CreateCounter<long>("zmarty.relay.restarts", "{restart}", "Relay tasks (lanes, listener, poller, housekeeping) restarted after a crash.");
+        _restarts = meter.CreateCounter<long>(
+            "zmarty.relay.restarts", "{restart}", "Relay tasks (lanes, listener, poller, housekeeping) restarted after a crash.");
         meter.CreateObservableGauge("zmarty.relay.pending", () => Interlocked.Read(ref _pending), "{event}", "Events not yet delivered.");
         meter.CreateObservableGauge(
             "zmarty.relay.oldest_pending_age", () => Volatile.Read(ref _oldestPendingSeconds), "s", "Age of the oldest undelivered event.");
