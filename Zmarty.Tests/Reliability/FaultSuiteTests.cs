@@ -41,9 +41,13 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         await RunPhaseAsync("Worker killed (SIGKILL) mid-job", () => KillWorkerMidJobAsync(system));
         await RunPhaseAsync("Supabase A restarted during chats", async () =>
         {
-            await system.App.StopResourceAsync("supabase-a");
+            // Slow replies, so that many are streaming when A goes and must be settled while it is away.
+            await system.SetProviderFaultAsync("xai", new { latency_ms = 300, token_latency_ms = 100, reply_tokens = 25 });
             await Task.Delay(TimeSpan.FromSeconds(2));
+            await system.App.StopResourceAsync("supabase-a");
+            await Task.Delay(TimeSpan.FromSeconds(3));
             await system.App.StartResourceAsync("supabase-a");
+            await system.SetProviderFaultAsync("xai", new { mode = "ok" });
         });
         await RunPhaseAsync("provider stream broken mid-reply", async () =>
         {
