@@ -29,14 +29,12 @@ public sealed partial class SupabaseJwks(
     private int _refreshing;
     private volatile bool _refreshRequested;
 
-    /// <summary>How many times the JWKS was requested from Supabase Auth (for tests and metrics).</summary>
-    public int Fetches { get; private set; }
-
     public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(CancellationToken cancel)
     {
         if (_current is not { } current)
         {
-            return await FetchAsync(minimumGap: TimeSpan.Zero, cancel) ?? s_noKeys;
+            // Throttled too: with Auth down and no key yet, HS256 tokens still work and nothing hammers Auth.
+            return await FetchAsync(_options.JwksUnknownKidInterval, cancel) ?? s_noKeys;
         }
 
         var now = time.GetUtcNow().UtcTicks;
@@ -101,7 +99,6 @@ public sealed partial class SupabaseJwks(
 
             Volatile.Write(ref _attemptedAt, time.GetUtcNow().UtcTicks);
             _refreshRequested = false;
-            Fetches++;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             timeout.CancelAfter(_options.JwksFetchTimeout);
             var json = await http.GetStringAsync(_options.JwksUrl, timeout.Token);

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpenAI.Chat;
 using Polly.CircuitBreaker;
 using Zmarty.Api.Chat.Context;

@@ -128,10 +128,12 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, Time
             // Kestrel's minimum rate cannot keep the stream going either.
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(maxDuration);
+            // A client gone before the first token reached it was given nothing: that failure is the caller's
+            // to handle (the hold is released), not a reply cut short.
+            await sink.StartAsync(provider.Name, deadline.Token);
+            await sink.TokenAsync(first, deadline.Token);
             try
             {
-                await sink.StartAsync(provider.Name, deadline.Token);
-                await sink.TokenAsync(first, deadline.Token);
                 while (await NextAsync(updates, streamCancel, deadline.Token, idleTimeout))
                 {
                     var before = text.Length;
