@@ -6,7 +6,7 @@ using System.Text;
 namespace Zmarty.Webhooks;
 
 /// <summary>
-/// The Standard Webhooks signature (DOMAIN.md §7), shared by the relay that signs and the receiver
+/// The Standard Webhooks signature (docs/domain.md §7), shared by the relay that signs and the receiver
 /// that verifies: <c>v1,</c> + base64 HMAC-SHA256 of <c>{webhook-id}.{webhook-timestamp}.{body}</c>
 /// under the key that follows <c>whsec_</c> in the secret.
 /// </summary>

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Zmarty.Api.Auth;
 
 /// <summary>
-/// How Supabase A's access tokens are checked (DOMAIN.md §7): HS256 with the project's JWT secret,
+/// How Supabase A's access tokens are checked (docs/domain.md §7): HS256 with the project's JWT secret,
 /// and/or ES256/RS256 with the keys at the project's JWKS URL. Configuration picks; both may be on.
 /// </summary>
 public sealed class SupabaseAuthOptions : IValidatableObject

@@ -11,7 +11,9 @@ using Zmarty.Api.Telemetry;
 
 namespace Zmarty.Api.Chat;
 
-/// <summary><c>POST /chat</c> (DOMAIN.md §6): JSON, or SSE (<c>start</c>, <c>token</c>…, <c>done</c>) when <c>stream</c> is true.</summary>
+/// <summary>
+/// <c>POST /chat</c> (docs/domain.md §6): JSON, or SSE (<c>start</c>, <c>token</c>…, <c>done</c>) when <c>stream</c> is true.
+/// </summary>
 public static class ChatApi
 {
     public const string IdempotencyHeader = "Idempotency-Key";

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Zmarty.Api.Chat;
 
-/// <summary>One model provider: an OpenAI-compatible endpoint (DOMAIN.md §7) and the model asked for.</summary>
+/// <summary>One model provider: an OpenAI-compatible endpoint (docs/domain.md §7) and the model asked for.</summary>
 public sealed class ProviderOptions
 {
     /// <summary>The vendor's OpenAI-compatible base URL; unset: the vendor's real URL when an API key is set, else the emulators.</summary>

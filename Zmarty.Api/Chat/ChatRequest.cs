@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Zmarty.Api.Chat;
 
-/// <summary>The body of <c>POST /chat</c> (DOMAIN.md §6), plus the optional <c>provider</c> a client may ask for.</summary>
+/// <summary>The body of <c>POST /chat</c> (docs/domain.md §6), plus the optional <c>provider</c> a client may ask for.</summary>
 public sealed record ChatRequest(
     string Message,
     bool Voice,

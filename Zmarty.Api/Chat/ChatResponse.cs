@@ -1,6 +1,6 @@
 namespace Zmarty.Api.Chat;
 
-/// <summary>The JSON reply of <c>POST /chat</c> (DOMAIN.md §6); serialised in snake_case.</summary>
+/// <summary>The JSON reply of <c>POST /chat</c> (docs/domain.md §6); serialised in snake_case.</summary>
 public sealed record ChatResponse(
     string Provider,
     string Text,

@@ -1,7 +1,7 @@
 namespace Zmarty.Api.Credits;
 
 /// <summary>
-/// What a request costs in credits (DOMAIN.md §2):
+/// What a request costs in credits (docs/domain.md §2):
 /// credits = ceil(input_tokens / 1000 × input_rate + output_tokens / 1000 × output_rate + minimum), + voice surcharge.
 /// </summary>
 /// <remarks>

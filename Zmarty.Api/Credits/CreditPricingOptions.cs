@@ -11,7 +11,7 @@ public sealed class ProviderRate
 }
 
 /// <summary>
-/// Credit prices (DOMAIN.md §2), bound from configuration section <see cref="SectionName"/> and
+/// Credit prices (docs/domain.md §2), bound from configuration section <see cref="SectionName"/> and
 /// checked at start by <see cref="CreditPricingOptionsValidator"/>. Defaults are the
 /// blueprint's rates; configuration overrides a provider's rates or adds a provider (names are case-insensitive).
 /// </summary>

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Zmarty.Api.Errors;
 
 /// <summary>
-/// The contract's error bodies (DOMAIN.md §6), served as RFC 7807 problem details with <c>error</c> and
+/// The contract's error bodies (docs/domain.md §6), served as RFC 7807 problem details with <c>error</c> and
 /// <c>message</c> as extension members, so a client of either kind reads them.
 /// </summary>
 public static class ApiErrors

@@ -7,7 +7,7 @@ namespace Zmarty.Api.Health;
 /// <summary>A queue in <c>/healthz</c>: messages waiting, and those read but not yet done (invisible).</summary>
 public sealed record QueueHealth(long Depth, long Processing);
 
-/// <summary>The body of <c>GET /healthz</c> (DOMAIN.md §6).</summary>
+/// <summary>The body of <c>GET /healthz</c> (docs/domain.md §6).</summary>
 public sealed record HealthzReport(
     string Status,
     DateTimeOffset Timestamp,

@@ -1,6 +1,6 @@
 namespace Zmarty.Api.Limits;
 
-/// <summary>What a subscription tier allows (DOMAIN.md §1), by tier name (section <c>Tiers</c>).</summary>
+/// <summary>What a subscription tier allows (docs/domain.md §1), by tier name (section <c>Tiers</c>).</summary>
 public sealed class TierLimits
 {
     /// <summary>The reply's max output tokens, and the ceiling on a message's (estimated) tokens.</summary>

@@ -34,7 +34,7 @@ public sealed class VoiceOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
 }
 
-/// <summary>ElevenLabs <c>POST /v1/text-to-speech/{voice_id}</c> (DOMAIN.md §7): text in, MP3 bytes out.</summary>
+/// <summary>ElevenLabs <c>POST /v1/text-to-speech/{voice_id}</c> (docs/domain.md §7): text in, MP3 bytes out.</summary>
 public sealed class ElevenLabsClient(HttpClient http, IOptions<VoiceOptions> options, IConfiguration configuration)
 {
     private readonly VoiceOptions _options = options.Value;

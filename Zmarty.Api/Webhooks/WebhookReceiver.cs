@@ -9,7 +9,7 @@ using Zmarty.Webhooks;
 
 namespace Zmarty.Api.Webhooks;
 
-/// <summary>The reply to an accepted delivery (DOMAIN.md §6).</summary>
+/// <summary>The reply to an accepted delivery (docs/domain.md §6).</summary>
 public sealed record WebhookReply(
     [property: JsonPropertyName("success")] bool Success,
     [property: JsonPropertyName("operation")] string Operation,

@@ -7,7 +7,7 @@ namespace Zmarty.AppHost.Hosting;
 
 /// <summary>
 /// Development users and the JWTs Supabase Auth would give them: HS256 with the project's JWT
-/// secret, carrying the claims Supabase puts in an access token (DOMAIN.md §7).
+/// secret, carrying the claims Supabase puts in an access token (docs/domain.md §7).
 /// </summary>
 public static class DevTokens
 {

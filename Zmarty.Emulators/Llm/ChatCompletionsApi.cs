@@ -8,7 +8,7 @@ namespace Zmarty.Emulators.Llm;
 
 /// <summary>
 /// OpenAI chat completions (<c>POST /{vendor}/v1/chat/completions</c>) for the three vendors the
-/// model router uses, JSON and SSE. Streams end as the OpenAI SDK expects (DOMAIN.md §7): a chunk
+/// model router uses, JSON and SSE. Streams end as the OpenAI SDK expects (docs/domain.md §7): a chunk
 /// with the finish reason, then, when <c>stream_options.include_usage</c> is set, a chunk whose
 /// <c>choices</c> is empty and whose <c>usage</c> has the counts, then <c>data: [DONE]</c>.
 /// </summary>

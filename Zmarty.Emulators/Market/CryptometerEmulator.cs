@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Zmarty.Emulators.Market;
 
 /// <summary>
-/// Cryptometer's API as DOMAIN.md §4 describes it, under <c>/cryptometer</c>: <c>api_key</c> in the query, paths ending
+/// Cryptometer's API as docs/domain.md §4 describes it, under <c>/cryptometer</c>: <c>api_key</c> in the query, paths ending
 /// in <c>/</c>, the string-boolean envelope, "No Data" for what it does not have, 403 for a bad parameter.
 /// </summary>
 internal static class CryptometerEmulator

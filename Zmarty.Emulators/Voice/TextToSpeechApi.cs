@@ -4,7 +4,7 @@ using Zmarty.Emulators.Control;
 namespace Zmarty.Emulators.Voice;
 
 /// <summary>
-/// ElevenLabs text-to-speech (DOMAIN.md §7): <c>POST /elevenlabs/v1/text-to-speech/{voice_id}</c> and
+/// ElevenLabs text-to-speech (docs/domain.md §7): <c>POST /elevenlabs/v1/text-to-speech/{voice_id}</c> and
 /// <c>.../stream</c>, header <c>xi-api-key</c>, body <c>{text, model_id, voice_settings}</c>, query
 /// <c>output_format</c> (default <c>mp3_44100_128</c>); the answer is the audio bytes.
 /// </summary>

@@ -8,7 +8,8 @@ public sealed class CreditPricingTests
 {
     private readonly CreditPricing _pricing = new(new CreditPricingOptions());
 
-    // DOMAIN.md §2: grok 0.5 × 1 + 1 × 4 + 1 = 5.5 → 6; gpt 1.5 × 3 + 2 × 10 + 2 = 26.5 → 27; claude 2 × 3 + 3 × 10 + 2 = 38.
+    // docs/domain.md §2: grok 0.5 × 1 + 1 × 4 + 1 = 5.5 → 6; gpt 1.5 × 3 + 2 × 10 + 2 = 26.5 → 27;
+    // claude 2 × 3 + 3 × 10 + 2 = 38.
     [Theory]
     [InlineData("grok", 500, 1000, 6)]
     [InlineData("gpt", 1500, 2000, 27)]

@@ -1,6 +1,6 @@
 namespace Zmarty.Trading.Indicators;
 
-/// <summary>The default periods of DOMAIN.md §4, the ones <see cref="IndicatorSeries.Compute"/> uses.</summary>
+/// <summary>The default periods of docs/domain.md §4, the ones <see cref="IndicatorSeries.Compute"/> uses.</summary>
 public static class IndicatorPeriods
 {
     public const int Rsi = 14;

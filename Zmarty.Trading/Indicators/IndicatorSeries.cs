@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Zmarty.Trading.Indicators;
 
 /// <summary>
-/// All 21 indicators of DOMAIN.md §4 over one OHLCV series, one array per <see cref="IndicatorLine"/> (34 lines, as
+/// All 21 indicators of docs/domain.md §4 over one OHLCV series, one array per <see cref="IndicatorLine"/> (34 lines, as
 /// several indicators have more than one), computed with the default periods of <see cref="IndicatorPeriods"/>, for
 /// charts and for the latest bar.
 /// </summary>

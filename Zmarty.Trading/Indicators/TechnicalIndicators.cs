@@ -1,7 +1,7 @@
 namespace Zmarty.Trading.Indicators;
 
 /// <summary>
-/// The indicators of DOMAIN.md §4 as single passes over a series, with TA-Lib's definitions and warm-up.
+/// The indicators of docs/domain.md §4 as single passes over a series, with TA-Lib's definitions and warm-up.
 /// </summary>
 /// <remarks>
 /// Every method writes one value per input bar into spans as long as the input. Bars before an indicator has

@@ -1,6 +1,6 @@
 namespace Zmarty.Trading.Risk;
 
-/// <summary>Which way a risk level leans (DOMAIN.md §4).</summary>
+/// <summary>Which way a risk level leans (docs/domain.md §4).</summary>
 public enum RiskLeaning
 {
     Long,
@@ -8,7 +8,7 @@ public enum RiskLeaning
     Short,
 }
 
-/// <summary>The seven risk bands of DOMAIN.md §4, lowest risk first.</summary>
+/// <summary>The seven risk bands of docs/domain.md §4, lowest risk first.</summary>
 public enum RiskBand
 {
     /// <summary>Below 0.15.</summary>

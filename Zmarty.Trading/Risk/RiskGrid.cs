@@ -4,7 +4,7 @@ namespace Zmarty.Trading.Risk;
 public readonly record struct RiskGridPoint(double Price, double Risk);
 
 /// <summary>
-/// A symbol's risk grid (DOMAIN.md §4): prices for risk levels 0..1, usually in 0.025 steps. The risk of a price
+/// A symbol's risk grid (docs/domain.md §4): prices for risk levels 0..1, usually in 0.025 steps. The risk of a price
 /// is the linear interpolation between the neighbouring points, 0 below the grid and 1 above it.
 /// </summary>
 public sealed class RiskGrid

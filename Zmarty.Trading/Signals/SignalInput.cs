@@ -2,7 +2,7 @@ using Zmarty.Trading.Indicators;
 
 namespace Zmarty.Trading.Signals;
 
-/// <summary>Which side of price a liquidation cluster sits on: long liquidations below, short ones above (DOMAIN.md §4).</summary>
+/// <summary>Which side of price a liquidation cluster sits on: long liquidations below, short ones above (docs/domain.md §4).</summary>
 public enum LiquidationSide
 {
     Long,

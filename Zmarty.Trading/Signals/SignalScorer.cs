@@ -7,7 +7,7 @@ using Line = Zmarty.Trading.Indicators.IndicatorLine;
 namespace Zmarty.Trading.Signals;
 
 /// <summary>
-/// Combines indicators, Cryptometer readings, the risk metric and liquidation data into a signal (DOMAIN.md §5).
+/// Combines indicators, Cryptometer readings, the risk metric and liquidation data into a signal (docs/domain.md §5).
 /// </summary>
 /// <remarks>
 /// Each input is read as a number from −1 (short) to +1 (long). Inside a group the readings present are averaged

@@ -3,7 +3,7 @@ namespace Zmarty.Trading.Signals;
 /// <summary>
 /// Every weight and threshold of signal scoring, bound from configuration section <see cref="SectionName"/> and
 /// checked at start by <see cref="SignalScoringOptionsValidator"/>.
-/// Defaults are the blueprint's (DOMAIN.md §5). Changing any value changes <see cref="StrategyVersion"/>.
+/// Defaults are the blueprint's (docs/domain.md §5). Changing any value changes <see cref="StrategyVersion"/>.
 /// </summary>
 /// <remarks>
 /// Groups: the blueprint's bot weighted Cryptometer 50 %, liquidation data 30 %, risk metric 20 %. Cryptometer's

@@ -20,7 +20,7 @@ public sealed record SignalReason(string Input, string Group, double Reading, do
 /// <summary>A multiplier applied to the composite, e.g. the blueprint's volatility damping.</summary>
 public sealed record SignalAdjustment(string Name, double Factor, string Detail);
 
-/// <summary>A scored signal, in the shape of the <c>signals</c> table (DOMAIN.md §3).</summary>
+/// <summary>A scored signal, in the shape of the <c>signals</c> table (docs/domain.md §3).</summary>
 /// <param name="Composite">Signed strength −1..1 after damping; the direction thresholds apply to it.</param>
 /// <param name="Score">|Composite|: strength of the call in its direction, 0..1.</param>
 /// <param name="Confidence">0..1: the share of the weighted inputs present times how much they agree.</param>

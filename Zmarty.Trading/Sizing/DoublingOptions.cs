@@ -1,7 +1,7 @@
 namespace Zmarty.Trading.Sizing;
 
 /// <summary>
-/// The doubling ladder and its guardrails (DOMAIN.md §5), bound from configuration section <see cref="SectionName"/> and
+/// The doubling ladder and its guardrails (docs/domain.md §5), bound from configuration section <see cref="SectionName"/> and
 /// checked at start by <see cref="DoublingOptionsValidator"/>.
 /// Stage sizes are the whole position after the step, in percent of the account; each stage has its own leverage cap.
 /// </summary>

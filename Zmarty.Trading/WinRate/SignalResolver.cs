@@ -4,7 +4,7 @@ using Zmarty.Trading.Signals;
 namespace Zmarty.Trading.WinRate;
 
 /// <summary>
-/// Resolves past signals against the bars that follow them (DOMAIN.md §5), booking each where a trader holding it
+/// Resolves past signals against the bars that follow them (docs/domain.md §5), booking each where a trader holding it
 /// would have exited. docs/trading-statistics.md states every convention.
 /// </summary>
 public static class SignalResolver

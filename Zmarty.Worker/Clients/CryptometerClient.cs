@@ -5,7 +5,7 @@ using Zmarty.Trading.Signals;
 
 namespace Zmarty.Worker.Clients;
 
-/// <summary>Cryptometer (DOMAIN.md §4): candles and the market readings a signal uses.</summary>
+/// <summary>Cryptometer (docs/domain.md §4): candles and the market readings a signal uses.</summary>
 public sealed class CryptometerClient(HttpClient http, IOptions<CryptometerOptions> options)
 {
     private readonly CryptometerOptions _options = options.Value;

@@ -8,7 +8,7 @@ using Zmarty.Trading.Signals;
 namespace Zmarty.Worker.Clients;
 
 /// <summary>
-/// King Fisher's liquidation map (DOMAIN.md §4), parsed at this boundary into the clusters the product stores:
+/// King Fisher's liquidation map (docs/domain.md §4), parsed at this boundary into the clusters the product stores:
 /// <c>{price, volume, side}</c>, long below the price, short above.
 /// </summary>
 public sealed class KingFisherClient(HttpClient http, IOptions<KingFisherOptions> options, KingFisherSession session)
