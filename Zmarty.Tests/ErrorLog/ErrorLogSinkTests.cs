@@ -79,7 +79,7 @@ public sealed class ErrorLogSinkTests(DatabaseFixture db)
         }
 
         builder.AddServiceDefaults();
-        builder.AddNpgsqlDataSource("trading");
+        builder.AddKeyedNpgsqlDataSource("trading");
         var host = builder.Build();
         await host.StartAsync();
         return host;

@@ -49,8 +49,8 @@ internal sealed class ReceiverHost : IAsyncDisposable
             ["Webhooks:Secret"] = secret,
             ["Webhooks:PreviousSecret"] = previousSecret,
         });
-        builder.AddNpgsqlDataSource("chat");
-        builder.AddNpgsqlDataSource("trading");
+        builder.AddKeyedNpgsqlDataSource("chat");
+        builder.AddKeyedNpgsqlDataSource("trading");
         builder.AddWebhooks();
         var app = builder.Build();
         app.MapWebhooksApi();

@@ -95,7 +95,7 @@ public sealed class RelayTelemetryTests(DatabaseFixture db)
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new CapturingProvider(_logs));
-        builder.AddNpgsqlDataSource("chat");
+        builder.AddKeyedNpgsqlDataSource("chat");
         builder.AddSymbolRelay();
         var host = builder.Build();
         await host.StartAsync();
