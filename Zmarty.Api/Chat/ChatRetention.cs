@@ -75,8 +75,7 @@ public sealed partial class ChatRetention(
         }
     }
 
-    /// <summary>Runs one pruning; returns the rows deleted per table.</summary>
-    public async Task<IReadOnlyDictionary<string, long>> PruneAsync(CancellationToken cancellationToken)
+    private async Task PruneAsync(CancellationToken cancellationToken)
     {
         await using var command = chat.CreateCommand("select target, deleted from public.chat_prune($1, $2)");
         command.Parameters.Add(new NpgsqlParameter { Value = options.Value.IdempotencyKeys, NpgsqlDbType = NpgsqlDbType.Interval });
@@ -92,8 +91,6 @@ public sealed partial class ChatRetention(
         {
             LogPruned(logger, deleted.GetValueOrDefault("public.chat_requests"), deleted.GetValueOrDefault("public.chat_audio"));
         }
-
-        return deleted;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Requests} Idempotency-Key records and {Clips} voice replies from A")]

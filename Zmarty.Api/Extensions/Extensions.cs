@@ -77,8 +77,7 @@ internal static class Extensions
         builder.Services.AddHttpClient<ElevenLabsClient>().RemoveAllResilienceHandlers();
         builder.Services.AddHostedService<ExpiredHoldReleaser>();
         builder.Services.AddValidatedOptions<ChatRetentionOptions, ChatRetentionOptionsValidator>(ChatRetentionOptions.SectionName);
-        builder.Services.AddSingleton<ChatRetention>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ChatRetention>());
+        builder.Services.AddHostedService<ChatRetention>();
         builder.AddHealthz();
     }
 

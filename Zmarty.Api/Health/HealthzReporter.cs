@@ -99,7 +99,7 @@ public sealed class HealthzReporter(
     }
 
     /// <summary>What went wrong, in words that reveal nothing about the deployment.</summary>
-    internal static string Describe(Exception exception, TimeSpan timeout) => exception switch
+    private static string Describe(Exception exception, TimeSpan timeout) => exception switch
     {
         // Class 57 (shut down, starting up) and 08 (connection lost) mean the server is not there to ask.
         PostgresException { SqlState: ['5', '7', ..] or ['0', '8', ..] } => "unreachable",

@@ -514,18 +514,11 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// <summary>
     /// What <paramref name="project"/> connects with: as its service role on a local server; an external string as given.
     /// </summary>
-    private string ConnectionString(PostgresDatabaseResource database, LocalSecrets secrets, ProjectResource project)
-    {
-        if (ExternalConnectionString(database) is { } external)
-        {
-            return external;
-        }
-
-        var serverPassword = secrets.ValueOf(database.Server.Password);
-        return project.DatabaseRoles.TryGetValue(database, out var role)
-            ? PostgresServer.LocalConnectionString(database.Server.Port, PostgresServer.RolePassword(serverPassword, role), role)
-            : PostgresServer.LocalConnectionString(database.Server.Port, serverPassword);
-    }
+    private string ConnectionString(PostgresDatabaseResource database, LocalSecrets secrets, ProjectResource project) =>
+        ExternalConnectionString(database) is null && project.DatabaseRoles.TryGetValue(database, out var role)
+            ? PostgresServer.LocalConnectionString(
+                database.Server.Port, PostgresServer.RolePassword(secrets.ValueOf(database.Server.Password), role), role)
+            : ConnectionString(database, secrets);
 
     private IEnumerable<string> RolesOf(PostgresDatabaseResource database) =>
         _model.OfType<ProjectResource>()

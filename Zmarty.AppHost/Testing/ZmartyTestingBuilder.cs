@@ -10,6 +10,8 @@ namespace Zmarty.AppHost.Testing;
 /// </summary>
 public static class ZmartyTestingBuilder
 {
+    private static readonly Lock s_logGate = new();
+
     /// <summary>
     /// The model with every port free. Like Aspire's testing builder, without the dashboard unless
     /// <paramref name="dashboard"/>: most tests do not read telemetry, and the suite starts hundreds of systems.
@@ -68,8 +70,6 @@ public static class ZmartyTestingBuilder
             }
         };
     }
-
-    private static readonly Lock s_logGate = new();
 
     /// <summary>The dashboard alone: no database, no service (its OTLP receivers and pages on their own).</summary>
     public static DistributedApplicationBuilder WithDashboardOnly(this DistributedApplicationBuilder builder)

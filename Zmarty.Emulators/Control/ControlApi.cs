@@ -10,30 +10,25 @@ public static class ControlApi
     {
         var control = app.MapGroup("/control");
 
-        control.MapPut("/{provider}", IResult (string provider, Fault fault, EmulatorState state) =>
-        {
-            if (!EmulatorState.Vendors.Contains(provider))
-            {
-                return Unknown(provider);
-            }
+        // Only the emulated vendors have a state: any other name is refused here, before a handler runs.
+        var vendor = control.MapGroup("/{provider}").AddEndpointFilter(async (context, next) =>
+            context.HttpContext.GetRouteValue("provider") is string provider && !EmulatorState.Vendors.Contains(provider)
+                ? Unknown(provider)
+                : await next(context));
 
+        vendor.MapPut("", (string provider, Fault fault, EmulatorState state) =>
+        {
             state.For(provider).Fault = fault;
             return TypedResults.NoContent();
         });
 
-        control.MapGet("/{provider}", IResult (string provider, EmulatorState state) =>
+        vendor.MapGet("", (string provider, EmulatorState state) =>
         {
-            if (!EmulatorState.Vendors.Contains(provider))
-            {
-                return Unknown(provider);
-            }
-
             var current = state.For(provider);
             return TypedResults.Ok(new ProviderReport(current.Fault, current.Calls, current.Requests().Length));
         });
 
-        control.MapGet("/{provider}/requests", IResult (string provider, EmulatorState state) =>
-            EmulatorState.Vendors.Contains(provider) ? TypedResults.Ok(state.For(provider).Requests()) : Unknown(provider));
+        vendor.MapGet("/requests", (string provider, EmulatorState state) => TypedResults.Ok(state.For(provider).Requests()));
 
         control.MapDelete("/", (EmulatorState state) =>
         {
