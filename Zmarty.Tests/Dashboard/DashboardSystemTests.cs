@@ -123,7 +123,8 @@ public sealed class DashboardSystemTests : IAsyncLifetime
         await ScreenshotAsync(page, "dashboard-traces");
         await page.GetByTestId("trace-row").First.ClickAsync();
         await Expect(page.GetByTestId("waterfall")).ToContainTextAsync("postgres", new() { Timeout = 30_000 });
-        await page.GetByTestId("span").First.ClickAsync();
+        // The page is prerendered: a click before its circuit connects is lost, so it is repeated until it shows.
+        await UntilShownAsync(() => page.GetByTestId("span").First.ClickAsync(), page.GetByTestId("span-details"));
         await Expect(page.GetByTestId("span-details")).ToContainTextAsync("server");
         await ScreenshotAsync(page, "dashboard-trace");
 
