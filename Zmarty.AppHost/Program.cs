@@ -1,68 +1,59 @@
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Model;
+using Zmarty.AppHost.Commands;
+using Zmarty.AppHost.Supabase;
 
-// The whole local system, declared the way a .NET Aspire AppHost declares it. Run it with
-// `dotnet run --project Zmarty.AppHost` (or `./zmarty up`, which installs what is missing first);
-// `env` and `token EMAIL` read the same model. README.md "What runs where" explains each line.
-var builder = DistributedApplication.CreateBuilder(args);
-AppModel.AddResources(builder);
-return await builder.Build().RunAsync();
+// The whole local system as a .NET Aspire app model. `dotnet run --project Zmarty.AppHost` (or
+// `./zmarty up`, which installs what is missing first) runs it with the Aspire dashboard;
+// `./zmarty env|token|reconcile` read the same model without running it (Commands/).
+// README.md "What runs where" explains each line.
+var invocation = LocalCommands.Split(args);
+var builder = DistributedApplication.CreateBuilder(invocation.AspireArgs);
 
-internal static class AppModel
-{
-    /// <summary>The emulators take any key; a real key is a secret set outside (docs/env.md).</summary>
-    private const string EmulatorKey = "emulator-key";
+var databasePassword = builder.AddParameter("database-password", new GenerateParameterDefault { MinLength = 32, Special = false },
+    secret: true, persist: true);
+var jwtSecret = builder.AddParameter("jwt-secret", new GenerateParameterDefault { MinLength = 64, Special = false },
+    secret: true, persist: true);
+var jwtIssuer = builder.AddParameter("jwt-issuer", DevTokens.LocalIssuer);
+var webhookSecret = builder.AddParameter("webhook-secret", new WebhookSecretDefault(), secret: true, persist: true);
+var adminPassword = builder.AddParameter("admin-password", new GenerateParameterDefault { MinLength = 20, Special = false },
+    secret: true, persist: true);
 
-    /// <summary>Every resource, its port, what it references and waits for; the testing builder declares the same.</summary>
-    internal static void AddResources(DistributedApplicationBuilder builder)
-    {
-        // Aspire's ports: the pages, OTLP/gRPC, OTLP/HTTP. Every service below sends its telemetry there.
-        builder.AddDashboard(port: 18888, otlpGrpcPort: 18889, otlpHttpPort: 18890);
+var chat = builder.AddSupabase("supabase-a", "chat", databasePassword, port: 55432, migrations: "supabase/chat/migrations");
+var trading = builder.AddSupabase("supabase-b", "trading", databasePassword, port: 55433, migrations: "supabase/trading/migrations",
+    pgCron: true);
 
-        var databasePassword = builder.AddSecret("database-password", Generated.Hex(bytes: 24));
-        var jwtSecret = builder.AddSecret("jwt-secret", Generated.Base64(bytes: 48));
-        var jwtIssuer = builder.AddParameter("jwt-issuer", DevTokens.LocalIssuer);
-        var webhookSecret = builder.AddSecret("webhook-secret", Generated.WebhookSecret());
-        var adminPassword = builder.AddSecret("admin-password", Generated.Password(length: 20));
+var emulators = builder.AddProject<Projects.Zmarty_Emulators>("emulators")
+    .WithHttpHealthCheck("/health");
 
-        var chat = builder.AddPostgres("supabase-a", port: 55432, databasePassword)
-            .WithSupabaseEmulation("supabase/local")
-            .AddDatabase("chat")
-            .WithMigrations("supabase/chat/migrations");
+// Each service connects as its own least-privilege role (the migrations' service_roles.sql).
+var api = builder.AddProject<Projects.Zmarty_Api>("api")
+    .WithHttpHealthCheck("/health")
+    .WithServiceRole(chat, "zmarty_api").WaitFor(chat)
+    .WithServiceRole(trading, "zmarty_api").WaitFor(trading)
+    .WithReference(emulators).WaitFor(emulators)
+    .WithEnvironment("Supabase__JwtSecret", jwtSecret)
+    .WithEnvironment("Supabase__JwtIssuer", jwtIssuer)
+    .WithEnvironment("Webhooks__Secret", webhookSecret)
+    .WithDevTokenCommand(chat, jwtSecret, jwtIssuer)
+    .WithReconcileCommands();
 
-        var trading = builder.AddPostgres("supabase-b", port: 55433, databasePassword)
-            .WithSupabaseEmulation("supabase/local")
-            .WithPgCron()
-            .AddDatabase("trading")
-            .WithMigrations("supabase/trading/migrations");
+builder.AddProject<Projects.Zmarty_Worker>("worker")
+    .WithHttpHealthCheck("/health")
+    .WithServiceRole(chat, "zmarty_worker").WaitFor(chat)
+    .WithServiceRole(trading, "zmarty_worker").WaitFor(trading)
+    .WithReference(emulators).WaitFor(emulators)
+    .WithReference(api)
+    .WithEnvironment("Webhooks__Secret", webhookSecret)
+    .WithEnvironment("Cryptometer__BaseUrl", EmulatorUrl("/cryptometer/"))
+    .WithEnvironment("Cryptometer__ApiKey", LocalCommands.EmulatorKey)
+    .WithEnvironment("KingFisher__BaseUrl", EmulatorUrl("/kingfisher/"))
+    .WithEnvironment("KingFisher__ApiKey", LocalCommands.EmulatorKey);
 
-        builder.AddDevTokens(users: chat, signingSecret: jwtSecret, issuer: jwtIssuer);
+builder.AddProject<Projects.Zmarty_AdminUi>("admin")
+    .WithHttpHealthCheck("/health")
+    .WithServiceRole(chat, "zmarty_admin").WaitFor(chat)
+    .WithServiceRole(trading, "zmarty_admin").WaitFor(trading)
+    .WithEnvironment("Admin__Password", adminPassword);
 
-        var emulators = builder.AddProject("emulators", "Zmarty.Emulators", port: 5300);
+return await LocalCommands.RunAsync(invocation, builder);
 
-        // Each service connects as its own least-privilege role (the migrations' service_roles.sql).
-        var api = builder.AddProject("api", "Zmarty.Api", port: 5100)
-            .WithReference(chat, role: "zmarty_api").WaitFor(chat)
-            .WithReference(trading, role: "zmarty_api").WaitFor(trading)
-            .WithReference(emulators).WaitFor(emulators)
-            .WithEnvironment("Supabase__JwtSecret", jwtSecret)
-            .WithEnvironment("Supabase__JwtIssuer", jwtIssuer)
-            .WithEnvironment("Webhooks__Secret", webhookSecret);
-
-        builder.AddProject("worker", "Zmarty.Worker", port: 5400)
-            .WithReference(chat, role: "zmarty_worker").WaitFor(chat)
-            .WithReference(trading, role: "zmarty_worker").WaitFor(trading)
-            .WithReference(emulators).WaitFor(emulators)
-            .WithReference(api)
-            .WithEnvironment("Webhooks__Secret", webhookSecret)
-            .WithEnvironment("Cryptometer__BaseUrl", emulators.GetEndpoint("/cryptometer/"))
-            .WithEnvironment("Cryptometer__ApiKey", EmulatorKey)
-            .WithEnvironment("KingFisher__BaseUrl", emulators.GetEndpoint("/kingfisher/"))
-            .WithEnvironment("KingFisher__ApiKey", EmulatorKey);
-
-        builder.AddProject("admin", "Zmarty.AdminUi", port: 5200)
-            .WithReference(chat, role: "zmarty_admin").WaitFor(chat)
-            .WithReference(trading, role: "zmarty_admin").WaitFor(trading)
-            .WithEnvironment("Admin__Password", adminPassword);
-    }
-}
+ReferenceExpression EmulatorUrl(string path) => ReferenceExpression.Create($"{emulators.GetEndpoint("http")}{path}");

@@ -1,7 +1,9 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using System.Net;
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Model;
-using Zmarty.AppHost.Testing;
+using Zmarty.AppHost.Commands;
+using Zmarty.Tests.Systems;
 using Zmarty.Tests.AppHost;
 
 namespace Zmarty.Tests.Admin;
@@ -101,8 +103,8 @@ public sealed class AdminAuthTests
         Assert.Equal(HttpStatusCode.TooManyRequests, forgedDevice.StatusCode);
     }
 
-    private static Task<DistributedApplication> StartAdminAsync(Action<ResourceBuilder<ProjectResource>>? configure = null) =>
-        ZmartyTestingBuilder.StartAsync(b =>
+    private static Task<TestSystem> StartAdminAsync(Action<IResourceBuilder<ProjectResource>>? configure = null) =>
+        TestSystem.StartAsync(b =>
         {
             foreach (var service in new[] { "worker", "api", "emulators" })
             {

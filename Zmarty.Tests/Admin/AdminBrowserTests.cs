@@ -1,8 +1,10 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using Microsoft.Playwright;
 using Npgsql;
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Model;
-using Zmarty.AppHost.Testing;
+using Zmarty.AppHost.Commands;
+using Zmarty.Tests.Systems;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Database;
 using static Microsoft.Playwright.Assertions;
@@ -24,7 +26,7 @@ public sealed class AdminBrowserTests
     public async Task An_operator_logs_in_and_sees_queues_errors_and_cron_change_live()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./zmarty test installs Debian's chromium package.");
-        await using var app = await ZmartyTestingBuilder.StartAsync(b =>
+        await using var app = await TestSystem.StartAsync(b =>
         {
             // The test enqueues messages and watches the depth rise: a worker would drain them first.
             b.RemoveResource("worker");

@@ -1,8 +1,11 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Testing;
+using Zmarty.AppHost.Commands;
+using Zmarty.Tests.Systems;
 
 namespace Zmarty.Tests.AppHost;
 
@@ -12,7 +15,7 @@ public sealed class DevTokensTests
     [Fact]
     public async Task A_dev_user_is_created_once_and_its_profile_follows()
     {
-        await using var app = await ZmartyTestingBuilder.StartAsync(b => b.WithoutProjects());
+        await using var app = await TestSystem.StartAsync(b => b.WithoutProjects());
         var chat = app.GetConnectionString("chat");
 
         var first = await DevTokens.EnsureUserAsync(chat, "dev@example.com");

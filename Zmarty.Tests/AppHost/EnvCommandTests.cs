@@ -1,74 +1,63 @@
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Model;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Zmarty.AppHost.Commands;
+using Zmarty.Tests.Systems;
 
 namespace Zmarty.Tests.AppHost;
 
-public sealed class EnvCommandTests : IDisposable
+/// <summary><c>./zmarty env</c> reads the model without running it: the declared ports and the kept secrets.</summary>
+public sealed class EnvCommandTests
 {
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "zmarty-env-" + Guid.NewGuid().ToString("N")[..12]);
+    private static readonly string[] s_keptSecrets =
+    [
+        "--Parameters:database-password=db-password", "--Parameters:jwt-secret=jwt", "--Parameters:webhook-secret=whsec_AAAA",
+        "--Parameters:admin-password=admin-password",
+    ];
 
     [Fact]
-    public async Task Env_prints_each_provider_url_as_the_worker_gets_it()
+    public async Task Env_prints_services_provider_roots_dashboard_databases_and_parameters()
     {
-        var builder = new DistributedApplicationBuilder([], AppHostOptions.ForCheckout(), new Dictionary<string, string>());
-        AppModel.AddResources(builder);
-        var worker = builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "worker");
-        var app = builder.Build();
-        var secrets = await LocalSecrets.LoadOrCreateAsync(_dataDirectory, builder.Resources.OfType<ParameterResource>(), CancellationToken.None);
+        var variables = await VariablesAsync(
+            [.. s_keptSecrets, "--ASPNETCORE_URLS=http://localhost:18888", "--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:18889",
+             "--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:18890", "--AppHost:OtlpApiKey=otlp-key"]);
 
-        var variables = EnvCommand.Variables(app, secrets).ToDictionary(v => v.Name, v => v.Value);
-
-        Assert.Equal("http://127.0.0.1:5300/cryptometer/", variables["ZMARTY_CRYPTOMETER_URL"]);
-        Assert.Equal("http://127.0.0.1:5300/kingfisher/", variables["ZMARTY_KINGFISHER_URL"]);
-        Assert.Equal(
-            variables["ZMARTY_CRYPTOMETER_URL"],
-            DistributedApplication.Url((EnvironmentValue.Endpoint)worker.Environment["Cryptometer__BaseUrl"]).ToString());
-    }
-
-    [Fact]
-    public async Task Env_prints_the_dashboard_and_its_otlp_receivers()
-    {
-        var (app, secrets) = await BuildAsync([]);
-
-        var variables = EnvCommand.Variables(app, secrets).ToDictionary(v => v.Name, v => v.Value);
-
-        Assert.Equal("http://127.0.0.1:18888", variables["ZMARTY_DASHBOARD_URL"]);
-        Assert.Equal("http://127.0.0.1:18889", variables["ZMARTY_DASHBOARD_OTLP_GRPC_URL"]);
-        Assert.Equal("http://127.0.0.1:18890", variables["ZMARTY_DASHBOARD_OTLP_HTTP_URL"]);
+        Assert.Equal("http://localhost:5100", variables["ZMARTY_API_URL"]);
+        Assert.Equal("http://localhost:5300/cryptometer/", variables["ZMARTY_CRYPTOMETER_URL"]);
+        Assert.Equal("http://localhost:5300/kingfisher/", variables["ZMARTY_KINGFISHER_URL"]);
+        Assert.Equal("http://localhost:18888", variables["ZMARTY_DASHBOARD_URL"]);
+        Assert.Equal("http://localhost:18889", variables["ZMARTY_DASHBOARD_OTLP_GRPC_URL"]);
+        Assert.Equal("http://localhost:18890", variables["ZMARTY_DASHBOARD_OTLP_HTTP_URL"]);
+        Assert.Equal("otlp-key", variables["ZMARTY_DASHBOARD_OTLP_API_KEY"]);
+        Assert.Equal("postgresql://postgres:db-password@localhost:55432/postgres", variables["ZMARTY_CHAT_DB"]);
+        Assert.Equal("postgresql://postgres:db-password@localhost:55433/postgres", variables["ZMARTY_TRADING_DB"]);
+        Assert.Equal("whsec_AAAA", variables["ZMARTY_WEBHOOK_SECRET"]);
+        Assert.Equal(DevTokens.LocalIssuer, variables["ZMARTY_JWT_ISSUER"]);
     }
 
     [Fact]
-    public async Task Services_export_to_the_dashboard_unless_the_apphost_is_given_an_otlp_endpoint()
+    public async Task The_otlp_key_is_empty_when_the_dashboard_takes_otlp_without_one()
     {
-        var (local, localSecrets) = await BuildAsync([]);
-        var (outside, outsideSecrets) = await BuildAsync([("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector.example:4317")]);
+        var variables = await VariablesAsync([.. s_keptSecrets, "--AppHost:OtlpApiKey="]);
 
-        var toDashboard = local.EnvironmentOf(Project(local, "api"), localSecrets);
-        var toCollector = outside.EnvironmentOf(Project(outside, "api"), outsideSecrets);
-
-        Assert.Equal("http://127.0.0.1:18889", toDashboard["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        Assert.Equal("grpc", toDashboard["OTEL_EXPORTER_OTLP_PROTOCOL"]);
-        Assert.Equal("api", toDashboard["OTEL_SERVICE_NAME"]);
-        // The AppHost's own OTEL_* variables reach the services by inheritance; nothing here overrides them.
-        Assert.DoesNotContain(toCollector.Keys, key => key.StartsWith("OTEL_EXPORTER_", StringComparison.Ordinal));
+        Assert.Equal("", variables["ZMARTY_DASHBOARD_OTLP_API_KEY"]);
     }
 
-    private async Task<(DistributedApplication App, LocalSecrets Secrets)> BuildAsync((string Name, string Value)[] environment)
+    [Fact]
+    public async Task Env_before_the_first_run_says_to_run_up_first()
     {
-        var builder = new DistributedApplicationBuilder([], AppHostOptions.ForCheckout(), environment.ToDictionary(e => e.Name, e => e.Value));
-        AppModel.AddResources(builder);
-        var secrets = await LocalSecrets.LoadOrCreateAsync(_dataDirectory, builder.Resources.OfType<ParameterResource>(), CancellationToken.None);
-        return (builder.Build(), secrets);
+        // Empty, as on a machine where ./zmarty up never ran (this one's user secrets may hold values).
+        var error = await Assert.ThrowsAsync<Zmarty.AppHost.AppHostException>(() => VariablesAsync(["--Parameters:jwt-secret="]));
+
+        Assert.Equal("No kept value for jwt-secret yet: run ./zmarty up once first.", error.Message);
     }
 
-    private static ProjectResource Project(DistributedApplication app, string name) =>
-        app.Model.OfType<ProjectResource>().Single(p => p.Name == name);
-
-    public void Dispose()
+    private static async Task<Dictionary<string, string>> VariablesAsync(string[] args)
     {
-        if (Directory.Exists(_dataDirectory))
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
+        var builder = await TestSystem.CreateBuilderAsync(args);
+        await using var app = await builder.BuildAsync();
+        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        DeclaredEndpoints.Allocate(model);
+        return (await EnvCommand.VariablesAsync(model, builder.Configuration)).ToDictionary(v => v.Name, v => v.Value);
     }
 }

@@ -1,4 +1,4 @@
-using Zmarty.AppHost.Postgres;
+using Zmarty.AppHost.Supabase;
 
 namespace Zmarty.Tests.AppHost;
 

@@ -1,11 +1,13 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Npgsql;
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Model;
-using Zmarty.AppHost.Testing;
+using Zmarty.AppHost.Commands;
+using Zmarty.Tests.Systems;
 
 namespace Zmarty.Tests.Chat;
 
@@ -15,11 +17,11 @@ namespace Zmarty.Tests.Chat;
 /// </summary>
 public class ChatSystemFixture : IAsyncLifetime
 {
-    private DistributedApplication? _app;
+    private TestSystem? _app;
     private NpgsqlDataSource? _chat;
     private NpgsqlDataSource? _trading;
 
-    public DistributedApplication App => _app ?? throw new InvalidOperationException("The fixture is not started.");
+    public TestSystem App => _app ?? throw new InvalidOperationException("The fixture is not started.");
 
     /// <summary>Supabase A as the superuser.</summary>
     public NpgsqlDataSource Chat => _chat ?? throw new InvalidOperationException("The fixture is not started.");
@@ -38,7 +40,7 @@ public class ChatSystemFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await ZmartyTestingBuilder.StartAsync(builder =>
+        _app = await TestSystem.StartAsync(builder =>
         {
             // Chat reads what B holds; a worker would fill it from the emulators and change what a test expects.
             builder.RemoveResource("worker");
@@ -46,7 +48,7 @@ public class ChatSystemFixture : IAsyncLifetime
             // The emulators serve a Supabase JWKS, so the asymmetric-key paths are tested too.
             api.WithEnvironment(
                 "Supabase__JwksUrl",
-                builder.GetResource<ProjectResource>("emulators").GetEndpoint("/supabase/auth/v1/.well-known/jwks.json"));
+                builder.GetResource<ProjectResource>("emulators").EndpointUrl("/supabase/auth/v1/.well-known/jwks.json"));
             // Tests stall providers on purpose; a short timeout keeps them quick, yet leaves room for a cold,
             // loaded machine (the first streamed call JIT-compiles the SDK's stream reader).
             api.WithEnvironment("Chat__Router__Timeout", "00:00:05");
@@ -67,7 +69,7 @@ public class ChatSystemFixture : IAsyncLifetime
     /// Tests fail providers on purpose, many times; an open circuit would leak from one test into the
     /// next, so here it never opens. <see cref="CircuitBreakerTests"/> starts a system where it does.
     /// </summary>
-    protected virtual void ConfigureCircuitBreaker(ResourceBuilder<ProjectResource> api) =>
+    protected virtual void ConfigureCircuitBreaker(IResourceBuilder<ProjectResource> api) =>
         api.WithEnvironment("Chat__Router__MinimumThroughput", "1000000");
 
     public async Task DisposeAsync()

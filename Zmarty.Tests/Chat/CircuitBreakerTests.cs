@@ -1,6 +1,10 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using System.Globalization;
 using System.Net;
-using Zmarty.AppHost.Model;
+
+using Zmarty.Tests.Systems;
 
 namespace Zmarty.Tests.Chat;
 
@@ -18,7 +22,7 @@ public sealed class CircuitBreakerTests(CircuitBreakerTests.BreakerSystem system
     /// <summary>The chat system with a breaker that opens after three failed calls and stays open.</summary>
     public sealed class BreakerSystem : ChatSystemFixture
     {
-        protected override void ConfigureCircuitBreaker(ResourceBuilder<ProjectResource> api) => api
+        protected override void ConfigureCircuitBreaker(IResourceBuilder<ProjectResource> api) => api
             .WithEnvironment("Chat__Router__MinimumThroughput", MinimumThroughput.ToString(CultureInfo.InvariantCulture))
             .WithEnvironment("Chat__Router__FailureRatio", "0.5")
             .WithEnvironment("Chat__Router__BreakDuration", "00:10:00");

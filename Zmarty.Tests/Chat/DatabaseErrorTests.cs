@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
 using Zmarty.Api.Errors;
-using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Commands;
 
 namespace Zmarty.Tests.Chat;
 

@@ -1,7 +1,10 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using System.Text.Json;
 using Npgsql;
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Testing;
+using Zmarty.AppHost.Commands;
+using Zmarty.Tests.Systems;
 
 namespace Zmarty.Tests.Database;
 
@@ -11,11 +14,11 @@ namespace Zmarty.Tests.Database;
 /// </summary>
 public sealed class DatabaseFixture : IAsyncLifetime
 {
-    private DistributedApplication? _app;
+    private TestSystem? _app;
     private NpgsqlDataSource? _chat;
     private NpgsqlDataSource? _trading;
 
-    public DistributedApplication App => _app ?? throw new InvalidOperationException("The fixture is not started.");
+    public TestSystem App => _app ?? throw new InvalidOperationException("The fixture is not started.");
 
     /// <summary>Supabase A as the superuser (what the migrations and the signup trigger run as).</summary>
     public NpgsqlDataSource Chat => _chat ?? throw new InvalidOperationException("The fixture is not started.");
@@ -25,7 +28,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await ZmartyTestingBuilder.StartAsync(b => b.WithoutProjects());
+        _app = await TestSystem.StartAsync(b => b.WithoutProjects());
         _chat = CreateDataSource(_app.GetConnectionString("chat"));
         _trading = CreateDataSource(_app.GetConnectionString("trading"));
     }

@@ -1,5 +1,5 @@
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Postgres;
+using Zmarty.AppHost.Commands;
+using Zmarty.AppHost.Supabase;
 
 namespace Zmarty.Tests.Database;
 
@@ -23,9 +23,6 @@ public sealed class MigrationTests(DatabaseFixture db)
         Assert.NotEmpty(local);
         Assert.NotEmpty(chat);
         Assert.NotEmpty(trading);
-
-        // The servers were created empty by the fixture, so everything was applied by this run.
-        Assert.Equal(2 * local.Length + chat.Length + trading.Length, db.App.AppliedMigrations.Count);
 
         var chatVersions = await Sql.ColumnAsync<string>(db.Chat,
             "select version from supabase_migrations.schema_migrations order by version");

@@ -1,9 +1,10 @@
+using Zmarty.Tests.Systems;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Commands;
 using Zmarty.ServiceDefaults.ErrorLog;
 using Zmarty.Tests.Database;
 

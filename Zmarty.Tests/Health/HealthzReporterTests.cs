@@ -1,8 +1,9 @@
+using Zmarty.Tests.Systems;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
-using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Commands;
 using Zmarty.Api.Health;
 using Zmarty.Tests.Database;
 

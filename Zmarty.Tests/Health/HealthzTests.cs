@@ -1,9 +1,11 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using System.Net;
 using System.Text.Json;
 using Npgsql;
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Model;
-using Zmarty.AppHost.Testing;
+using Zmarty.AppHost.Commands;
+using Zmarty.Tests.Systems;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Database;
 
@@ -67,7 +69,7 @@ public sealed class HealthzTests
         var closed = Ports.PickFree();
         await using var app = await StartAsync(b => b.GetResource<ProjectResource>("api")
             .WithEnvironment("Health__ProbeInterval", "00:00:01")
-            .WithEnvironment("Health__Providers__gpt", $"http://127.0.0.1:{closed}/v1"));
+            .WithEnvironment("Health__Providers__gpt", "http://127.0.0.1:" + closed.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/v1"));
         using var api = app.CreateHttpClient("api");
 
         var (status, body) = await WaitForProvidersAsync(api);
@@ -90,8 +92,8 @@ public sealed class HealthzTests
         }
     }
 
-    private static Task<DistributedApplication> StartAsync(Action<DistributedApplicationBuilder> configure) =>
-        ZmartyTestingBuilder.StartAsync(b =>
+    private static Task<TestSystem> StartAsync(Action<IDistributedApplicationTestingBuilder> configure) =>
+        TestSystem.StartAsync(b =>
         {
             b.RemoveResource("worker");
             b.RemoveResource("admin");

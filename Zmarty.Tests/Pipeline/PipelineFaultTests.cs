@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using Zmarty.AppHost.Model;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Zmarty.Emulators.Market;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Database;
+using Zmarty.Tests.Systems;
 
 namespace Zmarty.Tests.Pipeline;
 
@@ -61,11 +61,7 @@ public sealed class PipelineFaultTests
         await PipelineSystem.EventuallyAsync(
             async () => await Sql.ScalarAsync<long>(system.Trading, "select count(*) from pgmq.q_ingest_indicators where msg_id = $1 and read_ct = 1", killed) == 1 ? "" : null,
             "the Worker to take the message");
-        using (var worker = Process.GetProcessById(system.App.ResourceNotifications.Get("worker").ProcessId!.Value))
-        {
-            worker.Kill();
-            await worker.WaitForExitAsync();
-        }
+        await system.App.KillServiceAsync("worker");
 
         await system.App.StartResourceAsync("worker");
         // The killed delivery left no record and no write; a later one did the job, once. (On a loaded machine the
@@ -88,24 +84,9 @@ public sealed class PipelineFaultTests
     [Fact]
     public async Task Two_workers_on_the_same_queues_share_the_jobs_and_do_none_twice()
     {
-        var log = new ConcurrentQueue<string>();
         await using var system = await PipelineSystem.StartAsync(configure: builder =>
-        {
-            builder.Options.Log = log.Enqueue;
-            var first = builder.GetResource<ProjectResource>("worker").Resource;
-            var second = builder.AddProject("worker-2", "Zmarty.Worker", port: 0).Resource;
-            second.References.AddRange(first.References);
-            foreach (var (database, role) in first.DatabaseRoles)
-            {
-                second.DatabaseRoles[database] = role;
-            }
-
-            second.WaitsFor.AddRange(first.WaitsFor);
-            foreach (var (key, value) in first.Environment)
-            {
-                second.Environment[key] = value;
-            }
-        });
+            TestModel.GetResource<ProjectResource>(builder, "worker").WithReplicas(2));
+        Assert.Equal(2, ProcessesOf(system, "worker"));
 
         var symbols = Enumerable.Range(0, 30).Select(i => $"COIN{i}/USDT").ToList();
         var messages = new List<long>();
@@ -124,9 +105,29 @@ public sealed class PipelineFaultTests
             "every compute_signals job");
         Assert.Equal(symbols.Count, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.signals"));
         Assert.Equal(0L, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from ops.job_runs where outcome <> 'succeeded' or attempt <> 1"));
-        foreach (var worker in new[] { "worker ", "worker-2 " })
+        Assert.Equal(2, ProcessesOf(system, "worker"));
+    }
+
+    /// <summary>How many running replicas the orchestrator has of <paramref name="resource"/>: every replica's current state comes first.</summary>
+    private static int ProcessesOf(PipelineSystem system, string resource)
+    {
+        var running = new HashSet<string>(StringComparer.Ordinal);
+        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
         {
-            Assert.Contains(log, line => line.StartsWith(worker, StringComparison.Ordinal) && line.Contains("ingest_indicators", StringComparison.Ordinal) && line.Contains("succeeded", StringComparison.Ordinal));
+            foreach (var update in system.App.ResourceNotifications.WatchAsync(enough.Token).ToBlockingEnumerable(enough.Token))
+            {
+                if (update.Resource.Name == resource && update.Snapshot.State?.Text == KnownResourceStates.Running)
+                {
+                    running.Add(update.ResourceId);
+                }
+            }
         }
+        catch (OperationCanceledException)
+        {
+            // Every current state was given before the watch went quiet.
+        }
+
+        return running.Count;
     }
 }

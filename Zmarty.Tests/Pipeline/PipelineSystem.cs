@@ -1,9 +1,11 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Model;
-using Zmarty.AppHost.Testing;
+using Zmarty.AppHost.Commands;
+using Zmarty.Tests.Systems;
 using Zmarty.Emulators.Market;
 using Zmarty.Tests.Database;
 
@@ -26,22 +28,22 @@ internal sealed class PipelineSystem : IAsyncDisposable
 
     private readonly HttpClient _emulators;
 
-    private PipelineSystem(DistributedApplication app)
+    private PipelineSystem(TestSystem app)
     {
         App = app;
         Trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
         _emulators = app.CreateHttpClient("emulators");
     }
 
-    public DistributedApplication App { get; }
+    public TestSystem App { get; }
 
     public NpgsqlDataSource Trading { get; }
 
     /// <summary>Starts the system with the Worker's <paramref name="settings"/> over the fast retries; <paramref name="configure"/> may change the model further.</summary>
     public static async Task<PipelineSystem> StartAsync(
-        IReadOnlyDictionary<string, string>? settings = null, Action<DistributedApplicationBuilder>? configure = null)
+        IReadOnlyDictionary<string, string>? settings = null, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
-        var app = await ZmartyTestingBuilder.StartAsync(builder =>
+        var app = await TestSystem.StartAsync(builder =>
         {
             builder.RemoveResource("admin");
             var worker = builder.GetResource<ProjectResource>("worker");

@@ -1,8 +1,13 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Zmarty.AppHost.Hosting;
+using Zmarty.AppHost.Commands;
+
+using Zmarty.Tests.Systems;
 
 namespace Zmarty.Tests.Reliability;
 
@@ -29,7 +34,7 @@ internal sealed class ChatLoad(Uri api, IReadOnlyList<(Guid Id, string Token)> u
 
     public IEnumerable<Guid> Users => users.Select(u => u.Id);
 
-    public static async Task<ChatLoad> ForNewUsersAsync(DistributedApplication app, int count)
+    public static async Task<ChatLoad> ForNewUsersAsync(TestSystem app, int count)
     {
         var chat = app.GetConnectionString("chat");
         var secret = app.GetParameterValue("jwt-secret");

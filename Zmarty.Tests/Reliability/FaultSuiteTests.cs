@@ -1,10 +1,12 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using Npgsql;
 using Xunit.Abstractions;
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Model;
-using Zmarty.AppHost.Testing;
+using Zmarty.AppHost.Commands;
+using Zmarty.Tests.Systems;
 using Zmarty.Emulators.Market;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Chat;
@@ -98,11 +100,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             async () => await Sql.ScalarAsync<long>(system.Trading,
                 "select count(*) from pgmq.q_ingest_indicators where msg_id = $1 and read_ct >= 1", job) == 1 ? "" : null,
             "the Worker to take the job");
-        using (var worker = Process.GetProcessById(system.App.ResourceNotifications.Get("worker").ProcessId!.Value))
-        {
-            worker.Kill();
-            await worker.WaitForExitAsync();
-        }
+        await system.App.KillServiceAsync("worker");
 
         await system.App.StartResourceAsync("worker");
     }
@@ -190,17 +188,17 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     }
 
     /// <summary>All services (no dashboard), with retries and timeouts short enough for a test.</summary>
-    private sealed class FaultSystem(DistributedApplication app) : IAsyncDisposable
+    private sealed class FaultSystem(TestSystem app) : IAsyncDisposable
     {
         private readonly HttpClient _emulators = app.CreateHttpClient("emulators");
 
-        public DistributedApplication App => app;
+        public TestSystem App => app;
 
         public NpgsqlDataSource Chat { get; } = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
 
         public NpgsqlDataSource Trading { get; } = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
 
-        public static async Task<FaultSystem> StartAsync() => new(await ZmartyTestingBuilder.StartAsync(builder =>
+        public static async Task<FaultSystem> StartAsync() => new(await TestSystem.StartAsync(builder =>
         {
             builder.GetResource<ProjectResource>("worker")
                 .WithEnvironment("Relay__MaxRetryDelay", "00:00:02")

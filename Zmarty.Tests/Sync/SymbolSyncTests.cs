@@ -1,11 +1,13 @@
+using Microsoft.Extensions.DependencyInjection;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using System.Diagnostics;
 using System.Text.Json;
 using Npgsql;
 using Xunit.Abstractions;
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Model;
-using Zmarty.AppHost.Processes;
-using Zmarty.AppHost.Testing;
+using Zmarty.AppHost.Commands;
+using Zmarty.Tests.Systems;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Database;
 
@@ -66,7 +68,8 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
         Assert.Equal(1, await Sql.ScalarAsync<long>(trading, "select last_value from pgmq.q_ingest_indicators_msg_id_seq"));
 
         // ./zmarty reconcile: the Api's command with the Api's environment finds B in step with A (exit code 0).
-        Assert.Equal(0, await ReconcileCommand.RunAsync(system.App, "--dry-run"));
+        var api = system.App.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>().Single(p => p.Name == "api");
+        Assert.Equal(0, await ApiReconcile.RunAsync(api, dryRun: true, TextWriter.Null, CancellationToken.None));
     }
 
     [Fact]
@@ -109,8 +112,7 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
             limit.Token.ThrowIfCancellationRequested();
         }
 
-        Posix.Signal(app.ResourceNotifications.Get("worker").ProcessId!.Value, Posix.SigKill);
-        await app.ResourceNotifications.WaitForResourceAsync("worker", ResourceState.Exited, limit.Token);
+        await app.KillServiceAsync("worker", limit.Token);
         await making;
         await app.StartResourceAsync("worker", limit.Token);
         await SyncState.WaitUntilConvergedAsync(chat, trading, s_converge);
@@ -175,11 +177,11 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
     }
 
     /// <summary>The whole system, and A and B to read and write.</summary>
-    private sealed record SyncSystem(DistributedApplication App, NpgsqlDataSource Chat, NpgsqlDataSource Trading) : IAsyncDisposable
+    private sealed record SyncSystem(TestSystem App, NpgsqlDataSource Chat, NpgsqlDataSource Trading) : IAsyncDisposable
     {
-        public static async Task<SyncSystem> StartAsync(Action<DistributedApplicationBuilder>? configure = null)
+        public static async Task<SyncSystem> StartAsync(Action<IDistributedApplicationTestingBuilder>? configure = null)
         {
-            var app = await ZmartyTestingBuilder.StartAsync(configure);
+            var app = await TestSystem.StartAsync(configure);
             return new(app, NpgsqlDataSource.Create(app.GetConnectionString("chat")), NpgsqlDataSource.Create(app.GetConnectionString("trading")));
         }
 
@@ -192,7 +194,7 @@ public sealed class SymbolSyncTests(ITestOutputHelper output)
     }
 
     /// <summary>Failed deliveries come back within 2 s, so a test need not wait out the default 30 s cap.</summary>
-    private static void QuickRetries(DistributedApplicationBuilder builder) =>
+    private static void QuickRetries(IDistributedApplicationTestingBuilder builder) =>
         builder.GetResource<ProjectResource>("worker").WithEnvironment("Relay__MaxRetryDelay", "00:00:02");
 
     private static async Task AsUserAsync(NpgsqlDataSource chat, Guid user, string sql)

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Zmarty.AppHost.Supabase;
+
+/// <summary>
+/// Brings a local Supabase database up to date whenever it becomes ready (the first start and every
+/// restart): the Supabase emulation, the project's migrations, then the service roles' logins.
+/// </summary>
+internal static partial class SupabaseMigrations
+{
+    public static async Task ApplyAsync(ResourceReadyEvent @event, CancellationToken cancellationToken)
+    {
+        var database = (IResourceWithConnectionString)@event.Resource;
+        var supabase = database.Annotations.OfType<SupabaseDatabaseAnnotation>().Single();
+        var logger = @event.Services.GetRequiredService<ResourceLoggerService>().GetLogger(database);
+        var connectionString = await database.GetConnectionStringAsync(cancellationToken)
+            ?? throw new InvalidOperationException($"{database.Name} is ready but has no connection string.");
+        try
+        {
+            var result = await MigrationRunner.ApplyAsync(
+                connectionString, supabase.ServerName, supabase.Folders, supabase.RepositoryRoot, cancellationToken);
+            foreach (var file in result.Applied)
+            {
+                LogApplied(logger, file);
+            }
+
+            LogMigrated(logger, result.Applied.Count, result.AlreadyApplied);
+            var serverPassword = await supabase.Password.GetValueAsync(cancellationToken) ?? "";
+            // Only the roles of the projects the model still has (a test may have removed some).
+            var roles = @event.Services.GetRequiredService<DistributedApplicationModel>().Resources
+                .SelectMany(r => r.Annotations.OfType<ServiceRoleAnnotation>())
+                .Where(a => a.Database == database)
+                .Select(a => a.Role)
+                .Distinct(StringComparer.Ordinal);
+            foreach (var role in roles)
+            {
+                await EnableRoleLoginAsync(connectionString, role, SupabaseExtensions.RolePassword.Derive(serverPassword, role), cancellationToken);
+            }
+        }
+        catch (AppHostException ex)
+        {
+            LogFailed(logger, ex.Message);
+            await @event.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(database, s => s with
+            {
+                State = new ResourceStateSnapshot("Migration failed", KnownResourceStateStyles.Error),
+            });
+            throw;
+        }
+    }
+
+    /// <summary>Lets <paramref name="role"/> log in with its local password (a role the migrations made without LOGIN).</summary>
+    private static async Task EnableRoleLoginAsync(
+        string superuserConnectionString, string role, string password, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(superuserConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        // ALTER ROLE takes no parameters; both values are quoted by the server.
+        await using var quote = new NpgsqlCommand("select format('alter role %I with login password %L', $1::text, $2::text)", connection);
+        quote.Parameters.Add(new() { Value = role });
+        quote.Parameters.Add(new() { Value = password });
+        var statement = (string)(await quote.ExecuteScalarAsync(cancellationToken))!;
+        await using var alter = new NpgsqlCommand(statement, connection);
+        await alter.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "applied {File}")]
+    private static partial void LogApplied(ILogger logger, string file);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "migrated: {Applied} file(s) applied now, {AlreadyApplied} applied before")]
+    private static partial void LogMigrated(ILogger logger, int applied, int alreadyApplied);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Message}")]
+    private static partial void LogFailed(ILogger logger, string message);
+}

@@ -1,0 +1,234 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Zmarty.Tests.AppHost;
+
+namespace Zmarty.Tests.Systems;
+
+/// <summary>
+/// The AppHost's own model started for a test through Aspire.Hosting.Testing: every port random, the
+/// databases in a throw-away data directory without fsync, everything stopped and deleted on dispose.
+/// <c>ZMARTY_TEST_POSTGRES=container|process</c> picks how the databases run (process when unset);
+/// <c>ZMARTY_TEST_LOG=FILE</c> appends every resource's log lines to FILE.
+/// </summary>
+public sealed class TestSystem : IAsyncDisposable
+{
+    /// <summary>How long a start may take before the test fails; a cold, loaded 2-core machine needs room.</summary>
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromMinutes(3);
+
+    private readonly Dictionary<string, string> _connectionStrings;
+
+    private TestSystem(DistributedApplication app, string? dataDirectory, Dictionary<string, string> connectionStrings)
+    {
+        App = app;
+        DataDirectory = dataDirectory;
+        _connectionStrings = connectionStrings;
+    }
+
+    public DistributedApplication App { get; }
+
+    /// <summary>Where the process-mode databases keep their data, deleted on dispose; null when the test keeps it.</summary>
+    public string? DataDirectory { get; }
+
+    public ResourceNotificationService ResourceNotifications => App.Services.GetRequiredService<ResourceNotificationService>();
+
+    /// <summary>The model with the test settings, for a test to change before <see cref="StartAsync(IDistributedApplicationTestingBuilder, CancellationToken)"/>.</summary>
+    public static async Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(params string[] args)
+    {
+        // Under /tmp, which the postgres user can always reach, unlike a checkout in /root.
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "zmarty-test-" + Guid.NewGuid().ToString("N")[..12]);
+        var mode = Environment.GetEnvironmentVariable("ZMARTY_TEST_POSTGRES") is { Length: > 0 } configured ? configured : "process";
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Zmarty_AppHost>(
+        [
+            $"--Supabase:DataDirectory={dataDirectory}",
+            "--Supabase:Durable=false",
+            $"--Supabase:Mode={mode}",
+            .. args,
+        ]);
+        // Tests run without the dashboard. A service told to export to it would spend its shutdown
+        // (10 s, the export timeout) flushing to nothing; an empty endpoint turns its exporter off.
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+        }
+
+        if (Environment.GetEnvironmentVariable("ZMARTY_TEST_LOG") is { Length: > 0 } file)
+        {
+            builder.Services.AddLogging(logging => logging.AddProvider(new FileLoggerProvider(file)));
+        }
+
+        return builder;
+    }
+
+    /// <summary>Builds the model (changed by <paramref name="configure"/>), starts it and waits until every resource is healthy.</summary>
+    public static async Task<TestSystem> StartAsync(
+        Action<IDistributedApplicationTestingBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var builder = await CreateBuilderAsync();
+        configure?.Invoke(builder);
+        return await StartAsync(builder, cancellationToken: cancellationToken);
+    }
+
+    /// <param name="keepData">Leave the data directory on dispose, for a test that starts twice on the same data.</param>
+    public static async Task<TestSystem> StartAsync(
+        IDistributedApplicationTestingBuilder builder, bool keepData = false, CancellationToken cancellationToken = default)
+    {
+        var dataDirectory = builder.Configuration["Supabase:DataDirectory"]!;
+        var app = await builder.BuildAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_startTimeout);
+        try
+        {
+            await app.StartAsync(timeout.Token);
+            var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+            var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+            await Task.WhenAll(Runnable(model).Select(r =>
+                notifications.WaitForResourceHealthyAsync(r.Name, WaitBehavior.StopOnResourceUnavailable, timeout.Token)));
+            var connectionStrings = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var database in model.Resources.OfType<IResourceWithConnectionString>().Where(r => r is IResourceWithParent))
+            {
+                connectionStrings[database.Name] = (await database.GetConnectionStringAsync(timeout.Token))!;
+            }
+
+            return new TestSystem(app, keepData ? null : dataDirectory, connectionStrings);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            if (!keepData)
+            {
+                DeleteDirectory(dataDirectory);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>A database's connection string as the superuser (what the migrations and the signup trigger run as).</summary>
+    public string GetConnectionString(string database) => _connectionStrings[database];
+
+    public Uri GetEndpoint(string resource) => App.GetEndpoint(resource);
+
+    public HttpClient CreateHttpClient(string resource) => new() { BaseAddress = GetEndpoint(resource) };
+
+    public string GetParameterValue(string name)
+    {
+        var parameter = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>().Single(p => p.Name == name);
+        return parameter.GetValueAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult()!;
+    }
+
+    /// <summary>Stops one resource while the rest runs, as an outage or an operator would; its data stays.</summary>
+    public async Task StopResourceAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StopCommand, cancellationToken);
+        Assert.True(result.Success, $"stopping {name}: {result.Message}");
+        await ResourceNotifications.WaitForResourceAsync(name, KnownResourceStates.TerminalStates, cancellationToken);
+    }
+
+    /// <summary>Starts a stopped resource again, on the same port and data, and waits until it (and a server's database) is healthy.</summary>
+    public async Task StartResourceAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, cancellationToken);
+        Assert.True(result.Success, $"starting {name}: {result.Message}");
+        var model = App.Services.GetRequiredService<DistributedApplicationModel>();
+        foreach (var resource in model.Resources.Where(r => r.Name == name || r is IResourceWithParent child && child.Parent.Name == name))
+        {
+            await ResourceNotifications.WaitForResourceHealthyAsync(resource.Name, cancellationToken);
+        }
+    }
+
+    /// <summary>Kills a service's process outright (SIGKILL), as a crash would, and waits until the orchestrator sees it gone.</summary>
+    public async Task KillServiceAsync(string name, CancellationToken cancellationToken = default)
+    {
+        Assert.True(ResourceNotifications.TryGetCurrentState(name, out var current));
+        var runner = Convert.ToInt32(current.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+        // The orchestrator runs a project with `dotnet run`, whose one child is the service.
+        using (var service = System.Diagnostics.Process.GetProcessById(ProcessProbe.ChildrenOf(runner).Single()))
+        {
+            service.Kill();
+            await service.WaitForExitAsync(cancellationToken);
+        }
+
+        await ResourceNotifications.WaitForResourceAsync(name, KnownResourceStates.TerminalStates, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        if (DataDirectory is not null)
+        {
+            DeleteDirectory(DataDirectory);
+        }
+    }
+
+    /// <summary>Projects, servers and databases: what a healthy system has running.</summary>
+    private static IEnumerable<IResource> Runnable(DistributedApplicationModel model) =>
+        model.Resources.Where(r => r is ProjectResource or IResourceWithConnectionString && r is not ParameterResource);
+
+    private static void DeleteDirectory(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private sealed class FileLoggerProvider(string file) : ILoggerProvider
+    {
+        private static readonly Lock s_gate = new();
+
+        public ILogger CreateLogger(string categoryName) => new FileLogger(file, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class FileLogger(string file, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (s_gate)
+                {
+                    File.AppendAllText(file, $"{DateTime.UtcNow:HH:mm:ss.fff} {category} | {formatter(state, exception)}{Environment.NewLine}");
+                }
+            }
+        }
+    }
+}
+
+/// <summary>How tests change the model before they start it.</summary>
+public static class TestModel
+{
+    public static IResourceBuilder<T> GetResource<T>(this IDistributedApplicationTestingBuilder builder, string name)
+        where T : IResource => builder.CreateResourceBuilder<T>(name);
+
+    /// <summary>Removes a resource nothing else references or waits for (the worker, the admin UI).</summary>
+    public static IDistributedApplicationTestingBuilder RemoveResource(this IDistributedApplicationTestingBuilder builder, string name)
+    {
+        builder.Resources.Remove(builder.Resources.Single(r => r.Name == name));
+        return builder;
+    }
+
+    /// <summary>Only the databases: every project removed.</summary>
+    public static IDistributedApplicationTestingBuilder WithoutProjects(this IDistributedApplicationTestingBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.Resources.Remove(project);
+        }
+
+        return builder;
+    }
+
+    /// <summary>The URL of <paramref name="path"/> on a project, for another project's environment.</summary>
+    public static ReferenceExpression EndpointUrl(this IResourceBuilder<ProjectResource> project, string path) =>
+        ReferenceExpression.Create($"{project.GetEndpoint("http")}{path}");
+}
