@@ -133,7 +133,9 @@ public sealed class TestSystem : IAsyncDisposable
         var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, cancellationToken);
         Assert.True(result.Success, $"starting {name}: {result.Message}");
         var model = App.Services.GetRequiredService<DistributedApplicationModel>();
-        foreach (var resource in model.Resources.Where(r => r.Name == name || r is IResourceWithParent child && child.Parent.Name == name))
+        // A server's database follows it; a project's hidden "-rebuilder" child never runs, so it is not waited for.
+        foreach (var resource in model.Resources.Where(r =>
+                     r.Name == name || r is IResourceWithParent child and IResourceWithConnectionString && child.Parent.Name == name))
         {
             await ResourceNotifications.WaitForResourceHealthyAsync(resource.Name, cancellationToken);
         }
