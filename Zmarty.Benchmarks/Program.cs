@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Running;
 using Zmarty.Benchmarks.Chat;
-using Zmarty.Benchmarks.Dashboard;
 using Zmarty.Benchmarks.Database;
 using Zmarty.Benchmarks.Pipeline;
 using Zmarty.Benchmarks.Sync;
@@ -10,7 +9,6 @@ using Zmarty.Benchmarks.Sync;
 // dotnet run -c Release --project Zmarty.Benchmarks -- sync [rate ...]           (symbol sync latency, whole system)
 // dotnet build -c Release Zmarty.sln && dotnet run -c Release --project Zmarty.Benchmarks -- chat [rates] [--dashboard]   (whole system)
 // dotnet run -c Release --project Zmarty.Benchmarks -- pipeline [symbols] [concurrency]  (whole pipeline, emulators)
-// dotnet run -c Release --project Zmarty.Benchmarks -- dashboard [seconds] [senders]  (OTLP ingestion, a browser page open)
 // See docs/benchmarks.md for what each measures and the recorded results.
 if (SyncLatency.Handles(args))
 {
@@ -25,11 +23,6 @@ if (ChatOverhead.Handles(args))
 if (PipelineThroughput.Handles(args))
 {
     return await PipelineThroughput.RunAsync(args);
-}
-
-if (OtlpIngestionRate.Handles(args))
-{
-    return await OtlpIngestionRate.RunAsync(args);
 }
 
 if (DatabaseBenchmarks.Handles(args))

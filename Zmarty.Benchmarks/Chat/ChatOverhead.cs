@@ -6,8 +6,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
-using Zmarty.AppHost.Hosting;
-using Zmarty.AppHost.Testing;
+using Zmarty.AppHost.Commands;
+using Zmarty.Testing;
 using Zmarty.Benchmarks.Database;
 
 namespace Zmarty.Benchmarks.Chat;
@@ -38,16 +38,15 @@ public static class ChatOverhead
         // The chat path is the Api, A, B and the providers. The Worker would ingest the benchmark users'
         // symbols from the emulators meanwhile and the AdminUi poll B: load of other features, which in a
         // deployment runs elsewhere, taking the same two cores.
-        var builder = ZmartyTestingBuilder.Create(withDashboard);
+        var builder = await TestSystem.CreateBuilderAsync(withDashboard);
         builder.RemoveResource("worker");
         builder.RemoveResource("admin");
-        await using var app = builder.Build();
-        await app.StartAsync();
+        await using var app = await TestSystem.StartAsync(builder);
         Console.WriteLine(withDashboard ? "Telemetry: exported to the dashboard over OTLP/gRPC." : "Telemetry: not exported (no dashboard).");
         await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
         await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
         var tokens = await CreateUsersAsync(app, chat, trading);
-        var api = Process.GetProcessById(app.Resources.Single(r => r.Name == "api").ProcessId!.Value);
+        var api = Process.GetProcessById(app.ServiceProcessId("api"));
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
             BaseAddress = app.GetEndpoint("api"),
@@ -173,7 +172,7 @@ public static class ChatOverhead
     }
 
     /// <summary>Enterprise users with a large balance, three watched symbols each, and signals and win rates for them in B.</summary>
-    private static async Task<string[]> CreateUsersAsync(DistributedApplication app, NpgsqlDataSource chat, NpgsqlDataSource trading)
+    private static async Task<string[]> CreateUsersAsync(TestSystem app, NpgsqlDataSource chat, NpgsqlDataSource trading)
     {
         await ExecuteAsync(chat, "insert into auth.users (id, email) select gen_random_uuid(), 'chatbench' || i || '@example.com' from generate_series(1, $1) i", Users);
         await ExecuteAsync(chat, "update public.user_profiles set tier = 'enterprise'");

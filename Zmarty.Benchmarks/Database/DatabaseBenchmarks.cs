@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
-using Zmarty.AppHost.Testing;
+using Zmarty.Testing;
 
 namespace Zmarty.Benchmarks.Database;
 
@@ -17,7 +17,7 @@ public static class DatabaseBenchmarks
     {
         var started = Stopwatch.StartNew();
         Console.WriteLine($"Starting local Supabase A and B ({Environment.ProcessorCount} cores visible)...");
-        await using var app = await ZmartyTestingBuilder.StartAsync(b => b.WithoutProjects());
+        await using var app = await TestSystem.StartAsync(b => b.WithoutProjects());
         Console.WriteLine($"Databases ready in {started.Elapsed.TotalSeconds:F1} s. Load average (1/5/15 min): {LoadAverage()}");
 
         switch (args[0])

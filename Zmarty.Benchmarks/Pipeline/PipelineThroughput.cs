@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
-using Zmarty.AppHost.Model;
-using Zmarty.AppHost.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Zmarty.Testing;
 using Zmarty.Benchmarks.Database;
 
 namespace Zmarty.Benchmarks.Pipeline;
@@ -24,7 +25,7 @@ public static class PipelineThroughput
         var symbols = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
         var concurrency = args.Length > 2 ? args[2] : "16";
         Console.WriteLine($"Starting B, the emulators and one Worker (concurrency {concurrency}, {Environment.ProcessorCount} cores visible)...");
-        await using var app = await ZmartyTestingBuilder.StartAsync(builder =>
+        await using var app = await TestSystem.StartAsync(builder =>
         {
             builder.RemoveResource("admin");
             var worker = builder.GetResource<ProjectResource>("worker");
@@ -47,8 +48,8 @@ public static class PipelineThroughput
             await insert.ExecuteNonQueryAsync();
         }
 
-        var workerPid = app.ResourceNotifications.Get("worker").ProcessId!.Value;
-        var emulatorsPid = app.ResourceNotifications.Get("emulators").ProcessId!.Value;
+        var workerPid = app.ServiceProcessId("worker");
+        var emulatorsPid = app.ServiceProcessId("emulators");
         Console.WriteLine($"Load average before (1/5/15 min): {DatabaseBenchmarks.LoadAverage()}");
         var workerCpu = ProcessStats.CpuSeconds(workerPid);
         var emulatorsCpu = ProcessStats.CpuSeconds(emulatorsPid);

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
-using Zmarty.AppHost.Testing;
+using Zmarty.Testing;
 using Zmarty.Benchmarks.Database;
 
 namespace Zmarty.Benchmarks.Sync;
@@ -31,7 +31,7 @@ internal static class SyncLatency
         var rates = args.Length > 1 ? args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [250, 500, 1000, 1500, 2000, 2500];
         var started = Stopwatch.StartNew();
         Console.WriteLine($"Starting the whole local system ({Environment.ProcessorCount} cores visible)...");
-        await using var app = await ZmartyTestingBuilder.StartAsync();
+        await using var app = await TestSystem.StartAsync();
         Console.WriteLine($"Ready in {started.Elapsed.TotalSeconds:F1} s. Load average (1/5/15 min): {DatabaseBenchmarks.LoadAverage()}");
         await using var chat = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(app.GetConnectionString("chat")) { MaxPoolSize = Writers + 4 }.ConnectionString);
         await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));

@@ -4,7 +4,7 @@ using Aspire.Hosting.Testing;
 using Microsoft.Playwright;
 using Npgsql;
 using Zmarty.AppHost.Commands;
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Database;
 using static Microsoft.Playwright.Assertions;

@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Zmarty.AppHost.Commands;
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 
 namespace Zmarty.Tests.AppHost;
 

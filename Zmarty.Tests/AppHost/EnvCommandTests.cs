@@ -2,7 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Zmarty.AppHost.Commands;
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 
 namespace Zmarty.Tests.AppHost;
 

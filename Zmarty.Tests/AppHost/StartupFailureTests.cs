@@ -1,5 +1,5 @@
 using Zmarty.AppHost;
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 
 namespace Zmarty.Tests.AppHost;
 

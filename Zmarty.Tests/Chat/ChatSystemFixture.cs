@@ -7,7 +7,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Npgsql;
 using Zmarty.AppHost.Commands;
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 
 namespace Zmarty.Tests.Chat;
 

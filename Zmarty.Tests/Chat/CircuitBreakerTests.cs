@@ -4,7 +4,7 @@ using Aspire.Hosting.Testing;
 using System.Globalization;
 using System.Net;
 
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 
 namespace Zmarty.Tests.Chat;
 

@@ -4,7 +4,7 @@ using Aspire.Hosting.Testing;
 using System.Text.Json;
 using Npgsql;
 using Zmarty.AppHost.Commands;
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 
 namespace Zmarty.Tests.Database;
 

@@ -1,4 +1,4 @@
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;

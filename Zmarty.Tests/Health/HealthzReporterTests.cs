@@ -1,4 +1,4 @@
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

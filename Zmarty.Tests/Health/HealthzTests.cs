@@ -5,7 +5,7 @@ using System.Net;
 using System.Text.Json;
 using Npgsql;
 using Zmarty.AppHost.Commands;
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Database;
 

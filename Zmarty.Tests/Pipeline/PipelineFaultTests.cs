@@ -3,7 +3,7 @@ using Aspire.Hosting.ApplicationModel;
 using Zmarty.Emulators.Market;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Database;
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 
 namespace Zmarty.Tests.Pipeline;
 

@@ -5,7 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using Zmarty.AppHost.Commands;
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 using Zmarty.Emulators.Market;
 using Zmarty.Tests.Database;
 

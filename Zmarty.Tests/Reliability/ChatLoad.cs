@@ -7,7 +7,7 @@ using System.Text;
 using System.Text.Json;
 using Zmarty.AppHost.Commands;
 
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 
 namespace Zmarty.Tests.Reliability;
 

@@ -6,7 +6,7 @@ using System.Net.Http.Json;
 using Npgsql;
 using Xunit.Abstractions;
 using Zmarty.AppHost.Commands;
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 using Zmarty.Emulators.Market;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Chat;

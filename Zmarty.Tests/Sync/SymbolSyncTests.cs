@@ -7,7 +7,7 @@ using System.Text.Json;
 using Npgsql;
 using Xunit.Abstractions;
 using Zmarty.AppHost.Commands;
-using Zmarty.Tests.Systems;
+using Zmarty.Testing;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Database;
 

@@ -1,19 +1,8 @@
-using System.Collections.Concurrent;
+namespace Zmarty.Testing;
 
-namespace Zmarty.Tests.AppHost;
-
-/// <summary>Records the processes an AppHost starts and tells which are still alive afterwards.</summary>
-internal sealed class ProcessProbe
+/// <summary>What /proc tells of processes: whether one still runs, its children, and which name a folder.</summary>
+public static class ProcessProbe
 {
-    private readonly ConcurrentDictionary<int, string> _started = new();
-
-    public void Record(string resource, int pid) => _started[pid] = resource;
-
-    public IReadOnlyDictionary<int, string> Started => _started;
-
-    public IEnumerable<string> StillRunning() =>
-        _started.Where(p => IsRunning(p.Key)).Select(p => $"{p.Value} (pid {p.Key})");
-
     /// <summary>Alive and not a zombie (an orphan's zombie may wait long for a reaper here).</summary>
     public static bool IsRunning(int pid) => Directory.Exists($"/proc/{pid}") && !IsZombie(pid);
 

@@ -3,9 +3,8 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Zmarty.Tests.AppHost;
 
-namespace Zmarty.Tests.Systems;
+namespace Zmarty.Testing;
 
 /// <summary>
 /// The AppHost's own model started for a test through Aspire.Hosting.Testing: every port random, the
@@ -35,23 +34,31 @@ public sealed class TestSystem : IAsyncDisposable
     public ResourceNotificationService ResourceNotifications => App.Services.GetRequiredService<ResourceNotificationService>();
 
     /// <summary>The model with the test settings, for a test to change before <see cref="StartAsync(IDistributedApplicationTestingBuilder, CancellationToken)"/>.</summary>
-    public static async Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(params string[] args)
+    public static Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(params string[] args) =>
+        CreateBuilderAsync(dashboard: false, args);
+
+    /// <param name="dashboard">With the Aspire dashboard, and every service exporting its telemetry to it, as under <c>./zmarty up</c>.</param>
+    public static async Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(bool dashboard, params string[] args)
     {
         // Under /tmp, which the postgres user can always reach, unlike a checkout in /root.
         var dataDirectory = Path.Combine(Path.GetTempPath(), "zmarty-test-" + Guid.NewGuid().ToString("N")[..12]);
         var mode = Environment.GetEnvironmentVariable("ZMARTY_TEST_POSTGRES") is { Length: > 0 } configured ? configured : "process";
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Zmarty_AppHost>(
-        [
-            $"--Supabase:DataDirectory={dataDirectory}",
-            "--Supabase:Durable=false",
-            $"--Supabase:Mode={mode}",
-            .. args,
-        ]);
-        // Tests run without the dashboard. A service told to export to it would spend its shutdown
-        // (10 s, the export timeout) flushing to nothing; an empty endpoint turns its exporter off.
-        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+            [
+                $"--Supabase:DataDirectory={dataDirectory}",
+                "--Supabase:Durable=false",
+                $"--Supabase:Mode={mode}",
+                .. args,
+            ],
+            (options, _) => options.DisableDashboard = !dashboard);
+        if (!dashboard)
         {
-            builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+            // A service told to export to a dashboard that is not there would spend its shutdown (10 s, the
+            // export timeout) flushing to nothing; an empty endpoint turns its exporter off.
+            foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+            {
+                builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+            }
         }
 
         if (Environment.GetEnvironmentVariable("ZMARTY_TEST_LOG") is { Length: > 0 } file)
@@ -123,7 +130,7 @@ public sealed class TestSystem : IAsyncDisposable
     public async Task StopResourceAsync(string name, CancellationToken cancellationToken = default)
     {
         var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StopCommand, cancellationToken);
-        Assert.True(result.Success, $"stopping {name}: {result.Message}");
+        EnsureSucceeded(result, "stopping", name);
         await ResourceNotifications.WaitForResourceAsync(name, KnownResourceStates.TerminalStates, cancellationToken);
     }
 
@@ -131,7 +138,7 @@ public sealed class TestSystem : IAsyncDisposable
     public async Task StartResourceAsync(string name, CancellationToken cancellationToken = default)
     {
         var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, cancellationToken);
-        Assert.True(result.Success, $"starting {name}: {result.Message}");
+        EnsureSucceeded(result, "starting", name);
         var model = App.Services.GetRequiredService<DistributedApplicationModel>();
         // A server's database follows it; a project's hidden "-rebuilder" child never runs, so it is not waited for.
         foreach (var resource in model.Resources.Where(r =>
@@ -141,14 +148,23 @@ public sealed class TestSystem : IAsyncDisposable
         }
     }
 
+    /// <summary>The service's own process: the orchestrator runs a project with <c>dotnet run</c>, whose one child it is.</summary>
+    public int ServiceProcessId(string name)
+    {
+        if (!ResourceNotifications.TryGetCurrentState(name, out var current))
+        {
+            throw new InvalidOperationException($"{name} has not started.");
+        }
+
+        var runner = Convert.ToInt32(current.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+        return ProcessProbe.ChildrenOf(runner).Single();
+    }
+
     /// <summary>Kills a service's process outright (SIGKILL), as a crash would, and waits until the orchestrator sees it gone.</summary>
     public async Task KillServiceAsync(string name, CancellationToken cancellationToken = default)
     {
-        Assert.True(ResourceNotifications.TryGetCurrentState(name, out var current));
-        var runner = Convert.ToInt32(current.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value,
-            System.Globalization.CultureInfo.InvariantCulture);
-        // The orchestrator runs a project with `dotnet run`, whose one child is the service.
-        using (var service = System.Diagnostics.Process.GetProcessById(ProcessProbe.ChildrenOf(runner).Single()))
+        using (var service = System.Diagnostics.Process.GetProcessById(ServiceProcessId(name)))
         {
             service.Kill();
             await service.WaitForExitAsync(cancellationToken);
@@ -163,6 +179,14 @@ public sealed class TestSystem : IAsyncDisposable
         if (DataDirectory is not null)
         {
             DeleteDirectory(DataDirectory);
+        }
+    }
+
+    private static void EnsureSucceeded(ExecuteCommandResult result, string doing, string name)
+    {
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"{doing} {name}: {result.Message}");
         }
     }
 

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Zmarty.Tests.Systems;
+namespace Zmarty.Testing;
 
 /// <summary>A loopback port nothing listens on: for a test that needs a server to be unreachable.</summary>
-internal static class Ports
+public static class Ports
 {
     public static int PickFree()
     {
