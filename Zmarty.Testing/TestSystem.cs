@@ -83,6 +83,20 @@ public sealed class TestSystem : IAsyncDisposable
         IDistributedApplicationTestingBuilder builder, bool keepData = false, CancellationToken cancellationToken = default)
     {
         var dataDirectory = builder.Configuration["Supabase:DataDirectory"]!;
+        // Each service on a free port of its own, without the orchestrator's proxy in front: a stopped
+        // service then refuses connections as a real outage does (a proxy would take them and hang),
+        // and comes back on the same port.
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            var port = Ports.PickFree();
+            builder.CreateResourceBuilder(project).WithEndpoint("http", endpoint =>
+            {
+                endpoint.IsProxied = false;
+                endpoint.Port = port;
+                endpoint.TargetPort = port;
+            });
+        }
+
         var app = await builder.BuildAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(s_startTimeout);

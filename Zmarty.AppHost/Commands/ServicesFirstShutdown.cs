@@ -8,12 +8,19 @@ namespace Zmarty.AppHost.Commands;
 /// fails the services' last writes. Hosted services stop in reverse order of registration, so this one,
 /// registered after Aspire's own, stops every project (and waits for it) before the orchestrator stops the rest.
 /// </summary>
-internal sealed class ServicesFirstShutdown(DistributedApplicationModel model, ResourceCommandService commands) : IHostedService
+internal sealed class ServicesFirstShutdown(
+    DistributedApplicationModel model, ResourceCommandService commands, ResourceNotificationService notifications) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Only projects still running: a host may be stopped twice (Aspire.Hosting.Testing does), and a stop
+    /// command sent once the orchestrator is gone is retried for 20 s before it gives up.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken) =>
         await Task.WhenAll(model.Resources.OfType<ProjectResource>()
+            .Where(project => notifications.TryGetCurrentState(project.Name, out var current)
+                && current.Snapshot.State?.Text is { } state && !KnownResourceStates.TerminalStates.Contains(state))
             .Select(project => commands.ExecuteCommandAsync(project, KnownResourceCommands.StopCommand, cancellationToken)));
 
     public static void AddTo(IDistributedApplicationBuilder builder)

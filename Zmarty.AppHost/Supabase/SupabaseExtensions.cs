@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -14,6 +15,9 @@ public static class SupabaseExtensions
     /// <summary>Applied to every local database before its migrations; never to a real Supabase project.</summary>
     private const string EmulationFolder = "supabase/local";
 
+    /// <summary>The container image's Dockerfile and the script that makes its local base.</summary>
+    private const string ImageFolder = "supabase/image";
+
     /// <summary>
     /// The server <paramref name="name"/> on <paramref name="port"/> and its database as the resource
     /// <paramref name="database"/>. A dependent's <c>WaitFor</c> on it means "migrated": the migrations
@@ -29,6 +33,13 @@ public static class SupabaseExtensions
         string migrations,
         bool pgCron = false)
     {
+        // A real project's connection string (ConnectionStrings__NAME) replaces the local server, as it is:
+        // its migrations are applied with the Supabase CLI (supabase db push), the emulation never.
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(database)))
+        {
+            return builder.AddConnectionString(database);
+        }
+
         var settings = SupabaseSettings.Of(builder);
         var serverSettings = ServerSettings(settings, pgCron);
         var databaseBuilder = settings.Mode == PostgresMode.Container
@@ -55,7 +66,12 @@ public static class SupabaseExtensions
         this IResourceBuilder<T> project, IResourceBuilder<IResourceWithConnectionString> database, string role)
         where T : IResourceWithEnvironment
     {
-        var supabase = database.Resource.Annotations.OfType<SupabaseDatabaseAnnotation>().Single();
+        if (database.Resource.Annotations.OfType<SupabaseDatabaseAnnotation>().SingleOrDefault() is not { } supabase)
+        {
+            // An external database: its connection string names the role to connect as.
+            return project.WithReference(database);
+        }
+
         var connection = ReferenceExpression.Create(
             $"{database.Resource.ConnectionStringExpression};Username={role};Password={new RolePassword(supabase.Password, role)}");
         return project
@@ -95,26 +111,23 @@ public static class SupabaseExtensions
         IDistributedApplicationBuilder builder, string name, string database, IResourceBuilder<ParameterResource> password,
         int port, SupabaseSettings settings, Dictionary<string, string> serverSettings)
     {
-        var (registry, image) = SplitRegistry(settings.Image);
         var server = builder.AddPostgres(name, password: password, port: port)
-            .WithImageRegistry(registry)
-            .WithImage(image, settings.ImageTag)
+            .WithDockerfile(Path.Combine(settings.RepositoryRoot, ImageFolder))
+            .WithBuildArg("BASE", settings.BaseImage)
             .WithArgs([.. serverSettings.SelectMany(setting => new[] { "-c", $"{setting.Key}={setting.Value}" })]);
         if (settings.Durable)
         {
-            server.WithDataVolume($"zmarty-{name}");
+            var volume = $"zmarty-{name}";
+            server.WithDataVolume(volume);
+            if (settings.Reset)
+            {
+                builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server.Resource, (_, cancellationToken) =>
+                    ContainerVolumes.RemoveOnceAsync(volume, cancellationToken));
+            }
         }
 
         // A Supabase project's database is "postgres"; AddDatabase leaves an existing one as it is.
         return server.AddDatabase(database, databaseName: "postgres");
-    }
-
-    private static (string? Registry, string Image) SplitRegistry(string image)
-    {
-        var slash = image.IndexOf('/', StringComparison.Ordinal);
-        return slash > 0 && image[..slash].Contains('.') || image.StartsWith("localhost/", StringComparison.Ordinal)
-            ? (image[..slash], image[(slash + 1)..])
-            : (null, image);
     }
 
     /// <summary>

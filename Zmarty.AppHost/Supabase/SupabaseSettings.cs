@@ -15,14 +15,15 @@ public enum PostgresMode
 /// <c>./zmarty up --postgres container|process</c> sets <see cref="Mode"/>; tests set the rest.
 /// </summary>
 internal sealed record SupabaseSettings(
-    PostgresMode Mode, string RepositoryRoot, string DataDirectory, bool Durable, bool Reset, string? PostgresBin, string Image, string ImageTag)
+    PostgresMode Mode, string RepositoryRoot, string DataDirectory, bool Durable, bool Reset, string? PostgresBin, string BaseImage)
 {
     public const string Section = "Supabase";
 
-    /// <summary>What the repository's Dockerfile (supabase/image/) builds, and what containers run.</summary>
-    public const string DefaultImage = "localhost/zmarty/supabase-postgres";
-
-    public const string DefaultImageTag = "15";
+    /// <summary>
+    /// The base of the container image (supabase/image/Dockerfile's BASE): made from Debian's packages by
+    /// supabase/image/build-local-base.sh; <c>docker.io/library/postgres:15-bookworm</c> where a registry is reachable.
+    /// </summary>
+    public const string DefaultBaseImage = "localhost/zmarty/debian-postgres:15";
 
     /// <summary>Read once per model: the container probe takes a moment, and both databases must agree.</summary>
     public static SupabaseSettings Of(IDistributedApplicationBuilder builder)
@@ -33,7 +34,7 @@ internal sealed record SupabaseSettings(
         {
             nameof(PostgresMode.Container) => PostgresMode.Container,
             nameof(PostgresMode.Process) => PostgresMode.Process,
-            _ => ResolveMode(section["Mode"]),
+            _ => ResolveMode(section["Mode"], section["BaseImage"] ?? DefaultBaseImage),
         };
         builder.Configuration[resolvedKey] = mode.ToString();
 
@@ -46,28 +47,27 @@ internal sealed record SupabaseSettings(
             section.GetValue("Durable", defaultValue: true),
             section.GetValue("Reset", defaultValue: false),
             section["PostgresBin"],
-            section["Image"] ?? DefaultImage,
-            section["ImageTag"] ?? DefaultImageTag);
+            section["BaseImage"] ?? DefaultBaseImage);
     }
 
-    private static PostgresMode ResolveMode(string? configured) => configured?.ToLowerInvariant() switch
+    private static PostgresMode ResolveMode(string? configured, string baseImage) => configured?.ToLowerInvariant() switch
     {
-        null or "" or "auto" => ContainerEngineWorks() ? PostgresMode.Container : PostgresMode.Process,
+        null or "" or "auto" => ContainerEngineWorks(baseImage) ? PostgresMode.Container : PostgresMode.Process,
         "container" => PostgresMode.Container,
         "process" => PostgresMode.Process,
         _ => throw new AppHostException($"--postgres (Supabase:Mode) must be container, process or auto, not '{configured}'."),
     };
 
     /// <summary>
-    /// Containers when the engine Aspire would use answers and has our image; else processes. An engine
-    /// without the image means the image script has not run (./zmarty up runs it where podman works).
+    /// Containers when the engine Aspire would use answers and holds the base image; else processes. An
+    /// engine without it means the base script has not run (./zmarty runs it where podman works).
     /// </summary>
-    private static bool ContainerEngineWorks()
+    private static bool ContainerEngineWorks(string baseImage)
     {
         var engine = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") ?? "podman";
         try
         {
-            using var probe = Process.Start(new ProcessStartInfo(engine, ["image", "inspect", $"{DefaultImage}:{DefaultImageTag}"])
+            using var probe = Process.Start(new ProcessStartInfo(engine, ["image", "inspect", baseImage])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,

@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Zmarty.AppHost.Commands;
 using Zmarty.Testing;
 
@@ -55,6 +56,8 @@ public sealed class EnvCommandTests
     private static async Task<Dictionary<string, string>> VariablesAsync(string[] args)
     {
         var builder = await TestSystem.CreateBuilderAsync(args);
+        // Never started: the testing builder's dispose would wait out the shutdown timeout for a start.
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(1));
         await using var app = await builder.BuildAsync();
         var model = app.Services.GetRequiredService<DistributedApplicationModel>();
         DeclaredEndpoints.Allocate(model);
