@@ -3,13 +3,33 @@ using System.Net.Sockets;
 
 namespace Zmarty.Testing;
 
-/// <summary>A loopback port nothing listens on: for a test that needs a server to be unreachable.</summary>
+/// <summary>Loopback ports nothing listens on, for services and for tests that need a server to be unreachable.</summary>
 public static class Ports
 {
+    /// <summary>
+    /// Below Linux's ephemeral range (32768 and up), where the orchestrator's proxies and every port-0
+    /// bind take theirs: a port picked here and bound a moment later cannot meanwhile go to one of those.
+    /// </summary>
+    private const int First = 20000;
+    private const int Last = 32000;
+
     public static int PickFree()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(First, Last);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException($"No free port between {First} and {Last} after 100 tries.");
     }
 }

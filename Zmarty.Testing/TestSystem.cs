@@ -86,7 +86,9 @@ public sealed class TestSystem : IAsyncDisposable
         // Each service on a free port of its own, without the orchestrator's proxy in front: a stopped
         // service then refuses connections as a real outage does (a proxy would take them and hang),
         // and comes back on the same port.
-        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        // Replicas share one port behind the proxy, so they keep it.
+        foreach (var project in builder.Resources.OfType<ProjectResource>()
+                     .Where(p => !p.TryGetLastAnnotation<ReplicaAnnotation>(out var replicas) || replicas.Replicas == 1).ToList())
         {
             var port = Ports.PickFree();
             builder.CreateResourceBuilder(project).WithEndpoint("http", endpoint =>

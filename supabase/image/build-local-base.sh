@@ -23,6 +23,5 @@ tar -C "$root" -c . | podman import --quiet \
   --change 'CMD ["postgres"]' \
   --change 'ENV LANG=C.UTF-8' \
   --change 'EXPOSE 5432' \
-  --change 'STOPSIGNAL SIGINT' \
   - "$image" >/dev/null
 echo "zmarty: $image is ready"
