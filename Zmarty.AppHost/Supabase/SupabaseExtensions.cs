@@ -115,7 +115,12 @@ public static class SupabaseExtensions
             .WithDockerfile(Path.Combine(settings.RepositoryRoot, ImageFolder))
             .WithBuildArg("BASE", settings.BaseImage)
             .WithArgs([.. serverSettings.SelectMany(setting => new[] { "-c", $"{setting.Key}={setting.Value}" })]);
-        if (settings.Durable)
+        if (!settings.Durable)
+        {
+            // Throw-away data in the run's folder, kept across a restart of the container like a volume.
+            server.WithDataBindMount(Path.Combine(settings.DataDirectory, name));
+        }
+        else
         {
             var volume = $"zmarty-{name}";
             server.WithDataVolume(volume);
