@@ -36,7 +36,8 @@ public static class ProcessProbe
         Directory.EnumerateDirectories("/proc")
             .Select(Path.GetFileName)
             .Select(name => int.TryParse(name, out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && StatFields(pid) is { } fields && fields[1] == parent.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Where(pid => pid > 0 && StatFields(pid) is { } fields
+                && fields[1] == parent.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .ToList();
 
     private static bool IsZombie(int pid) => StatFields(pid) is not { } fields || fields[0] == "Z";

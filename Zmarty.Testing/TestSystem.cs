@@ -33,11 +33,13 @@ public sealed class TestSystem : IAsyncDisposable
 
     public ResourceNotificationService ResourceNotifications => App.Services.GetRequiredService<ResourceNotificationService>();
 
-    /// <summary>The model with the test settings, for a test to change before <see cref="StartAsync(IDistributedApplicationTestingBuilder, CancellationToken)"/>.</summary>
+    /// <summary>The model with the test settings, for a test to change before it starts it.</summary>
     public static Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(params string[] args) =>
         CreateBuilderAsync(dashboard: false, args);
 
-    /// <param name="dashboard">With the Aspire dashboard, and every service exporting its telemetry to it, as under <c>./zmarty up</c>.</param>
+    /// <param name="dashboard">
+    /// With the Aspire dashboard, and every service exporting its telemetry to it, as under <c>./zmarty up</c>.
+    /// </param>
     public static async Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(bool dashboard, params string[] args)
     {
         // Under /tmp, which the postgres user can always reach, unlike a checkout in /root.
@@ -138,7 +140,9 @@ public sealed class TestSystem : IAsyncDisposable
 
     public string GetParameterValue(string name)
     {
-        var parameter = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>().Single(p => p.Name == name);
+        var parameter = App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ParameterResource>()
+            .Single(p => p.Name == name);
         return parameter.GetValueAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult()!;
     }
 
@@ -150,7 +154,9 @@ public sealed class TestSystem : IAsyncDisposable
         await ResourceNotifications.WaitForResourceAsync(name, KnownResourceStates.TerminalStates, cancellationToken);
     }
 
-    /// <summary>Starts a stopped resource again, on the same port and data, and waits until it (and a server's database) is healthy.</summary>
+    /// <summary>
+    /// Starts a stopped resource again, on the same port and data, and waits until it (and a server's database) is healthy.
+    /// </summary>
     public async Task StartResourceAsync(string name, CancellationToken cancellationToken = default)
     {
         var result = await App.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, cancellationToken);
@@ -235,11 +241,13 @@ public sealed class TestSystem : IAsyncDisposable
 
             public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
 
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            public void Log<TState>(
+                LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
             {
                 lock (s_gate)
                 {
-                    File.AppendAllText(file, $"{DateTime.UtcNow:HH:mm:ss.fff} {category} | {formatter(state, exception)}{Environment.NewLine}");
+                    var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {category} | {formatter(state, exception)}";
+                    File.AppendAllText(file, line + Environment.NewLine);
                 }
             }
         }

@@ -12,7 +12,8 @@ internal static partial class ApiReconcile
 {
     public static IResourceBuilder<ProjectResource> WithReconcileCommands(this IResourceBuilder<ProjectResource> api)
     {
-        foreach (var (name, displayName, dryRun) in new[] { ("reconcile-dry-run", "Reconcile (dry run)", true), ("reconcile", "Reconcile", false) })
+        var commands = new[] { ("reconcile-dry-run", "Reconcile (dry run)", true), ("reconcile", "Reconcile", false) };
+        foreach (var (name, displayName, dryRun) in commands)
         {
             api.WithCommand(name, displayName, async context =>
             {
@@ -24,7 +25,9 @@ internal static partial class ApiReconcile
                     LogOutput(logger, line);
                 }
 
-                return exitCode == 0 ? CommandResults.Success() : CommandResults.Failure($"reconcile exited with {exitCode}; the Api's log has its report.");
+                return exitCode == 0
+                    ? CommandResults.Success()
+                    : CommandResults.Failure($"reconcile exited with {exitCode}; the Api's log has its report.");
             }, new CommandOptions
             {
                 Description = dryRun
@@ -42,7 +45,8 @@ internal static partial class ApiReconcile
     {
         var project = api.GetProjectMetadata().ProjectPath;
         var directory = Path.GetDirectoryName(project)!;
-        var assembly = Path.Combine(directory, "bin", AppHostAssembly.Configuration, "net10.0", Path.GetFileNameWithoutExtension(project) + ".dll");
+        var assembly = Path.Combine(
+            directory, "bin", AppHostAssembly.Configuration, "net10.0", Path.GetFileNameWithoutExtension(project) + ".dll");
         if (!File.Exists(assembly))
         {
             throw new AppHostException($"{assembly} does not exist. Build the solution first (dotnet build Zmarty.sln).");

@@ -30,13 +30,14 @@ internal static partial class DevTokenCommands
             }
         }, new CommandOptions
         {
-            Description = $"Makes {DefaultEmail} in Supabase A and writes a 24-hour token for it to this log (./zmarty token EMAIL for others).",
+            Description = $"Makes {DefaultEmail} in Supabase A and writes a 24-hour token for it to this log " +
+                "(./zmarty token EMAIL for others).",
             IconName = "Key",
         });
     }
 
-    public static async Task<int> RunAsync(DistributedApplicationModel model, Microsoft.Extensions.Configuration.IConfiguration configuration,
-        string? email)
+    public static async Task<int> RunAsync(
+        DistributedApplicationModel model, Microsoft.Extensions.Configuration.IConfiguration configuration, string? email)
     {
         if (string.IsNullOrWhiteSpace(email) || !email.Contains('@', StringComparison.Ordinal))
         {
@@ -51,7 +52,8 @@ internal static partial class DevTokenCommands
         }
         catch (NpgsqlException ex) when (ex is not PostgresException)
         {
-            throw new AppHostException($"Cannot reach {minter.Users.Name} ({ex.Message}). Start it with ./zmarty up in another terminal.", ex);
+            throw new AppHostException(
+                $"Cannot reach {minter.Users.Name} ({ex.Message}). Start it with ./zmarty up in another terminal.", ex);
         }
 
         return 0;

@@ -78,7 +78,8 @@ internal static class EnvCommand
     private static string Uri(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        return $"postgresql://{System.Uri.EscapeDataString(builder.Username ?? "postgres")}:{System.Uri.EscapeDataString(builder.Password ?? "")}" +
+        var user = System.Uri.EscapeDataString(builder.Username ?? "postgres");
+        return $"postgresql://{user}:{System.Uri.EscapeDataString(builder.Password ?? "")}" +
             $"@{builder.Host}:{builder.Port}/{builder.Database ?? "postgres"}";
     }
 

@@ -34,7 +34,8 @@ internal static class LocalCommands
                     argument = email;
                     break;
                 case "--postgres":
-                    rest.Add("--Supabase:Mode=" + (++i < args.Length ? args[i] : throw new AppHostException("--postgres needs container, process or auto.")));
+                    rest.Add("--Supabase:Mode=" +
+                        (++i < args.Length ? args[i] : throw new AppHostException("--postgres needs container, process or auto.")));
                     break;
                 case "--reset":
                     rest.Add("--Supabase:Reset=true");

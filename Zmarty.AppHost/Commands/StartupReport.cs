@@ -9,8 +9,8 @@ namespace Zmarty.AppHost.Commands;
 /// <c>./zmarty up</c>'s console: which way the databases run, then one closing line: everything healthy
 /// and how long it took, or what did not start.
 /// </summary>
-internal sealed class StartupReport(ResourceNotificationService notifications, DistributedApplicationModel model, IConfiguration configuration)
-    : BackgroundService
+internal sealed class StartupReport(
+    ResourceNotificationService notifications, DistributedApplicationModel model, IConfiguration configuration) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -19,7 +19,9 @@ internal sealed class StartupReport(ResourceNotificationService notifications, D
             ? "Supabase A and B: PostgreSQL containers (--postgres process runs Debian's binaries instead)."
             : "Supabase A and B: PostgreSQL processes from Debian's binaries (--postgres container runs them in podman).");
 
-        var watched = model.Resources.Where(r => r is ProjectResource || r is IResourceWithConnectionString and IResourceWithParent).ToList();
+        var watched = model.Resources
+            .Where(r => r is ProjectResource || r is IResourceWithConnectionString and IResourceWithParent)
+            .ToList();
         try
         {
             await Task.WhenAll(watched.Select(r =>

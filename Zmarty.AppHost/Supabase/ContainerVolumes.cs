@@ -19,7 +19,8 @@ internal static class ContainerVolumes
         }
 
         var engine = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") ?? "podman";
-        using var remove = Process.Start(new ProcessStartInfo(engine, ["volume", "rm", "--force", volume]) { RedirectStandardOutput = true })
+        var start = new ProcessStartInfo(engine, ["volume", "rm", "--force", volume]) { RedirectStandardOutput = true };
+        using var remove = Process.Start(start)
             ?? throw new AppHostException($"Could not run {engine} to remove the volume {volume}.");
         await remove.WaitForExitAsync(cancellationToken);
         if (remove.ExitCode != 0)

@@ -14,7 +14,8 @@ public sealed class LocalPostgresServerResource(string name, string command, str
 
     /// <summary>The superuser, as Aspire's own Postgres resource gives it.</summary>
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"Host={Endpoint.Property(EndpointProperty.Host)};Port={Endpoint.Property(EndpointProperty.Port)};Username=postgres;Password={Password}");
+        $"Host={Endpoint.Property(EndpointProperty.Host)};Port={Endpoint.Property(EndpointProperty.Port)};" +
+        $"Username=postgres;Password={Password}");
 }
 
 /// <summary>The server's <c>postgres</c> database (a Supabase project's), under its own name for the services.</summary>
@@ -87,8 +88,8 @@ internal static class LocalPostgres
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server, async (@event, cancellationToken) =>
         {
             var logger = @event.Services.GetRequiredService<ResourceLoggerService>().GetLogger(server);
-            await LocalPostgresCluster.PrepareAsync(
-                binaries, dataDirectory, await password.Resource.GetValueAsync(cancellationToken) ?? "", settings.Reset, logger, cancellationToken);
+            var serverPassword = await password.Resource.GetValueAsync(cancellationToken) ?? "";
+            await LocalPostgresCluster.PrepareAsync(binaries, dataDirectory, serverPassword, settings.Reset, logger, cancellationToken);
             await PublishAsync(@event.Services, database, KnownResourceStates.Starting);
         });
         // The orchestrator moves the children of containers along with them, not those of processes.

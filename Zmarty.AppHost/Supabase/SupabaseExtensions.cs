@@ -147,13 +147,15 @@ public static class SupabaseExtensions
             Derive(await serverPassword.GetValueAsync(cancellationToken) ?? "", role);
 
         public static string Derive(string serverPassword, string role) =>
-            Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(serverPassword), Encoding.UTF8.GetBytes("zmarty service role " + role)));
+            Convert.ToHexStringLower(HMACSHA256.HashData(
+                Encoding.UTF8.GetBytes(serverPassword), Encoding.UTF8.GetBytes("zmarty service role " + role)));
     }
 }
 
 /// <summary>What the migrations of one local Supabase database need.</summary>
 internal sealed record SupabaseDatabaseAnnotation(
-    string ServerName, IReadOnlyList<MigrationRunner.Folder> Folders, string RepositoryRoot, ParameterResource Password) : IResourceAnnotation;
+    string ServerName, IReadOnlyList<MigrationRunner.Folder> Folders, string RepositoryRoot, ParameterResource Password)
+    : IResourceAnnotation;
 
 /// <summary>On a project: it connects to <paramref name="Database"/> as <paramref name="Role"/>, which then needs a local login.</summary>
 internal sealed record ServiceRoleAnnotation(IResource Database, string Role) : IResourceAnnotation;

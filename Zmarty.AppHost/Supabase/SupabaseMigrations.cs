@@ -36,7 +36,8 @@ internal static partial class SupabaseMigrations
                 .Distinct(StringComparer.Ordinal);
             foreach (var role in roles)
             {
-                await EnableRoleLoginAsync(connectionString, role, SupabaseExtensions.RolePassword.Derive(serverPassword, role), cancellationToken);
+                var rolePassword = SupabaseExtensions.RolePassword.Derive(serverPassword, role);
+                await EnableRoleLoginAsync(connectionString, role, rolePassword, cancellationToken);
             }
         }
         catch (AppHostException ex)

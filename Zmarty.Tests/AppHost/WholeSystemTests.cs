@@ -156,7 +156,8 @@ public sealed class WholeSystemTests
     private static string ContainerId(TestSystem app, string resource)
     {
         Assert.True(app.ResourceNotifications.TryGetCurrentState(resource, out var current));
-        return Convert.ToString(current.Snapshot.Properties.Single(p => p.Name == "container.id").Value, System.Globalization.CultureInfo.InvariantCulture)!;
+        var id = current.Snapshot.Properties.Single(p => p.Name == "container.id").Value;
+        return Convert.ToString(id, System.Globalization.CultureInfo.InvariantCulture)!;
     }
 
     private static bool ContainerExists(string id)

@@ -108,7 +108,7 @@ public sealed class PipelineFaultTests
         Assert.Equal(2, ProcessesOf(system, "worker"));
     }
 
-    /// <summary>How many running replicas the orchestrator has of <paramref name="resource"/>: every replica's current state comes first.</summary>
+    /// <summary>How many running replicas the orchestrator has of <paramref name="resource"/> (a watch gives every current state first).</summary>
     private static int ProcessesOf(PipelineSystem system, string resource)
     {
         var running = new HashSet<string>(StringComparer.Ordinal);
