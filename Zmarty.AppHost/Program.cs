@@ -1,4 +1,5 @@
 using Zmarty.AppHost.Commands;
+using Zmarty.AppHost.Providers;
 using Zmarty.AppHost.Supabase;
 
 // The whole local system as a .NET Aspire app model. `dotnet run --project Zmarty.AppHost` (or
@@ -34,19 +35,27 @@ var api = builder.AddProject<Projects.Zmarty_Api>("api")
     .WithEnvironment("Supabase__JwtIssuer", jwtIssuer)
     .WithEnvironment("Webhooks__Secret", webhookSecret)
     .WithDevTokenCommand(chat, jwtSecret, jwtIssuer)
-    .WithReconcileCommands();
+    .WithReconcileCommands()
+    .WithSettingsFrom(builder, "Chat")
+    .WithSettingsFrom(builder, "Voice");
 
-builder.AddProject<Projects.Zmarty_Worker>("worker")
+// A provider given a key here (environment or user secrets) is called for real; the others are emulated.
+var worker = builder.AddProject<Projects.Zmarty_Worker>("worker")
     .WithHttpHealthCheck("/health")
     .WithServiceRole(chat, "zmarty_worker").WaitFor(chat)
     .WithServiceRole(trading, "zmarty_worker").WaitFor(trading)
     .WithReference(emulators).WaitFor(emulators)
     .WithReference(api)
-    .WithEnvironment("Webhooks__Secret", webhookSecret)
-    .WithEnvironment("Cryptometer__BaseUrl", EmulatorUrl("/cryptometer/"))
-    .WithEnvironment("Cryptometer__ApiKey", LocalCommands.EmulatorKey)
-    .WithEnvironment("KingFisher__BaseUrl", EmulatorUrl("/kingfisher/"))
-    .WithEnvironment("KingFisher__ApiKey", LocalCommands.EmulatorKey);
+    .WithEnvironment("Webhooks__Secret", webhookSecret);
+foreach (var (section, path) in new[] { ("Cryptometer", "/cryptometer/"), ("KingFisher", "/kingfisher/") })
+{
+    if (!ProviderSettings.HasCredentials(builder.Configuration, section))
+    {
+        worker.WithEnvironment($"{section}__BaseUrl", EmulatorUrl(path)).WithEnvironment($"{section}__ApiKey", LocalCommands.EmulatorKey);
+    }
+
+    worker.WithSettingsFrom(builder, section);
+}
 
 builder.AddProject<Projects.Zmarty_AdminUi>("admin")
     .WithHttpHealthCheck("/health")

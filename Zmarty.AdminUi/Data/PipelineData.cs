@@ -23,6 +23,27 @@ public sealed record RelayCrashes(long LastDay, DateTimeOffset? LastAt, string? 
 /// <summary>Credits charged today (UTC) for one provider, and what was refunded of those charges.</summary>
 public sealed record ProviderCredits(string Provider, long Charged, long Refunded, long Charges);
 
+/// <summary>
+/// A market-data provider's calls this UTC month against its monthly budget, as the Worker counted them in B. The
+/// projection assumes the rest of the month goes as it has so far.
+/// </summary>
+public sealed record ProviderBudgetRow(string Provider, long Calls, long Budget, long Refused, DateTimeOffset? LastRefusedAt)
+{
+    public long ProjectedAt(DateTimeOffset now)
+    {
+        var start = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        var elapsed = (now - start).TotalSeconds;
+        var month = (start.AddMonths(1) - start).TotalSeconds;
+        return elapsed <= 0 ? Calls : (long)Math.Round(Calls * month / elapsed);
+    }
+
+    /// <summary>What the page warns about, or null: refused calls, or a month-end projection above the budget.</summary>
+    public string? Warning(DateTimeOffset now) =>
+        Refused > 0 ? $"budget spent: {Refused} calls refused this month"
+        : ProjectedAt(now) > Budget ? $"on course for {ProjectedAt(now)} calls, above the budget of {Budget}"
+        : null;
+}
+
 public sealed record PipelineSnapshot(
     long ActiveWatchers,
     long ActivePairs,
@@ -31,13 +52,15 @@ public sealed record PipelineSnapshot(
     IReadOnlyList<WinRateRow> WinRates,
     OutboxStatus Outbox,
     RelayCrashes RelayCrashes,
-    IReadOnlyList<ProviderCredits> CreditsToday);
+    IReadOnlyList<ProviderCredits> CreditsToday,
+    IReadOnlyList<ProviderBudgetRow> ProviderBudgets,
+    DateTimeOffset ReadAt);
 
 /// <summary>
-/// The state of the pipeline: watchers and stale data, signals and win rates from B; the webhook
-/// outbox and today's credits from A.
+/// The state of the pipeline: watchers and stale data, signals, win rates and the providers' call budgets from B;
+/// the webhook outbox and today's credits from A.
 /// </summary>
-public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat, TimeSpan staleAfter)
+public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat, TimeSpan staleAfter, TimeProvider time)
 {
     public const int RowsShown = 20;
 
@@ -81,6 +104,16 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
                 r.GetInt64(0), r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetString(2)),
             cancellationToken))[0];
 
+        var budgets = await ReadListAsync(b, """
+            select provider, calls, budget, refused, last_refused_at
+            from ops.provider_calls
+            where month = date_trunc('month', now() at time zone 'utc')::date
+            order by provider
+            """,
+            r => new ProviderBudgetRow(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
+                r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4)),
+            cancellationToken);
+
         await using var a = await chat.OpenConnectionAsync(cancellationToken);
         var outbox = (await ReadListAsync(a, """
             select
@@ -108,7 +141,7 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
             r => new ProviderCredits(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)),
             cancellationToken);
 
-        return new PipelineSnapshot(activeWatchers, activePairs, stale, signals, winRates, outbox, relayCrashes, credits);
+        return new PipelineSnapshot(activeWatchers, activePairs, stale, signals, winRates, outbox, relayCrashes, credits, budgets, time.GetUtcNow());
     }
 
     private static async Task<(long Watchers, long Pairs)> ReadWatchersAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

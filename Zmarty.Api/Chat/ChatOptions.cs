@@ -22,6 +22,18 @@ public sealed class ProviderOptions
 
     /// <summary>The OpenTelemetry GenAI <c>gen_ai.provider.name</c> (<c>x_ai</c>, <c>openai</c>, <c>anthropic</c>).</summary>
     public string GenAiProvider { get; set; } = "";
+
+    /// <summary>
+    /// Whether the vendor reports reasoning tokens beside <c>completion_tokens</c> rather than inside them (xAI does;
+    /// OpenAI counts them in). Either way they are billed as output: the vendor charges them as output.
+    /// </summary>
+    public bool ReasoningTokensSeparate { get; set; }
+
+    /// <summary>Where calls go: <see cref="Endpoint"/>, else the vendor with a key, else the emulators (<paramref name="emulators"/>).</summary>
+    public Uri ResolveEndpoint(string emulators) =>
+        Endpoint
+        ?? (string.IsNullOrEmpty(ApiKey) ? null : VendorEndpoint)
+        ?? new Uri($"{emulators.TrimEnd('/')}/{EmulatorPath}/v1");
 }
 
 /// <summary>Timeouts and circuit breaking per provider (Polly), and the fallback order.</summary>
@@ -60,9 +72,17 @@ public sealed class ChatOptions
     /// <summary>Providers by the name the contract and the ledger use: grok, gpt, claude.</summary>
     public Dictionary<string, ProviderOptions> Providers { get; } = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["grok"] = new() { Model = "grok-3-mini", VendorEndpoint = new("https://api.x.ai/v1"), EmulatorPath = "xai", GenAiProvider = "x_ai" },
+        ["grok"] = new()
+        {
+            Model = "grok-3-mini", VendorEndpoint = new("https://api.x.ai/v1"), EmulatorPath = "xai", GenAiProvider = "x_ai",
+            ReasoningTokensSeparate = true,
+        },
         ["gpt"] = new() { Model = "gpt-4o-mini", VendorEndpoint = new("https://api.openai.com/v1"), EmulatorPath = "openai", GenAiProvider = "openai" },
-        ["claude"] = new() { Model = "claude-3-5-haiku-latest", VendorEndpoint = new("https://api.anthropic.com/v1/"), EmulatorPath = "anthropic", GenAiProvider = "anthropic" },
+        // claude-3-5-haiku-latest was retired on 2026-02-19.
+        ["claude"] = new()
+        {
+            Model = "claude-haiku-4-5", VendorEndpoint = new("https://api.anthropic.com/v1/"), EmulatorPath = "anthropic", GenAiProvider = "anthropic",
+        },
     };
 
     /// <summary>

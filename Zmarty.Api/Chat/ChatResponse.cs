@@ -10,7 +10,8 @@ public sealed record ChatResponse(
     string? AudioUrl,
     ChatMetadata Metadata);
 
-public sealed record ChatUsage(int InputTokens, int OutputTokens, int TotalTokens);
+/// <summary><c>output_tokens</c> is what was billed as output; <c>reasoning_tokens</c> how many of those were the model's reasoning.</summary>
+public sealed record ChatUsage(int InputTokens, int OutputTokens, int TotalTokens, int ReasoningTokens);
 
 /// <summary>
 /// <c>latency_ms</c> is the whole request; <c>overhead_ms</c> is Zmarty's own part of it (the total less

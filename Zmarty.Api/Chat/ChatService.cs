@@ -317,7 +317,7 @@ public sealed partial class ChatService(
         var response = new ChatResponse(
             provider,
             reply.Text,
-            new ChatUsage(reply.InputTokens, reply.OutputTokens, reply.InputTokens + reply.OutputTokens),
+            new ChatUsage(reply.InputTokens, reply.OutputTokens, reply.InputTokens + reply.OutputTokens, reply.ReasoningTokens),
             settled.Amount,
             settled.Available,
             audioUrl,
@@ -353,7 +353,7 @@ public sealed partial class ChatService(
     private async Task<CreditResult> SettleWithRetriesAsync(
         string requestId, int cost, string provider, ModelReply reply, List<string> passedOver, Guid? audioId)
     {
-        var units = new { input_tokens = reply.InputTokens, output_tokens = reply.OutputTokens };
+        var units = new { input_tokens = reply.InputTokens, output_tokens = reply.OutputTokens, reasoning_tokens = reply.ReasoningTokens };
         var metadata = new
         {
             model = reply.ModelVersion,

@@ -1,6 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Zmarty.Api.Chat;
+using Zmarty.Api.Extensions;
+using Zmarty.Api.Voice;
 
 namespace Zmarty.Api.Health;
 
@@ -29,11 +33,13 @@ public static class HealthzApi
     {
         builder.Services.AddOptions<HealthzOptions>()
             .BindConfiguration(HealthzOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
-            .PostConfigure<IConfiguration>((options, configuration) =>
-                options.AddDefaultProviders(configuration["services:emulators:http:0"]))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IReadOnlyList<ProbeTarget>>(sp => ProbeTarget.From(
+            sp.GetRequiredService<IOptions<ChatOptions>>().Value,
+            sp.GetRequiredService<IOptions<VoiceOptions>>().Value,
+            EmulatorAddress.From(sp.GetRequiredService<IConfiguration>())));
         builder.Services.AddSingleton<ProviderProbe>();
         builder.Services.AddSingleton<HealthzReporter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProviderProbe>());
@@ -42,7 +48,7 @@ public static class HealthzApi
 
     /// <summary>
     /// <c>GET /healthz</c>: 503 <c>unhealthy</c> when a database is down, 200 <c>degraded</c> when a
-    /// provider is, else 200 <c>healthy</c>. It is anonymous, so the report is computed at most once per
+    /// provider's check is <c>error</c>, else 200 <c>healthy</c>. It is anonymous, so the report is computed at most once per
     /// <see cref="HealthzOptions.CacheFor"/> however often it is asked for (<see cref="HealthzReporter"/>).
     /// </summary>
     public static IEndpointRouteBuilder MapHealthz(this IEndpointRouteBuilder app)

@@ -66,9 +66,9 @@ public sealed class HealthzReporter(
             services[name] = health;
         }
 
-        var databasesUp = a.Result.Status == ComponentHealth.Healthy && b.Result.Status == ComponentHealth.Healthy;
+        var databasesUp = a.Result.Status == ComponentHealth.Ok && b.Result.Status == ComponentHealth.Ok;
         var status = !databasesUp ? "unhealthy"
-            : providers.Results.Values.Any(p => p.Status == ComponentHealth.Unhealthy) ? "degraded"
+            : providers.Results.Values.Any(p => p.Status == ComponentHealth.Failed) ? "degraded"
             : "healthy";
         var report = new HealthzReport(
             status,
@@ -88,13 +88,13 @@ public sealed class HealthzReporter(
         {
             await using var command = source.CreateCommand("select 1");
             await command.ExecuteScalarAsync(limit.Token);
-            return new ComponentHealth(ComponentHealth.Healthy, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return new ComponentHealth(ComponentHealth.Ok, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException)
         {
             // The latency of a failure is how long it took to fail: a refused connection is quick, a hung server is not.
             var failedAfter = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            return new ComponentHealth(ComponentHealth.Unhealthy, failedAfter, Describe(ex, timeout));
+            return new ComponentHealth(ComponentHealth.Failed, failedAfter, Describe(ex, timeout));
         }
     }
 

@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Zmarty.Api.Auth;
+using Zmarty.Api.Extensions;
 
 namespace Zmarty.Api.Voice;
 
@@ -32,6 +33,13 @@ public sealed class VoiceOptions
     public string? LinkSecret { get; set; }
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>ElevenLabs' base URL: <see cref="Endpoint"/>, else the real API with a key, else the emulators' <c>/elevenlabs</c>.</summary>
+    public string ResolveEndpoint(string emulators) =>
+        (Endpoint?.ToString() ?? (string.IsNullOrEmpty(ApiKey) ? emulators.TrimEnd('/') + "/elevenlabs" : "https://api.elevenlabs.io")).TrimEnd('/');
+
+    /// <summary>The key sent: the configured one, else the one the emulators take.</summary>
+    public string KeyOrEmulators => string.IsNullOrEmpty(ApiKey) ? "emulator" : ApiKey;
 }
 
 /// <summary>ElevenLabs <c>POST /v1/text-to-speech/{voice_id}</c> (docs/domain.md §7): text in, MP3 bytes out.</summary>
@@ -41,16 +49,14 @@ public sealed class ElevenLabsClient(HttpClient http, IOptions<VoiceOptions> opt
 
     public async Task<byte[]> SpeakAsync(string text, CancellationToken cancellationToken)
     {
-        var hasKey = !string.IsNullOrEmpty(_options.ApiKey);
-        var baseUrl = _options.Endpoint?.ToString()
-            ?? (hasKey ? "https://api.elevenlabs.io" : (configuration["services:emulators:http:0"] ?? "http://127.0.0.1:5300") + "/elevenlabs");
+        var baseUrl = _options.ResolveEndpoint(EmulatorAddress.From(configuration));
         using var request = new HttpRequestMessage(
             HttpMethod.Post,
-            $"{baseUrl.TrimEnd('/')}/v1/text-to-speech/{Uri.EscapeDataString(_options.VoiceId)}?output_format=mp3_44100_128")
+            $"{baseUrl}/v1/text-to-speech/{Uri.EscapeDataString(_options.VoiceId)}?output_format=mp3_44100_128")
         {
             Content = JsonContent.Create(new { text, model_id = _options.ModelId }),
         };
-        request.Headers.Add("xi-api-key", hasKey ? _options.ApiKey : "emulator");
+        request.Headers.Add("xi-api-key", _options.KeyOrEmulators);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
         using var response = await http.SendAsync(request, timeout.Token);

@@ -29,7 +29,10 @@ public static class PipelineThroughput
         {
             builder.RemoveResource("admin");
             var worker = builder.GetResource<ProjectResource>("worker");
+            // A flood, not a key's month: no rate limit on either side, no monthly budget.
+            builder.GetResource<ProjectResource>("emulators").WithEnvironment("Market__RequestsPerWindow", "0");
             worker.WithEnvironment("Cryptometer__RequestsPerWindow", "0")
+                .WithEnvironment("Cryptometer__MonthlyCallBudget", "0")
                 .WithEnvironment("KingFisher__RequestsPerWindow", "0")
                 .WithEnvironment("Queues__Concurrency", concurrency)
                 .WithEnvironment("Queues__BatchSize", concurrency)

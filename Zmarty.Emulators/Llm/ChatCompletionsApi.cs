@@ -17,6 +17,9 @@ public static class ChatCompletionsApi
     /// <summary>The emulated vendors: xAI (Grok), OpenAI (GPT) and Anthropic's OpenAI-compatible endpoint (Claude).</summary>
     public static readonly IReadOnlyList<string> Vendors = ["xai", "openai", "anthropic"];
 
+    /// <summary>The one key the emulated vendors take (the Api's key when none is configured).</summary>
+    public const string EmulatorKey = "emulator";
+
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
     public static IEndpointRouteBuilder MapChatCompletionsApi(this IEndpointRouteBuilder app)
@@ -25,6 +28,8 @@ public static class ChatCompletionsApi
         {
             app.MapPost($"/{vendor}/v1/chat/completions", (HttpContext context, EmulatorState state) =>
                 CompleteAsync(context, vendor, state.For(vendor)));
+            app.MapGet($"/{vendor}/v1/models", (HttpContext context) => ListModelsAsync(context, vendor));
+            app.MapGet($"/{vendor}/v1/models/{{model}}", (HttpContext context, string model) => GetModelAsync(context, vendor, model));
         }
 
         return app;
@@ -33,9 +38,8 @@ public static class ChatCompletionsApi
     private static async Task CompleteAsync(HttpContext context, string vendor, EmulatorState.ProviderState state)
     {
         var aborted = context.RequestAborted;
-        if (!context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal))
+        if (await RefusedKeyAsync(context))
         {
-            await WriteErrorAsync(context, 401, "Missing bearer API key.", aborted);
             return;
         }
 
@@ -62,6 +66,12 @@ public static class ChatCompletionsApi
             return;
         }
 
+        if (!VendorModels.Serves(vendor, request.Model))
+        {
+            await WriteErrorAsync(context, 404, VendorModels.NotFound(request.Model), aborted);
+            return;
+        }
+
         var (tokens, truncated) = ReplyWriter.Write(request.Model, request.Conversation, request.Question, request.MaxTokens, fault.ReplyTokens);
         var reply = new Reply(
             Id: "chatcmpl-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.Model + request.Conversation)))[..24],
@@ -69,7 +79,9 @@ public static class ChatCompletionsApi
             request.Model,
             tokens,
             FinishReason: truncated ? "length" : "stop",
-            PromptTokens: request.PromptTokens);
+            PromptTokens: request.PromptTokens,
+            ReasoningTokens: VendorModels.Reasons(vendor, request.Model) ? ReasoningTokens(request.PromptTokens) : 0,
+            ReasoningSeparate: VendorModels.ReportsReasoningSeparately(vendor));
 
         if (request.Stream)
         {
@@ -172,6 +184,57 @@ public static class ChatCompletionsApi
         await context.Response.Body.FlushAsync(aborted);
     }
 
+    /// <summary>How long a reasoning model thinks: more for a longer prompt, as real ones do, and never nothing.</summary>
+    private static int ReasoningTokens(int promptTokens) => 16 + (promptTokens / 4);
+
+    /// <summary>
+    /// The key check every vendor makes: a bearer key is required, and only the emulators' key is valid (the Api
+    /// sends it when no real key is configured), so a configured key that is wrong here is refused as the vendor would.
+    /// </summary>
+    private static async Task<bool> RefusedKeyAsync(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            await WriteErrorAsync(context, 401, "Missing bearer API key.", context.RequestAborted);
+            return true;
+        }
+
+        if (authorization["Bearer ".Length..] != EmulatorKey)
+        {
+            await WriteErrorAsync(context, 401, "Incorrect API key provided.", context.RequestAborted);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static async Task ListModelsAsync(HttpContext context, string vendor)
+    {
+        if (!await RefusedKeyAsync(context))
+        {
+            await context.Response.WriteAsJsonAsync(new { @object = "list", data = VendorModels.Of(vendor).Select(m => Model(vendor, m)) });
+        }
+    }
+
+    private static async Task GetModelAsync(HttpContext context, string vendor, string model)
+    {
+        if (await RefusedKeyAsync(context))
+        {
+            return;
+        }
+
+        if (!VendorModels.Serves(vendor, model))
+        {
+            await WriteErrorAsync(context, 404, VendorModels.NotFound(model), context.RequestAborted);
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(Model(vendor, model));
+    }
+
+    private static object Model(string vendor, string id) => new { id, @object = "model", created = 1_735_689_600, owned_by = vendor };
+
     private static Task WriteErrorAsync(HttpContext context, int status, string message, CancellationToken aborted)
     {
         context.Response.StatusCode = status;
@@ -192,7 +255,13 @@ public static class ChatCompletionsApi
                 _ => "server_error",
             },
             param = (string?)null,
-            code = status == 429 ? "rate_limit_exceeded" : null,
+            code = status switch
+            {
+                429 => "rate_limit_exceeded",
+                404 => "model_not_found",
+                401 => "invalid_api_key",
+                _ => null,
+            },
         },
     };
 
@@ -241,13 +310,27 @@ public static class ChatCompletionsApi
     private sealed record CompletionRequest(
         string Model, string Conversation, string Question, int PromptTokens, bool Stream, bool IncludeUsage, int? MaxTokens);
 
-    private sealed record Reply(string Id, long Created, string Model, IReadOnlyList<string> Tokens, string FinishReason, int PromptTokens)
+    /// <summary>
+    /// A generated reply. Its usage reports reasoning in <c>completion_tokens_details.reasoning_tokens</c>: xAI counts
+    /// them outside <c>completion_tokens</c> (and in the total), OpenAI inside.
+    /// </summary>
+    private sealed record Reply(
+        string Id, long Created, string Model, IReadOnlyList<string> Tokens, string FinishReason, int PromptTokens,
+        int ReasoningTokens, bool ReasoningSeparate)
     {
-        public object Usage => new
+        public object Usage
         {
-            prompt_tokens = PromptTokens,
-            completion_tokens = Tokens.Count,
-            total_tokens = PromptTokens + Tokens.Count,
-        };
+            get
+            {
+                var completion = ReasoningSeparate ? Tokens.Count : Tokens.Count + ReasoningTokens;
+                return new
+                {
+                    prompt_tokens = PromptTokens,
+                    completion_tokens = completion,
+                    total_tokens = PromptTokens + Tokens.Count + ReasoningTokens,
+                    completion_tokens_details = new { reasoning_tokens = ReasoningTokens },
+                };
+            }
+        }
     }
 }

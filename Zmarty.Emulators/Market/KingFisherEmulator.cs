@@ -1,13 +1,19 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Serialization;
 
 namespace Zmarty.Emulators.Market;
 
 /// <summary>
-/// King Fisher's documented API under <c>/kingfisher</c>: a login that gives a bearer token, then
-/// <c>POST /api/private/map/latest</c> answering an object keyed by cluster name, each <c>[prices[], strengths[]]</c>,
-/// plus the cumulated short and long liquidation series. The clusters sit around the walk's current price.
+/// King Fisher's clusters in both forms the Worker reads, under <c>/kingfisher</c>, around the walk's current price:
+/// <list type="bullet">
+/// <item>The owner's Supabase table <c>kf_clusters</c> (symbol, side above/below, price, size, notional, ts) served the
+/// PostgREST way: <c>GET /rest/v1/kf_clusters</c> with <c>select</c>, <c>col=eq.value</c> filters, <c>order</c> and
+/// <c>limit</c>; an <c>apikey</c> header is required, and an unknown column is refused as PostgREST refuses it.</item>
+/// <item>The vendor's API: a login with user and password that gives a bearer token, then
+/// <c>POST /api/private/map/latest</c> for a pair written <c>BTC/USDT</c> and a type <c>all_leverage</c> or
+/// <c>high_leverage</c>, answering an object keyed by cluster name, each <c>[prices[], strengths[]]</c>.</item>
+/// </list>
 /// </summary>
 internal static class KingFisherEmulator
 {
@@ -15,57 +21,130 @@ internal static class KingFisherEmulator
 
     private const int Clusters = 6;
 
-    public sealed record Login([property: JsonPropertyName("api_key")] string? ApiKey);
+    private static readonly string[] s_columns = ["id", "symbol", "side", "price", "size", "notional", "ts"];
 
-    public sealed record MapRequest(string? Exchange, string? Pair, string? Type);
+    public sealed record Credentials(string? Login, string? Password);
+
+    public sealed record MapRequest(string? Pair, string? Type);
 
     public static void Map(IEndpointRouteBuilder routes, MarketWalk walk, MarketFaults faults, TimeProvider time)
     {
+        routes.MapGet("/kingfisher/rest/v1/kf_clusters", (HttpRequest request) =>
+            Answer(request.HttpContext, faults, request.Query["symbol"].ToString().Replace("eq.", "", StringComparison.Ordinal),
+                () => TableRows(request, walk, time.GetUtcNow())));
+
         var api = routes.MapGroup("/kingfisher/api");
+        api.MapPost("/auth/login", (Credentials login) => string.IsNullOrWhiteSpace(login.Login) || string.IsNullOrWhiteSpace(login.Password)
+            ? Results.Json(new { error = "login and password are required" }, statusCode: 401)
+            : Results.Json(new { token = Token(login.Login + ":" + login.Password) }));
 
-        api.MapPost("/auth/login", (Login login) => string.IsNullOrWhiteSpace(login.ApiKey)
-            ? Results.Json(new { error = "api_key is required" }, statusCode: 401)
-            : Results.Json(new { token = Token(login.ApiKey) }));
-
-        api.MapPost("/private/map/latest", async (HttpContext http, MapRequest request) =>
+        api.MapPost("/private/map/latest", (HttpContext http, MapRequest request) =>
         {
-            var symbol = request.Pair?.Split('-', '/')[0].ToUpperInvariant();
-            var fault = faults.Take(Endpoint, symbol);
-            var result = await CryptometerEmulator.FaultOrNull(fault, http.RequestAborted);
-            if (result is null)
-            {
-                var token = http.Request.Headers.Authorization.ToString();
-                result = !token.StartsWith("Bearer kf-", StringComparison.Ordinal)
+            var parts = request.Pair?.Split('/');
+            var symbol = parts is [{ Length: > 0 } b, { Length: > 0 }] ? b.ToUpperInvariant() : null;
+            return Answer(http, faults, symbol, () =>
+                !http.Request.Headers.Authorization.ToString().StartsWith("Bearer kf-", StringComparison.Ordinal)
                     ? (401, Results.Json(new { error = "missing or invalid bearer token" }, statusCode: 401))
-                    : string.IsNullOrWhiteSpace(symbol) || string.IsNullOrWhiteSpace(request.Exchange)
-                        ? (400, Results.Json(new { error = "exchange and pair are required" }, statusCode: 400))
-                        : (200, Results.Json(LiquidationMap(walk, symbol, time.GetUtcNow())));
-            }
-
-            faults.Record(Endpoint, symbol, result.Value.Status);
-            return result.Value.Result;
+                    : symbol is null
+                        ? (400, Results.Json(new { error = "pair must be written BASE/QUOTE, e.g. BTC/USDT" }, statusCode: 400))
+                        : request.Type is not ("all_leverage" or "high_leverage")
+                            ? (400, Results.Json(new { error = "type must be all_leverage or high_leverage" }, statusCode: 400))
+                            : (200, Results.Json(LiquidationMap(walk, symbol, time.GetUtcNow()))));
         });
     }
 
-    private static string Token(string apiKey) => "kf-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)))[..32];
-
-    /// <summary>Clusters alternately below (long liquidations) and above (short) the price, 1 % to 8 % away.</summary>
-    private static Dictionary<string, object> LiquidationMap(MarketWalk walk, string symbol, DateTimeOffset now)
+    private static async Task<IResult> Answer(HttpContext http, MarketFaults faults, string? symbol, Func<(int Status, IResult Result)> answer)
     {
-        var price = walk.Price(symbol, now);
+        var fault = faults.Take(Endpoint, symbol);
+        var result = await CryptometerEmulator.FaultOrNull(fault, http.RequestAborted) ?? answer();
+        faults.Record(Endpoint, symbol, result.Status);
+        return result.Result;
+    }
+
+    /// <summary>The table's newest map for the symbol, as PostgREST would select, filter, order and limit it.</summary>
+    private static (int Status, IResult Result) TableRows(HttpRequest request, MarketWalk walk, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(request.Headers["apikey"]))
+        {
+            return (401, Results.Json(new { message = "No API key found in request", hint = "No `apikey` request header or url param was found." },
+                statusCode: 401));
+        }
+
+        var query = request.Query;
+        var select = query.TryGetValue("select", out var s) ? s.ToString().Split(',', StringSplitOptions.TrimEntries) : s_columns;
+        var order = query["order"].ToString();
+        var orderColumn = order.Split('.')[0];
+        var filters = query.Keys.Where(k => k is not ("select" or "order" or "limit" or "offset")).ToList();
+        if (select.Concat(filters).Append(orderColumn).FirstOrDefault(c => c.Length > 0 && !s_columns.Contains(c)) is { } unknown)
+        {
+            return (400, Results.Json(new { code = "42703", details = (string?)null, hint = (string?)null,
+                message = $"column kf_clusters.{unknown} does not exist" }, statusCode: 400));
+        }
+
+        var symbol = query["symbol"].ToString();
+        var rows = symbol.StartsWith("eq.", StringComparison.Ordinal) ? Rows(walk, symbol[3..], now) : [];
+        var ordered = orderColumn == "ts" && order.EndsWith(".desc", StringComparison.Ordinal)
+            ? rows.OrderByDescending(r => (string)r["ts"])
+            : rows.OrderBy(r => r["id"]);
+        var limit = int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? l : int.MaxValue;
+        return (200, Results.Json(ordered.Take(limit).Select(r => select.ToDictionary(c => c, c => r[c]))));
+    }
+
+    /// <summary>
+    /// The rows the owner's module would have written for the symbol: this hour's map and the previous hour's, each
+    /// cluster a row, alternately below (long liquidations) and above (short) the price, 1 % to 8 % away.
+    /// </summary>
+    private static List<Dictionary<string, object>> Rows(MarketWalk walk, string symbol, DateTimeOffset now)
+    {
+        var rows = new List<Dictionary<string, object>>();
         var hour = now.ToUnixTimeSeconds() / 3600;
-        var map = new Dictionary<string, object>(StringComparer.Ordinal);
-        var shorts = new List<double[]>();
-        var longs = new List<double[]>();
+        foreach (var mapHour in new[] { hour - 1, hour })
+        {
+            var at = DateTimeOffset.FromUnixTimeSeconds(mapHour * 3600);
+            var price = walk.Price(symbol.ToUpperInvariant(), at);
+            foreach (var (centre, strength, below) in Centres(walk, symbol.ToUpperInvariant(), price, mapHour))
+            {
+                var notional = Math.Round(strength * 1e7, 2);
+                rows.Add(new Dictionary<string, object>
+                {
+                    ["id"] = rows.Count + 1,
+                    ["symbol"] = symbol,
+                    ["side"] = below ? "below" : "above",
+                    ["price"] = Math.Round(centre, 8),
+                    ["size"] = notional > 5e6 ? "large" : notional > 2e6 ? "medium" : "small",
+                    ["notional"] = notional,
+                    ["ts"] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture),
+                });
+            }
+        }
+
+        return rows;
+    }
+
+    private static IEnumerable<(double Centre, double Strength, bool Below)> Centres(MarketWalk walk, string symbol, double price, long hour)
+    {
         for (var i = 0; i < Clusters; i++)
         {
             var side = i % 2 == 0 ? -1 : 1;
             var centre = price * (1 + (side * (0.01 + (0.07 * walk.Draw(symbol, "kf-distance", (hour * Clusters) + i)))));
+            yield return (centre, walk.Draw(symbol, "kf-strength", (hour * Clusters) + i), side < 0);
+        }
+    }
+
+    private static string Token(string credentials) => "kf-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(credentials)))[..32];
+
+    private static Dictionary<string, object> LiquidationMap(MarketWalk walk, string symbol, DateTimeOffset now)
+    {
+        var map = new Dictionary<string, object>(StringComparer.Ordinal);
+        var shorts = new List<double[]>();
+        var longs = new List<double[]>();
+        var i = 0;
+        foreach (var (centre, strength, below) in Centres(walk, symbol, walk.Price(symbol, now), now.ToUnixTimeSeconds() / 3600))
+        {
             var prices = Enumerable.Range(-2, 5).Select(k => Math.Round(centre * (1 + (k * 0.001)), 8)).ToArray();
-            var strength = walk.Draw(symbol, "kf-strength", (hour * Clusters) + i);
             var strengths = Enumerable.Range(-2, 5).Select(k => Math.Round(strength / (1 + Math.Abs(k)), 4)).ToArray();
-            map[$"cluster_{i + 1}"] = new object[] { prices, strengths };
-            (side < 0 ? longs : shorts).Add([Math.Round(centre, 8), Math.Round(strength * 1e6, 2)]);
+            map[$"cluster_{++i}"] = new object[] { prices, strengths };
+            (below ? longs : shorts).Add([Math.Round(centre, 8), Math.Round(strength * 1e6, 2)]);
         }
 
         map["cumulated_short_liquidations"] = shorts;

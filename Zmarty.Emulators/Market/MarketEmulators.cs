@@ -11,8 +11,12 @@ public static class MarketEmulators
         var time = TimeProvider.System;
         var walk = new MarketWalk(app.Configuration.GetValue("Market:Seed", DefaultSeed));
         var faults = new MarketFaults(time);
+        var limit = new KeyRateLimit(
+            app.Configuration.GetValue("Market:RequestsPerWindow", 10),
+            TimeSpan.FromSeconds(app.Configuration.GetValue("Market:WindowSeconds", 5)),
+            time);
 
-        CryptometerEmulator.Map(app, walk, faults, time);
+        CryptometerEmulator.Map(app, walk, faults, limit, time);
         KingFisherEmulator.Map(app, walk, faults, time);
 
         var control = app.MapGroup("/market");

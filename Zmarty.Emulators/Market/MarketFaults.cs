@@ -19,15 +19,20 @@ public enum FaultMode
     /// <summary>Cryptometer's <c>{"success":"false","error":"No Data"}</c>.</summary>
     NoData,
 
-    /// <summary>HTTP 403, as Cryptometer answers a bad path, parameter or plan.</summary>
+    /// <summary>HTTP 403, as a gateway answers a bad path or plan.</summary>
     Forbidden,
+
+    /// <summary>Cryptometer's refusal: HTTP 200 with <c>{"success":"false","error":</c><see cref="Fault.Message"/><c>}</c>.</summary>
+    Refuse,
 }
 
 /// <summary>
 /// A fault on one endpoint (<c>ohlcv</c>, <c>ls-ratio</c>, ..., <c>kingfisher</c>), optionally for one symbol only,
 /// for the next <see cref="Times"/> calls (null: until cleared).
 /// </summary>
-public sealed record Fault(string Endpoint, FaultMode Mode, int? Times = null, string? Symbol = null, int DelayMilliseconds = 0, int RetryAfterSeconds = 1);
+public sealed record Fault(
+    string Endpoint, FaultMode Mode, int? Times = null, string? Symbol = null, int DelayMilliseconds = 0, int RetryAfterSeconds = 1,
+    string Message = "Parameter is missing");
 
 /// <summary>One call the emulator received, for tests that count calls.</summary>
 public sealed record MarketCall(string Endpoint, string? Symbol, DateTimeOffset At, int Status);

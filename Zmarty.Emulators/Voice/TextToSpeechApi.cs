@@ -12,19 +12,63 @@ public static class TextToSpeechApi
 {
     public const string Provider = "elevenlabs";
 
+    /// <summary>ElevenLabs' premade voices by id: a voice not here is not found, as an id the account lacks is.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Voices = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["21m00Tcm4TlvDq8ikWAM"] = "Rachel",
+        ["EXAVITQu4vr4xnSDxMaL"] = "Sarah",
+        ["pNInz6obpgDQGcFmaJgB"] = "Adam",
+    };
+
     public static IEndpointRouteBuilder MapTextToSpeechApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/elevenlabs/v1/text-to-speech/{voiceId}", SpeakAsync);
         app.MapPost("/elevenlabs/v1/text-to-speech/{voiceId}/stream", SpeakAsync);
+        app.MapGet("/elevenlabs/v1/voices/{voiceId}", GetVoiceAsync);
         return app;
+    }
+
+    private static async Task GetVoiceAsync(HttpContext context, string voiceId)
+    {
+        if (await RefusedAsync(context, voiceId))
+        {
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new { voice_id = voiceId, name = Voices[voiceId], category = "premade" });
+    }
+
+    /// <summary>A missing or wrong <c>xi-api-key</c> (only the emulators' key is valid here), or a voice that is not there.</summary>
+    private static async Task<bool> RefusedAsync(HttpContext context, string voiceId)
+    {
+        var aborted = context.RequestAborted;
+        var key = context.Request.Headers["xi-api-key"].ToString();
+        if (string.IsNullOrEmpty(key))
+        {
+            await WriteErrorAsync(context, 401, "needs_authorization", "Missing xi-api-key header.", aborted);
+            return true;
+        }
+
+        if (key != Llm.ChatCompletionsApi.EmulatorKey)
+        {
+            await WriteErrorAsync(context, 401, "invalid_api_key", "Invalid API key", aborted);
+            return true;
+        }
+
+        if (!Voices.ContainsKey(voiceId))
+        {
+            await WriteErrorAsync(context, 404, "voice_not_found", $"A voice with the voice_id {voiceId} was not found.", aborted);
+            return true;
+        }
+
+        return false;
     }
 
     private static async Task SpeakAsync(HttpContext context, string voiceId, EmulatorState state)
     {
         var aborted = context.RequestAborted;
-        if (string.IsNullOrEmpty(context.Request.Headers["xi-api-key"]))
+        if (await RefusedAsync(context, voiceId))
         {
-            await WriteErrorAsync(context, 401, "needs_authorization", "Missing xi-api-key header.", aborted);
             return;
         }
 

@@ -71,6 +71,38 @@ public sealed class PipelinePageTests(DatabaseFixture db)
         }, s_wait);
     }
 
+    [Fact]
+    public async Task Shows_each_providers_calls_this_month_and_warns_when_its_budget_is_spent()
+    {
+        var provider = $"budget-{Guid.NewGuid():N}"[..16];
+        await Sql.ExecuteAsync(db.Trading, """
+            insert into ops.provider_calls (provider, month, calls, budget, refused, last_refused_at)
+            values ($1, date_trunc('month', now() at time zone 'utc')::date, 10000, 10000, 7, now())
+            """, provider);
+
+        await using var context = AdminPages.Create(db);
+        var page = context.Render<PipelinePage>();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Contains(provider, page.Find("[data-testid='budgets']").TextContent, StringComparison.Ordinal);
+            Assert.Contains(page.FindAll("[data-testid='budget-warning']"),
+                w => w.TextContent.Contains($"{provider}: budget spent: 7 calls refused this month", StringComparison.Ordinal));
+        }, s_wait);
+    }
+
+    [Theory]
+    [InlineData(6000, 10000, "2026-12-16T00:00:00Z", 12400, "on course for 12400 calls, above the budget of 10000")]
+    [InlineData(3000, 10000, "2026-12-31T00:00:00Z", 3100, null)]
+    public void A_months_calls_are_projected_to_its_end(long calls, long budget, string now, long projected, string? warning)
+    {
+        var row = new Zmarty.AdminUi.Data.ProviderBudgetRow("cryptometer", calls, budget, 0, null);
+        var at = DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(projected, row.ProjectedAt(at));
+        Assert.Equal(warning, row.Warning(at));
+    }
+
     private static string StaleTable(IRenderedComponent<PipelinePage> page) =>
         string.Concat(page.FindAll("h2").Where(h => h.TextContent == "Stale symbols").Select(h => h.NextElementSibling?.TextContent));
 }

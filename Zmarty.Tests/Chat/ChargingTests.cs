@@ -44,7 +44,7 @@ public sealed class ChargingTests(ChatSystemFixture system) : ChatSystemTest
         Assert.True(await Chats.EventuallyAsync(async () => await system.OpenHoldsAsync(user.Id) == 0, seconds: 15));
         var (delta, units, audio) = await ChargeAsync(user);
         Assert.Equal(48, tokens);
-        Assert.Equal(tokens, units.Int("output_tokens"));
+        Assert.Equal(tokens + units.Int("reasoning_tokens"), units.Int("output_tokens"));
         Assert.Equal(Chats.ExpectedCost("grok", units), -delta);
         Assert.Equal(JsonValueKind.Null, audio.ValueKind);
     }

@@ -30,6 +30,9 @@ public sealed class CronJobTests(DatabaseFixture db)
     private async Task ResetWatchersAndQueuesAsync()
     {
         await Sql.ExecuteAsync(db.Trading, "delete from public.watchers");
+        // Candles and recent runs decide whether a pair is due: none, so every active pair is.
+        await Sql.ExecuteAsync(db.Trading, "delete from public.candles where symbol in ('BTC/USDT', 'ETH/USDT', 'SOL/USDT')");
+        await Sql.ExecuteAsync(db.Trading, "delete from ops.job_runs where queue = 'ingest_indicators'");
         await Sql.ExecuteAsync(db.Trading, "select pgmq.purge_queue('ingest_indicators'), pgmq.purge_queue('compute_winrate')");
         await Sql.ExecuteAsync(db.Trading, """
             insert into public.watchers (user_id, symbol, timeframe, active) values
@@ -56,6 +59,41 @@ public sealed class CronJobTests(DatabaseFixture db)
         await Sql.ExecuteAsync(db.Trading, "select pgmq.archive('ingest_indicators', array(select msg_id from pgmq.q_ingest_indicators))");
         await Sql.ExecuteAsync(db.Trading, "update public.watchers set active = true where symbol = 'SOL/USDT'");
         Assert.Equal(3, await Sql.ScalarAsync<int>(db.Trading, "select ops.enqueue_ingestion()"));
+    }
+
+    [Fact]
+    public async Task Enqueue_ingestion_asks_for_a_pair_only_when_its_timeframe_has_closed_a_bar_that_B_lacks()
+    {
+        await ResetWatchersAndQueuesAsync();
+        // BTC 1h has its newest closed bar; ETH 4h has only the bar before it.
+        await Sql.ExecuteAsync(db.Trading, """
+            insert into public.candles (symbol, timeframe, open_time, open, high, low, close, volume) values
+              ('BTC/USDT', '1h', ops.last_closed_bar('1h'), 1, 1, 1, 1, 1),
+              ('ETH/USDT', '4h', ops.last_closed_bar('4h') - interval '4 hours', 1, 1, 1, 1, 1)
+            """);
+
+        Assert.Equal(1, await Sql.ScalarAsync<int>(db.Trading, "select ops.enqueue_ingestion()"));
+        Assert.Equal(["ETH/USDT"], await Sql.ColumnAsync<string>(db.Trading, "select message ->> 'symbol' from pgmq.q_ingest_indicators"));
+
+        // ETH was just tried (the provider had not published the bar yet): not asked again within 15 minutes.
+        await Sql.ExecuteAsync(db.Trading, "select pgmq.archive('ingest_indicators', array(select msg_id from pgmq.q_ingest_indicators))");
+        await Sql.ExecuteAsync(db.Trading, """
+            insert into ops.job_runs (queue, msg_id, job, symbol, timeframe, outcome) values ('ingest_indicators', -1, 'ingest_indicators', 'ETH/USDT', '4h', 'succeeded')
+            """);
+        Assert.Equal(0, await Sql.ScalarAsync<int>(db.Trading, "select ops.enqueue_ingestion()"));
+    }
+
+    [Theory]
+    [InlineData("5m", "2026-12-02 10:07:00+00", "2026-12-02 10:00:00+00")]
+    [InlineData("4h", "2026-12-02 10:07:00+00", "2026-12-02 04:00:00+00")]
+    [InlineData("1d", "2026-12-02 10:07:00+00", "2026-12-01 00:00:00+00")]
+    [InlineData("1w", "2026-12-02 10:07:00+00", "2026-11-23 00:00:00+00")]
+    public async Task The_newest_closed_bar_is_aligned_to_utc_midnight_and_weeks_to_monday(string timeframe, string now, string expected)
+    {
+        var bar = await Sql.ScalarAsync<string>(db.Trading,
+            "select to_char(ops.last_closed_bar($1, $2::timestamptz) at time zone 'utc', 'YYYY-MM-DD HH24:MI:SS') || '+00'", timeframe, now);
+
+        Assert.Equal(expected, bar);
     }
 
     [Fact]

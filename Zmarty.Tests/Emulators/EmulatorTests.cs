@@ -14,9 +14,17 @@ public sealed class EmulatorTests(ChatSystemFixture system) : ChatSystemTest
 {
     protected override ChatSystemFixture Running => system;
 
-    private ChatClient Client(string vendor, string model = "test-model") => new(
-        model,
-        new ApiKeyCredential("test-key"),
+    /// <summary>A model each vendor serves that does not reason, so its output is the reply alone.</summary>
+    private static string PlainModel(string vendor) => vendor switch
+    {
+        "xai" => "grok-3",
+        "openai" => "gpt-4o-mini",
+        _ => "claude-haiku-4-5",
+    };
+
+    private ChatClient Client(string vendor, string? model = null, string key = "emulator") => new(
+        model ?? PlainModel(vendor),
+        new ApiKeyCredential(key),
         new OpenAIClientOptions
         {
             Endpoint = new Uri(system.EmulatorsUrl, $"/{vendor}/v1"),
@@ -47,6 +55,46 @@ public sealed class EmulatorTests(ChatSystemFixture system) : ChatSystemTest
         Assert.Equal(48, first.Usage.OutputTokenCount);
         Assert.Equal(first.Usage.InputTokenCount + first.Usage.OutputTokenCount, first.Usage.TotalTokenCount);
         Assert.Equal(3, await system.ProviderCallsAsync(vendor));
+    }
+
+    [Theory]
+    [InlineData("anthropic", "claude-3-5-haiku-latest")]
+    [InlineData("openai", "gpt-3.5-turbo-0301")]
+    [InlineData("xai", "grok-beta")]
+    public async Task A_retired_or_unknown_model_is_refused_with_404_model_not_found_as_the_vendor_does(string vendor, string model)
+    {
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => Client(vendor, model).CompleteChatAsync(Conversation("Hi")));
+
+        Assert.Equal(404, error.Status);
+        Assert.Contains("model_not_found", error.GetRawResponse()!.Content.ToString(), StringComparison.Ordinal);
+        using var http = system.CreateEmulatorsClient();
+        using var probe = new HttpRequestMessage(HttpMethod.Get, $"/{vendor}/v1/models/{model}");
+        probe.Headers.Authorization = new("Bearer", "emulator");
+        Assert.Equal(HttpStatusCode.NotFound, (await http.SendAsync(probe)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_key_the_vendor_did_not_issue_is_refused_with_401()
+    {
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => Client("openai", key: "sk-revoked").CompleteChatAsync(Conversation("Hi")));
+
+        Assert.Equal(401, error.Status);
+    }
+
+    [Fact]
+    public async Task Reasoning_tokens_are_reported_beside_the_completion_by_xai_and_inside_it_by_openai()
+    {
+        ChatCompletion grok = await Client("xai", "grok-3-mini").CompleteChatAsync(Conversation("How does BTC look?"));
+        ChatCompletion gpt = await Client("openai", "gpt-5-mini").CompleteChatAsync(Conversation("How does BTC look?"));
+
+        var grokReasoning = grok.Usage.OutputTokenDetails.ReasoningTokenCount;
+        Assert.True(grokReasoning > 0);
+        Assert.Equal(48, grok.Usage.OutputTokenCount);
+        Assert.Equal(grok.Usage.InputTokenCount + 48 + grokReasoning, grok.Usage.TotalTokenCount);
+        var gptReasoning = gpt.Usage.OutputTokenDetails.ReasoningTokenCount;
+        Assert.True(gptReasoning > 0);
+        Assert.Equal(48 + gptReasoning, gpt.Usage.OutputTokenCount);
+        Assert.Equal(gpt.Usage.InputTokenCount + gpt.Usage.OutputTokenCount, gpt.Usage.TotalTokenCount);
     }
 
     [Fact]
@@ -136,8 +184,10 @@ public sealed class EmulatorTests(ChatSystemFixture system) : ChatSystemTest
         Assert.Equal(80, Mp3.FrameCount(audio));
         Assert.Equal(audio, await again.Content.ReadAsByteArrayAsync());
 
-        using var unauthorised = await client.PostAsJsonAsync("/elevenlabs/v1/text-to-speech/voice-1", new { text = "hi" });
+        using var unauthorised = await client.PostAsJsonAsync("/elevenlabs/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM", new { text = "hi" });
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorised.StatusCode);
+        using var wrongVoice = SpeechRequest("hi", voice: "no-such-voice");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(wrongVoice)).StatusCode);
     }
 
     [Fact]
@@ -160,13 +210,13 @@ public sealed class EmulatorTests(ChatSystemFixture system) : ChatSystemTest
             (await client.PutAsJsonAsync($"/control/no-such-{Guid.NewGuid():N}", new { mode = "fail" })).StatusCode);
     }
 
-    private static HttpRequestMessage SpeechRequest(string text)
+    private static HttpRequestMessage SpeechRequest(string text, string voice = "21m00Tcm4TlvDq8ikWAM")
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/elevenlabs/v1/text-to-speech/voice-1")
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/elevenlabs/v1/text-to-speech/{voice}")
         {
             Content = JsonContent.Create(new { text, model_id = "eleven_multilingual_v2" }),
         };
-        request.Headers.Add("xi-api-key", "test-key");
+        request.Headers.Add("xi-api-key", "emulator");
         return request;
     }
 }

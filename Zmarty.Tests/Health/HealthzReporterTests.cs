@@ -4,7 +4,9 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Zmarty.AppHost.Commands;
+using Zmarty.Api.Chat;
 using Zmarty.Api.Health;
+using Zmarty.Api.Voice;
 using Zmarty.Tests.Database;
 
 namespace Zmarty.Tests.Health;
@@ -27,7 +29,7 @@ public sealed class HealthzReporterTests(DatabaseFixture db)
         Assert.True(first.DatabasesUp);
         Assert.All(burst, r => Assert.Same(first.Report, r.Report));
         Assert.NotSame(first.Report, later.Report);
-        Assert.Equal("healthy", later.Report.Services["supabase_a"].Status);
+        Assert.Equal("ok", later.Report.Services["supabase_a"].Status);
     }
 
     [Fact]
@@ -43,13 +45,13 @@ public sealed class HealthzReporterTests(DatabaseFixture db)
         Assert.Equal("unhealthy", report.Status);
         var a = report.Services["supabase_a"];
         Assert.Equal("unreachable", a.Error);
-        Assert.Equal("healthy", report.Services["supabase_b"].Status);
+        Assert.Equal("ok", report.Services["supabase_b"].Status);
     }
 
     private HealthzReporter Create(NpgsqlDataSource chat, TimeProvider time)
     {
         var options = Options.Create(new HealthzOptions());
-        options.Value.AddDefaultProviders("http://127.0.0.1:9");
-        return new HealthzReporter(chat, db.Trading, new ProviderProbe(options, time, NullLogger<ProviderProbe>.Instance), options, time);
+        var targets = ProbeTarget.From(new ChatOptions(), new VoiceOptions(), "http://127.0.0.1:9");
+        return new HealthzReporter(chat, db.Trading, new ProviderProbe(options, targets, time, NullLogger<ProviderProbe>.Instance), options, time);
     }
 }

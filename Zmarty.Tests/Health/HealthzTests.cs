@@ -14,7 +14,7 @@ namespace Zmarty.Tests.Health;
 [Collection(AppHostCollection.Name)]
 public sealed class HealthzTests
 {
-    private static readonly string[] s_providers = ["grok", "gpt", "claude"];
+    private static readonly string[] s_providers = ["grok", "gpt", "claude", "elevenlabs"];
 
     [Fact]
     public async Task Healthy_with_everything_up_then_503_while_a_database_is_down_and_healthy_again_after()
@@ -35,7 +35,7 @@ public sealed class HealthzTests
         var services = body.GetProperty("services");
         foreach (var name in (string[])["supabase_a", "supabase_b", .. s_providers])
         {
-            Assert.Equal("healthy", services.GetProperty(name).GetProperty("status").GetString());
+            Assert.Equal("ok", services.GetProperty(name).GetProperty("status").GetString());
             Assert.True(services.GetProperty(name).GetProperty("latency_ms").GetDouble() >= 0);
         }
 
@@ -50,9 +50,9 @@ public sealed class HealthzTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal("unhealthy", body.GetProperty("status").GetString());
         var a = body.GetProperty("services").GetProperty("supabase_a");
-        Assert.Equal("unhealthy", a.GetProperty("status").GetString());
+        Assert.Equal("error", a.GetProperty("status").GetString());
         Assert.Equal("unreachable", a.GetProperty("error").GetString());
-        Assert.Equal("healthy", body.GetProperty("services").GetProperty("supabase_b").GetProperty("status").GetString());
+        Assert.Equal("ok", body.GetProperty("services").GetProperty("supabase_b").GetProperty("status").GetString());
         Assert.Equal(3, body.GetProperty("queues").EnumerateObject().Count());
 
         await app.StartResourceAsync("supabase-a");
@@ -63,30 +63,40 @@ public sealed class HealthzTests
     }
 
     [Fact]
-    public async Task A_provider_that_cannot_be_reached_makes_it_degraded_and_the_api_logs_it_to_the_error_log()
+    public async Task A_provider_unreachable_a_refused_key_or_a_retired_model_is_an_error_that_says_which_and_makes_it_degraded()
     {
         // A port nothing listens on: picked free, then released.
-        var closed = Ports.PickFree();
-        await using var app = await StartAsync(b => b.GetResource<ProjectResource>("api")
-            .WithEnvironment("Health__ProbeInterval", "00:00:01")
-            .WithEnvironment("Health__Providers__gpt", "http://127.0.0.1:" + closed.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/v1"));
+        var closed = Ports.PickFree().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var app = await StartAsync(b =>
+        {
+            var xai = ReferenceExpression.Create($"{b.GetResource<ProjectResource>("emulators").GetEndpoint("http")}/xai/v1");
+            b.GetResource<ProjectResource>("api")
+                .WithEnvironment("Health__ProbeInterval", "00:00:01")
+                .WithEnvironment("Chat__Providers__gpt__Endpoint", $"http://127.0.0.1:{closed}/v1")
+                .WithEnvironment("Chat__Providers__grok__Endpoint", xai)
+                .WithEnvironment("Chat__Providers__grok__ApiKey", "xai-revoked-key")
+                .WithEnvironment("Chat__Providers__claude__Model", "claude-3-5-haiku-latest");
+        });
         using var api = app.CreateHttpClient("api");
 
         var (status, body) = await WaitForProvidersAsync(api);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("degraded", body.GetProperty("status").GetString());
-        var gpt = body.GetProperty("services").GetProperty("gpt");
-        Assert.Equal("unhealthy", gpt.GetProperty("status").GetString());
-        Assert.False(string.IsNullOrEmpty(gpt.GetProperty("error").GetString()));
+        var services = body.GetProperty("services");
+        var gpt = services.GetProperty("gpt");
+        Assert.Equal("error", gpt.GetProperty("status").GetString());
+        Assert.StartsWith("unreachable", gpt.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.True(gpt.GetProperty("latency_ms").GetDouble() >= 0);
-        Assert.Equal("healthy", body.GetProperty("services").GetProperty("grok").GetProperty("status").GetString());
+        Assert.Equal("the key was refused (HTTP 401)", services.GetProperty("grok").GetProperty("error").GetString());
+        Assert.Equal("model 'claude-3-5-haiku-latest' not found (HTTP 404)", services.GetProperty("claude").GetProperty("error").GetString());
+        Assert.Equal("ok", services.GetProperty("elevenlabs").GetProperty("status").GetString());
 
-        // The Api's warning about it reaches ops.error_log through the error sink.
+        // The Api's warning about each reaches ops.error_log through the error sink.
         await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         while (await Sql.ScalarAsync<long>(trading,
-                   "select count(*) from ops.error_log where service = 'api' and level = 'warning' and message like 'Provider gpt at % is unreachable%'") == 0)
+                   "select count(*) from ops.error_log where service = 'api' and level = 'warning' and message like 'Provider % fails its health probe%'") < 3)
         {
             await Task.Delay(100, giveUp.Token);
         }

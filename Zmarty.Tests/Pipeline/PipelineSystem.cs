@@ -39,17 +39,28 @@ internal sealed class PipelineSystem : IAsyncDisposable
 
     public NpgsqlDataSource Trading { get; }
 
-    /// <summary>Starts the system with the Worker's <paramref name="settings"/> over the fast retries; <paramref name="configure"/> may change the model further.</summary>
+    /// <summary>
+    /// Starts the system with the Worker's <paramref name="settings"/> over the fast retries; <paramref name="configure"/>
+    /// may change the model further. Cryptometer's rate limit (10 calls per 5 s) is lifted on both sides unless
+    /// <paramref name="freeTier"/> keeps it, as on a free key.
+    /// </summary>
     public static async Task<PipelineSystem> StartAsync(
-        IReadOnlyDictionary<string, string>? settings = null, Action<IDistributedApplicationTestingBuilder>? configure = null)
+        IReadOnlyDictionary<string, string>? settings = null, Action<IDistributedApplicationTestingBuilder>? configure = null,
+        bool freeTier = false)
     {
         var app = await TestSystem.StartAsync(builder =>
         {
             builder.RemoveResource("admin");
             var worker = builder.GetResource<ProjectResource>("worker");
-            foreach (var (key, value) in s_fastRetries.Concat(settings ?? new Dictionary<string, string>()))
+            Dictionary<string, string> unlimited = freeTier ? [] : new() { ["Cryptometer__RequestsPerWindow"] = "0" };
+            foreach (var (key, value) in s_fastRetries.Concat(unlimited).Concat(settings ?? new Dictionary<string, string>()))
             {
                 worker.WithEnvironment(key, value);
+            }
+
+            if (!freeTier)
+            {
+                builder.GetResource<ProjectResource>("emulators").WithEnvironment("Market__RequestsPerWindow", "0");
             }
 
             configure?.Invoke(builder);
@@ -67,6 +78,9 @@ internal sealed class PipelineSystem : IAsyncDisposable
         using var response = await _emulators.PostAsJsonAsync("/market/faults", fault, MarketJson.Options);
         response.EnsureSuccessStatusCode();
     }
+
+    public async Task<List<MarketCall>> AllCallsAsync() =>
+        (await _emulators.GetFromJsonAsync<List<MarketCall>>("/market/calls", MarketJson.Options))!;
 
     public async Task<List<MarketCall>> CallsAsync(string endpoint, string symbol) =>
         [.. (await _emulators.GetFromJsonAsync<List<MarketCall>>("/market/calls", MarketJson.Options))!

@@ -25,6 +25,9 @@ public sealed class ProviderClientTests
 
     [Theory]
     [InlineData("""{"success":"false","error":"No Data"}""", ProviderFailure.NoData)]
+    [InlineData("""{"success":"false","error":"No Liquidation"}""", ProviderFailure.NoData)]
+    [InlineData("""{"success":"false","error":"No updates!"}""", ProviderFailure.NoData)]
+    [InlineData("""{"success":"false","error":"Parameter is missing"}""", ProviderFailure.Rejected)]
     [InlineData("""{"success":"false","error":"Invalid pair"}""", ProviderFailure.Rejected)]
     [InlineData("""{"success":"true","error":"false","data":{}}""", ProviderFailure.Malformed)]
     [InlineData("""[1, 2]""", ProviderFailure.Malformed)]
@@ -90,9 +93,57 @@ public sealed class ProviderClientTests
             {"cluster_1": [[90, 100], [1, 3]], "cluster_2": [[120], [2]], "cumulated_short_liquidations": [[120, 5]]}
             """);
 
-        var clusters = KingFisherClient.Parse(map.RootElement, price: 110);
+        var clusters = KingFisherClient.ParseMap(map.RootElement, price: 110);
 
         Assert.Equal([new LiquidationCluster(97.5, 4, LiquidationSide.Long), new LiquidationCluster(120, 2, LiquidationSide.Short)], clusters);
+    }
+
+    [Theory]
+    [InlineData("\"2025-08-01 12:00:00\"")]
+    [InlineData("\"2025-08-01T12:00:00Z\"")]
+    [InlineData("\"2025-08-01T14:00:00+02:00\"")]
+    [InlineData("1754049600000")]
+    [InlineData("\"1754049600000\"")]
+    [InlineData("1754049600")]
+    public void A_candles_time_is_read_from_an_iso_string_or_an_epoch(string timestamp)
+    {
+        using var row = JsonDocument.Parse($$"""{"timestamp": {{timestamp}}}""");
+
+        Assert.Equal(new DateTimeOffset(2025, 8, 1, 12, 0, 0, TimeSpan.Zero), CryptometerClient.OpenTime(row.RootElement));
+    }
+
+    [Fact]
+    public void The_owners_cluster_rows_of_the_newest_map_become_clusters_sided_by_their_side_column()
+    {
+        using var rows = JsonDocument.Parse("""
+            [
+              {"side": "above", "price": "120.5", "notional": 2000000, "ts": "2026-12-02T10:00:00+00:00"},
+              {"side": "below", "price": 95, "notional": "5000000", "ts": "2026-12-02T10:00:00+00:00"},
+              {"side": "below", "price": 90, "notional": null, "ts": "2026-12-02T10:00:00+00:00"},
+              {"side": "above", "price": 150, "notional": 9000000, "ts": "2026-12-01T08:00:00+00:00"}
+            ]
+            """);
+
+        var (clusters, newest) = KingFisherClient.ParseTableRows(rows.RootElement, new KingFisherOptions(), price: 110);
+
+        Assert.Equal(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero), newest);
+        // The row without a notional is skipped; the row of yesterday's map is not part of the newest one.
+        Assert.Equal([new LiquidationCluster(95, 5_000_000, LiquidationSide.Long), new LiquidationCluster(120.5, 2_000_000, LiquidationSide.Short)],
+            clusters);
+    }
+
+    [Fact]
+    public void King_fishers_settings_name_plain_columns_and_the_credentials_of_their_source()
+    {
+        static KingFisherOptions Owner() => new() { BaseUrl = new Uri("https://example.supabase.co/"), ApiKey = "key" };
+
+        Assert.Empty(Owner().Problems("KingFisher"));
+        var injected = Owner();
+        injected.Table = "kf_clusters;drop table x";
+        Assert.Contains(injected.Problems("KingFisher"), p => p.Contains("plain identifiers", StringComparison.Ordinal));
+        var vendor = Owner();
+        vendor.Source = ClusterSource.VendorApi;
+        Assert.Contains(vendor.Problems("KingFisher"), p => p.Contains("Login and Password", StringComparison.Ordinal));
     }
 
     [Fact]

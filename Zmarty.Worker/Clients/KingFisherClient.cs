@@ -8,41 +8,79 @@ using Zmarty.Trading.Signals;
 namespace Zmarty.Worker.Clients;
 
 /// <summary>
-/// King Fisher's liquidation map (docs/domain.md §4), parsed at this boundary into the clusters the product stores:
-/// <c>{price, volume, side}</c>, long below the price, short above.
+/// King Fisher's liquidation clusters (docs/pipeline.md, "King Fisher"), parsed at this boundary into what the product
+/// stores: <c>{price, volume, side}</c>, long liquidations below the price, short above. Two sources:
+/// <list type="bullet">
+/// <item><see cref="ClusterSource.OwnerTable"/> (default): the owner reads King Fisher's map images with his own module
+/// and keeps the clusters in a Supabase table; it is read through PostgREST, newest map first.</item>
+/// <item><see cref="ClusterSource.VendorApi"/>: King Fisher's HTTP API, a login for a bearer token, then the latest map.</item>
+/// </list>
 /// </summary>
-public sealed class KingFisherClient(HttpClient http, IOptions<KingFisherOptions> options, KingFisherSession session)
+public sealed class KingFisherClient(
+    HttpClient http, IOptions<KingFisherOptions> options, KingFisherSession session, TimeProvider time, ILogger<KingFisherClient> logger)
 {
-    private const string Endpoint = "map/latest";
+    private const string MapEndpoint = "map/latest";
 
     private readonly KingFisherOptions _options = options.Value;
 
-    /// <summary>The clusters of the latest map for the pair, each at its strength-weighted price.</summary>
-    public async Task<IReadOnlyList<LiquidationCluster>> GetClustersAsync(MarketSymbol symbol, double price, CancellationToken cancellationToken)
+    /// <summary>The clusters of the newest map for the pair; none when there is no recent map.</summary>
+    public Task<IReadOnlyList<LiquidationCluster>> GetClustersAsync(MarketSymbol symbol, double price, CancellationToken cancellationToken) =>
+        _options.Source == ClusterSource.OwnerTable
+            ? FromOwnerTableAsync(symbol, price, cancellationToken)
+            : FromVendorApiAsync(symbol, price, cancellationToken);
+
+    /// <summary>
+    /// The rows of the newest map in the owner's table: PostgREST's rows are a JSON array of objects keyed by column.
+    /// Rows within <see cref="KingFisherOptions.SnapshotWindowMinutes"/> of the newest belong to its map; a row whose side
+    /// is neither above nor below is placed by its price; a row without a volume is skipped.
+    /// </summary>
+    public static (List<LiquidationCluster> Clusters, DateTimeOffset? Newest) ParseTableRows(JsonElement rows, KingFisherOptions options, double price)
     {
-        var body = new { exchange = _options.Exchange, pair = symbol.Pair, type = _options.MapType };
-        var token = await TokenAsync(renew: null, cancellationToken);
-        var response = await PostMapAsync(body, token, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        const string endpoint = "kf_clusters";
+        if (rows.ValueKind != JsonValueKind.Array)
         {
-            // The token expired: log in again once; a second 401 is a bad key.
-            response.Dispose();
-            response = await PostMapAsync(body, await TokenAsync(renew: token, cancellationToken), cancellationToken);
+            throw new ProviderException(ProviderFailure.Malformed, endpoint, "PostgREST did not answer an array of rows");
         }
 
-        using (response)
+        var dated = new List<(DateTimeOffset At, LiquidationCluster Cluster)>();
+        foreach (var row in rows.EnumerateArray())
         {
-            using var document = await ProviderEnvelope.ReadAsync(response, Endpoint, cancellationToken);
-            return Parse(document.RootElement, price);
+            if (!row.TryGetProperty(options.TimeColumn, out var stamp) || !ProviderEnvelope.TryTime(stamp, out var at))
+            {
+                throw new ProviderException(ProviderFailure.Malformed, endpoint, $"a row's '{options.TimeColumn}' is missing or not a time");
+            }
+
+            var clusterPrice = ProviderEnvelope.Required(row, options.PriceColumn, endpoint);
+            if (ProviderEnvelope.Number(row, options.VolumeColumn) is not (> 0 and var volume))
+            {
+                continue;
+            }
+
+            var side = row.TryGetProperty(options.SideColumn, out var s) ? s.GetString() : null;
+            var liquidated = string.Equals(side, options.AboveValue, StringComparison.OrdinalIgnoreCase) ? LiquidationSide.Short
+                : string.Equals(side, options.BelowValue, StringComparison.OrdinalIgnoreCase) ? LiquidationSide.Long
+                : clusterPrice < price ? LiquidationSide.Long : LiquidationSide.Short;
+            dated.Add((at, new LiquidationCluster(clusterPrice, volume, liquidated)));
         }
+
+        if (dated.Count == 0)
+        {
+            return ([], null);
+        }
+
+        var newest = dated.Max(d => d.At);
+        var from = newest - TimeSpan.FromMinutes(options.SnapshotWindowMinutes);
+        var clusters = dated.Where(d => d.At >= from).Select(d => d.Cluster).ToList();
+        clusters.Sort((a, b) => a.Price.CompareTo(b.Price));
+        return (clusters, newest);
     }
 
     /// <summary>Every property that is <c>[prices[], strengths[]]</c> is a cluster; the cumulated series are not.</summary>
-    public static List<LiquidationCluster> Parse(JsonElement map, double price)
+    public static List<LiquidationCluster> ParseMap(JsonElement map, double price)
     {
         if (map.ValueKind != JsonValueKind.Object)
         {
-            throw new ProviderException(ProviderFailure.Malformed, Endpoint, "the map is not an object");
+            throw new ProviderException(ProviderFailure.Malformed, MapEndpoint, "the map is not an object");
         }
 
         List<LiquidationCluster> clusters = [];
@@ -58,7 +96,8 @@ public sealed class KingFisherClient(HttpClient http, IOptions<KingFisherOptions
                 || value[0].ValueKind != JsonValueKind.Array || value[1].ValueKind != JsonValueKind.Array
                 || value[0].GetArrayLength() != value[1].GetArrayLength())
             {
-                throw new ProviderException(ProviderFailure.Malformed, Endpoint, $"cluster '{property.Name}' is not [prices[], strengths[]] of equal length");
+                throw new ProviderException(ProviderFailure.Malformed, MapEndpoint,
+                    $"cluster '{property.Name}' is not [prices[], strengths[]] of equal length");
             }
 
             var prices = value[0].EnumerateArray().Select(p => p.GetDouble()).ToList();
@@ -77,6 +116,46 @@ public sealed class KingFisherClient(HttpClient http, IOptions<KingFisherOptions
         return clusters;
     }
 
+    private async Task<IReadOnlyList<LiquidationCluster>> FromOwnerTableAsync(MarketSymbol symbol, double price, CancellationToken cancellationToken)
+    {
+        var o = _options;
+        var columns = string.Join(',', new[] { o.SideColumn, o.PriceColumn, o.VolumeColumn, o.TimeColumn }.Distinct(StringComparer.Ordinal));
+        var query = $"select={columns}&{o.SymbolColumn}=eq.{Uri.EscapeDataString(o.TableSymbol(symbol))}"
+            + $"&order={o.TimeColumn}.desc&limit={o.RowLimit}";
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"rest/v1/{o.Table}?{query}");
+        request.Headers.Add("apikey", o.ApiKey);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", o.ApiKey);
+        using var response = await http.SendAsync(request, cancellationToken);
+        using var document = await ProviderEnvelope.ReadAsync(response, o.Table, cancellationToken);
+        var (clusters, newest) = ParseTableRows(document.RootElement, o, price);
+        if (newest is { } at && at < time.GetUtcNow() - TimeSpan.FromHours(o.MaxAgeHours))
+        {
+            ProviderLog.ClustersTooOld(logger, symbol.Pair, at, o.MaxAgeHours);
+            return [];
+        }
+
+        return clusters;
+    }
+
+    private async Task<IReadOnlyList<LiquidationCluster>> FromVendorApiAsync(MarketSymbol symbol, double price, CancellationToken cancellationToken)
+    {
+        var body = new { pair = $"{symbol.Base}/{symbol.Quote}", type = _options.MapType };
+        var token = await TokenAsync(renew: null, cancellationToken);
+        var response = await PostMapAsync(body, token, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            // The token expired: log in again once; a second 401 is bad credentials.
+            response.Dispose();
+            response = await PostMapAsync(body, await TokenAsync(renew: token, cancellationToken), cancellationToken);
+        }
+
+        using (response)
+        {
+            using var document = await ProviderEnvelope.ReadAsync(response, MapEndpoint, cancellationToken);
+            return ParseMap(document.RootElement, price);
+        }
+    }
+
     private Task<HttpResponseMessage> PostMapAsync(object body, string token, CancellationToken cancellationToken)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "api/private/map/latest") { Content = JsonContent.Create(body) };
@@ -87,7 +166,7 @@ public sealed class KingFisherClient(HttpClient http, IOptions<KingFisherOptions
     private Task<string> TokenAsync(string? renew, CancellationToken cancellationToken) =>
         session.TokenAsync(async ct =>
         {
-            using var response = await http.PostAsJsonAsync("api/auth/login", new { api_key = _options.ApiKey }, ct);
+            using var response = await http.PostAsJsonAsync("api/auth/login", new { login = _options.Login, password = _options.Password }, ct);
             using var document = await ProviderEnvelope.ReadAsync(response, "login", ct);
             return document.RootElement.TryGetProperty("token", out var token) && token.GetString() is { Length: > 0 } value
                 ? value

@@ -35,7 +35,8 @@ public static class ProviderEnvelope
 
     /// <summary>
     /// The <c>data</c> array of <c>{"success":"true","error":"false","data":[...]}</c>. <c>"success":"false"</c> becomes
-    /// <see cref="ProviderFailure.NoData"/> for "No Data" and <see cref="ProviderFailure.Rejected"/> with the message otherwise.
+    /// <see cref="ProviderFailure.NoData"/> for one of Cryptometer's "nothing here" answers and
+    /// <see cref="ProviderFailure.Rejected"/> with the message otherwise ("Parameter is missing", a bad key or plan).
     /// </summary>
     public static JsonElement Data(JsonDocument document, string endpoint)
     {
@@ -48,7 +49,7 @@ public static class ProviderEnvelope
         if (!IsTrue(success))
         {
             var error = root.TryGetProperty("error", out var e) ? e.ToString() : "";
-            throw string.Equals(error.Trim(), "No Data", StringComparison.OrdinalIgnoreCase)
+            throw IsAbsence(error)
                 ? new ProviderException(ProviderFailure.NoData, endpoint, "the provider has no data for this request")
                 : new ProviderException(ProviderFailure.Rejected, endpoint, string.IsNullOrWhiteSpace(error) ? "success is false" : error);
         }
@@ -73,6 +74,43 @@ public static class ProviderEnvelope
         Number(element, name) is { } value && double.IsFinite(value)
             ? value
             : throw new ProviderException(ProviderFailure.Malformed, endpoint, $"'{name}' is missing or not a number");
+
+    /// <summary>
+    /// A time as providers write it: an ISO date-time (UTC when it has no offset), or an epoch in milliseconds or
+    /// seconds, as a number or a string of digits.
+    /// </summary>
+    public static bool TryTime(JsonElement value, out DateTimeOffset time)
+    {
+        time = default;
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Number when value.TryGetInt64(out var epoch):
+                time = FromEpoch(epoch);
+                return true;
+            case JsonValueKind.String:
+                var text = value.GetString()!.Trim();
+                if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var digits))
+                {
+                    time = FromEpoch(digits);
+                    return true;
+                }
+
+                return DateTimeOffset.TryParse(
+                    text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+            default:
+                return false;
+        }
+    }
+
+    // Below 10^11 an epoch is in seconds (10^11 ms is 1973; 10^11 s is the year 5138).
+    private static DateTimeOffset FromEpoch(long epoch) =>
+        epoch < 100_000_000_000 ? DateTimeOffset.FromUnixTimeSeconds(epoch) : DateTimeOffset.FromUnixTimeMilliseconds(epoch);
+
+    /// <summary>The answers Cryptometer gives for "nothing to report", which are not refusals.</summary>
+    public static bool IsAbsence(string error) =>
+        s_absences.Contains(error.Trim().TrimEnd('!', '.').Trim());
+
+    private static readonly HashSet<string> s_absences = new(StringComparer.OrdinalIgnoreCase) { "No Data", "No Liquidation", "No updates" };
 
     // "true"/"false" as strings is what Cryptometer sends; real booleans are accepted too.
     private static bool IsTrue(JsonElement value) =>

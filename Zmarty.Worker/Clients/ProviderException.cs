@@ -3,7 +3,10 @@ namespace Zmarty.Worker.Clients;
 /// <summary>Why a provider gave no usable answer. Every kind here is permanent: asking again gets the same answer.</summary>
 public enum ProviderFailure
 {
-    /// <summary>Cryptometer's <c>"success":"false","error":"No Data"</c>: the provider has nothing for this symbol.</summary>
+    /// <summary>
+    /// Cryptometer's <c>"success":"false"</c> with "No Data", "No Liquidation" or "No updates!": the provider has
+    /// nothing for this request, which is an absence, not a fault.
+    /// </summary>
     NoData,
 
     /// <summary>The symbol cannot be asked for at all (no base/quote, or a timeframe the provider does not serve).</summary>
@@ -20,6 +23,9 @@ public enum ProviderFailure
 
     /// <summary>The answer does not have the documented shape.</summary>
     Malformed,
+
+    /// <summary>The key's monthly call budget is spent: no call was made (<see cref="ProviderOptions.MonthlyCallBudget"/>).</summary>
+    BudgetSpent,
 }
 
 /// <summary>

@@ -61,8 +61,11 @@ public sealed class ProviderGate : IDisposable
     public void Dispose() => _limiter?.Dispose();
 }
 
-/// <summary>Passes each call through the gate, and pauses the gate when the provider answers 429.</summary>
-internal sealed class ProviderGateHandler(ProviderGate gate, TimeProvider time) : DelegatingHandler
+/// <summary>
+/// Passes each call through the gate, spends one call of the key's monthly budget, and pauses the gate when the
+/// provider answers 429. Retries come back through here: each is a call the provider counts.
+/// </summary>
+internal sealed class ProviderGateHandler(ProviderGate gate, ProviderBudget budget, TimeProvider time) : DelegatingHandler
 {
     /// <summary>Without a Retry-After a 429 still pauses the key briefly rather than not at all.</summary>
     private static readonly TimeSpan s_defaultPause = TimeSpan.FromSeconds(1);
@@ -70,6 +73,7 @@ internal sealed class ProviderGateHandler(ProviderGate gate, TimeProvider time) 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         await gate.EnterAsync(cancellationToken);
+        await budget.SpendAsync(request.RequestUri?.AbsolutePath ?? "", cancellationToken);
         var response = await base.SendAsync(request, cancellationToken);
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {

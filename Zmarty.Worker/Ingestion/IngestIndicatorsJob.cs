@@ -10,12 +10,14 @@ using Zmarty.Worker.Queues;
 namespace Zmarty.Worker.Ingestion;
 
 /// <summary>
-/// <c>ingest_indicators</c> {symbol, timeframe}: fetches the candles and market readings from Cryptometer and the
-/// liquidation clusters from King Fisher, computes the 21 indicators and the risk metric, and writes candles,
-/// indicators (source internal and cryptometer), liq_clusters and risk_metric, then enqueues compute_signals, all in
-/// the transaction that acknowledges the message.
+/// <c>ingest_indicators</c> {symbol, timeframe}: fetches the candles, then the pair's readings from Cryptometer (the
+/// candles first, so a pair without candles spends no more calls), the market-wide trend when this cycle has none yet,
+/// and the liquidation clusters from King Fisher; computes the 21 indicators and the risk metric; and writes candles,
+/// indicators (source internal and cryptometer), market_readings, liq_clusters and risk_metric, then enqueues
+/// compute_signals, all in the transaction that acknowledges the message.
 /// </summary>
-public sealed class IngestIndicatorsJob(CryptometerClient cryptometer, KingFisherClient kingFisher, TimeProvider time) : IQueueJob
+public sealed class IngestIndicatorsJob(
+    CryptometerClient cryptometer, MarketTrendCache marketTrend, KingFisherClient kingFisher, TimeProvider time) : IQueueJob
 {
     public const string QueueName = "ingest_indicators";
 
@@ -28,11 +30,7 @@ public sealed class IngestIndicatorsJob(CryptometerClient cryptometer, KingFishe
     {
         var interval = Timeframes.Interval(key.Timeframe);
         var symbol = MarketSymbol.Parse(key.Symbol);
-        var candles = cryptometer.GetCandlesAsync(symbol, key.Timeframe, cancellationToken);
-        var readings = cryptometer.GetReadingsAsync(symbol, key.Timeframe, cancellationToken);
-        // Both awaited, so a failure of either is observed; the candles' failure, listed first, is the one thrown.
-        await Task.WhenAll(candles, readings);
-        var fetched = await candles;
+        var fetched = await cryptometer.GetCandlesAsync(symbol, key.Timeframe, cancellationToken);
 
         // The bar still open is not a candle yet: its close would change with every fetch.
         var now = time.GetUtcNow();
@@ -43,17 +41,31 @@ public sealed class IngestIndicatorsJob(CryptometerClient cryptometer, KingFishe
         }
 
         var last = bars[^1];
+        var market = await cryptometer.GetPairReadingsAsync(symbol, key.Timeframe, cancellationToken);
+        var (trend, trendFetched) = await marketTrend.GetAsync(cryptometer, cancellationToken);
         var clusters = await kingFisher.GetClustersAsync(symbol, last.Close, cancellationToken);
         var snapshot = IndicatorSeries.Compute(bars).Latest()!;
         var closes = bars.Select(b => b.Close).ToArray();
         var risk = RiskStatistics.Measure(RiskGridOf(bars), closes, interval, RiskWindow);
-        var market = await readings;
 
         return async (connection, transaction, ct) =>
         {
             await UpsertCandlesAsync(connection, transaction, key, bars, ct);
             await UpsertIndicatorsAsync(connection, transaction, key, last.Time, "internal", snapshot.ToDictionary(), bars.Length, ct);
             await UpsertIndicatorsAsync(connection, transaction, key, last.Time, "cryptometer", market, null, ct);
+            if (trendFetched && trend is not null)
+            {
+                await UpsertAsync(connection, transaction, """
+                    insert into public.market_readings (source, name, at, data) values ('cryptometer', 'trend', $1, $2)
+                    on conflict (source, name) do update set at = excluded.at, data = excluded.data, fetched_at = now()
+                    """, ct, trend.At ?? now, Json(new
+                {
+                    trend_score = trend.TrendScore,
+                    buy_pressure = trend.BuyPressurePercent,
+                    sell_pressure = trend.SellPressurePercent,
+                }));
+            }
+
             await UpsertAsync(connection, transaction, """
                 insert into public.liq_clusters (symbol, at, clusters) values ($1, $2, $3)
                 on conflict (symbol, at) do update set clusters = excluded.clusters

@@ -22,6 +22,7 @@ internal static class PipelineExtensions
         services.AddProvider<CryptometerClient, CryptometerOptions>(CryptometerOptions.SectionName);
         services.AddProvider<KingFisherClient, KingFisherOptions>(KingFisherOptions.SectionName);
         services.AddSingleton<KingFisherSession>();
+        services.AddSingleton<MarketTrendCache>();
         services.AddSingleton<QueueTracing>();
 
         services.AddConsumer<IngestIndicatorsJob>();
@@ -61,6 +62,12 @@ internal static class PipelineExtensions
         services.AddValidatedOptions<TOptions, ProviderOptionsValidator<TOptions>>(section);
         services.AddKeyedSingleton(section, (provider, _) =>
             new ProviderGate(provider.GetRequiredService<IOptions<TOptions>>().Value, provider.GetRequiredService<TimeProvider>()));
+        services.AddKeyedSingleton(section, (provider, _) => new ProviderBudget(
+            section.ToLowerInvariant(),
+            provider.GetRequiredService<IOptions<TOptions>>().Value.MonthlyCallBudget,
+            provider.GetRequiredKeyedService<NpgsqlDataSource>("trading"),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger<ProviderBudget>()));
 
         var client = services.AddHttpClient<TClient>((provider, http) =>
             {
@@ -89,7 +96,9 @@ internal static class PipelineExtensions
                 }
             });
         client.AddHttpMessageHandler(provider => new ProviderGateHandler(
-                provider.GetRequiredKeyedService<ProviderGate>(section), provider.GetRequiredService<TimeProvider>()));
+                provider.GetRequiredKeyedService<ProviderGate>(section),
+                provider.GetRequiredKeyedService<ProviderBudget>(section),
+                provider.GetRequiredService<TimeProvider>()));
         client.AddResilienceHandler("attempt", (pipeline, context) =>
                 pipeline.AddTimeout(TimeSpan.FromSeconds(context.ServiceProvider.GetRequiredService<IOptions<TOptions>>().Value.AttemptTimeoutSeconds)));
     }

@@ -12,7 +12,7 @@ namespace Zmarty.Worker.Signals;
 internal sealed record StoredInputs(SignalInput Input, PositionState? Position)
 {
     private const string Sql = """
-        select i.at, i.data, c.close, m.data, r.metrics, l.clusters,
+        select i.at, i.data, c.close, m.data, r.metrics, l.clusters, t.data,
                (select s.metadata -> 'position' from public.signals s
                  where s.symbol = i.symbol and s.timeframe = i.timeframe and s.user_id is null
                    and s.strategy_version = $3 and s.at < i.at
@@ -22,6 +22,7 @@ internal sealed record StoredInputs(SignalInput Input, PositionState? Position)
         left join public.indicators m on m.symbol = i.symbol and m.timeframe = i.timeframe and m.at = i.at and m.source = 'cryptometer'
         left join public.risk_metric r on r.symbol = i.symbol and r.at = i.at
         left join public.liq_clusters l on l.symbol = i.symbol and l.at = i.at
+        left join public.market_readings t on t.source = 'cryptometer' and t.name = 'trend' and t.at > i.at - interval '1 day'
         where i.symbol = $1 and i.timeframe = $2 and i.source = 'internal'
         order by i.at desc
         limit 1
@@ -46,7 +47,16 @@ internal sealed record StoredInputs(SignalInput Input, PositionState? Position)
         var market = reader.IsDBNull(3) ? null : JsonSerializer.Deserialize<MarketReadings>(reader.GetString(3), JsonOptions.Snake);
         using var risk = reader.IsDBNull(4) ? null : JsonDocument.Parse(reader.GetString(4));
         var clusters = reader.IsDBNull(5) ? null : JsonSerializer.Deserialize<List<StoredCluster>>(reader.GetString(5), JsonOptions.Snake);
-        var position = reader.IsDBNull(6) ? null : JsonSerializer.Deserialize<StoredPosition?>(reader.GetString(6), JsonOptions.Snake);
+        var trend = reader.IsDBNull(6) ? null : JsonSerializer.Deserialize<StoredTrend>(reader.GetString(6), JsonOptions.Snake);
+        var position = reader.IsDBNull(7) ? null : JsonSerializer.Deserialize<StoredPosition?>(reader.GetString(7), JsonOptions.Snake);
+        if (trend is not null)
+        {
+            // The trend is market-wide (one reading for every pair); the pair's own readings come from its row.
+            market = (market ?? new MarketReadings()) with
+            {
+                TrendScore = trend.TrendScore, BuyPressure = trend.BuyPressure, SellPressure = trend.SellPressure,
+            };
+        }
 
         var input = new SignalInput(key.Symbol, key.Timeframe, at, close)
         {
@@ -66,6 +76,8 @@ internal sealed record StoredInputs(SignalInput Input, PositionState? Position)
 
     private static double? Number(JsonDocument? document, string name) =>
         document?.RootElement.TryGetProperty(name, out var value) == true && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
+
+    private sealed record StoredTrend(double? TrendScore, double? BuyPressure, double? SellPressure);
 
     private sealed record StoredCluster(double Price, double Volume, string Side);
 

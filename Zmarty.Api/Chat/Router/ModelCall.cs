@@ -6,12 +6,14 @@ using Zmarty.Api.Telemetry;
 namespace Zmarty.Api.Chat.Router;
 
 /// <summary>
-/// What a provider produced. <see cref="UsageReported"/> is false when the counts are our estimate (a stream
-/// cut short, or a JSON reply without a <c>usage</c> block). <see cref="FinishReason"/> is the provider's, or
-/// ours: <c>error</c> (the stream broke), <c>cancelled</c> (the client left), <c>deadline</c> (the reply
-/// reached <see cref="ChatOptions.MaxReplyDuration"/>).
+/// What a provider produced. <see cref="OutputTokens"/> is what is billed as output, reasoning included;
+/// <see cref="ReasoningTokens"/> says how many of them were reasoning. <see cref="UsageReported"/> is false when the
+/// counts are our estimate (a stream cut short, or a JSON reply without a <c>usage</c> block).
+/// <see cref="FinishReason"/> is the provider's, or ours: <c>error</c> (the stream broke), <c>cancelled</c> (the client
+/// left), <c>deadline</c> (the reply reached <see cref="ChatOptions.MaxReplyDuration"/>).
 /// </summary>
-public sealed record ModelReply(string Text, string ModelVersion, int InputTokens, int OutputTokens, string FinishReason, bool UsageReported);
+public sealed record ModelReply(
+    string Text, string ModelVersion, int InputTokens, int OutputTokens, string FinishReason, bool UsageReported, int ReasoningTokens = 0);
 
 /// <summary>Receives a streamed reply: <see cref="StartAsync"/> once the first token is in hand, then each piece.</summary>
 public interface IReplyStream
@@ -50,13 +52,10 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, Time
             var text = string.Concat(completion.Content.Select(part => part.Text));
             var usage = completion.Usage;
             // Without a usage block the reply is priced from estimates, as a stream cut short is: never as 0/0.
-            var reply = new ModelReply(
-                text,
-                completion.Model ?? provider.Options.Model,
-                usage?.InputTokenCount ?? estimateInput(),
-                usage?.OutputTokenCount ?? TokenEstimate.Typical(text),
-                FinishReason(completion.FinishReason),
-                UsageReported: usage is not null);
+            var reply = usage is null
+                ? new ModelReply(text, completion.Model ?? provider.Options.Model, estimateInput(), TokenEstimate.Typical(text),
+                    FinishReason(completion.FinishReason), UsageReported: false)
+                : Reported(text, completion.Model, usage, FinishReason(completion.FinishReason));
             return Record(activity, reply);
         }
         catch (Exception ex) when (Fails(activity, ex))
@@ -157,8 +156,7 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, Time
 
             return usage is null
                 ? Record(activity, Partial(finish is null ? "error" : FinishReason(finish)))
-                : Record(activity, new ModelReply(text.ToString(), model ?? provider.Options.Model,
-                    usage.InputTokenCount, usage.OutputTokenCount, FinishReason(finish), UsageReported: true));
+                : Record(activity, Reported(text.ToString(), model, usage, FinishReason(finish)));
         }
         finally
         {
@@ -170,6 +168,14 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, Time
         // (providers send about one token a piece).
         ModelReply Partial(string reason) =>
             new(text.ToString(), model ?? provider.Options.Model, estimateInput(), pieces, reason, UsageReported: false);
+    }
+
+    /// <summary>The counts the provider reported, with its reasoning tokens billed as output (see <see cref="ProviderOptions.ReasoningTokensSeparate"/>).</summary>
+    private ModelReply Reported(string text, string? model, ChatTokenUsage usage, string finishReason)
+    {
+        var reasoning = usage.OutputTokenDetails?.ReasoningTokenCount ?? 0;
+        var output = provider.Options.ReasoningTokensSeparate ? usage.OutputTokenCount + reasoning : usage.OutputTokenCount;
+        return new ModelReply(text, model ?? provider.Options.Model, usage.InputTokenCount, output, finishReason, UsageReported: true, reasoning);
     }
 
     /// <summary>The next update, counted as provider time, cancelling the HTTP call if it takes too long.</summary>
@@ -228,6 +234,7 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, Time
         activity?.SetTag("gen_ai.response.model", reply.ModelVersion);
         activity?.SetTag("gen_ai.usage.input_tokens", reply.InputTokens);
         activity?.SetTag("gen_ai.usage.output_tokens", reply.OutputTokens);
+        activity?.SetTag("zmarty.usage.reasoning_tokens", reply.ReasoningTokens);
         activity?.SetTag("gen_ai.response.finish_reasons", new[] { reply.FinishReason });
         ChatMetrics.Record(provider, reply, ProviderTime);
         return reply;

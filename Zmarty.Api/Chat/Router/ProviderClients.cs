@@ -7,6 +7,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Registry;
 using Polly.Timeout;
+using Zmarty.Api.Extensions;
 
 namespace Zmarty.Api.Chat.Router;
 
@@ -23,21 +24,21 @@ public sealed class ProviderClients
 {
     public const string HttpClientName = "model-providers";
 
+    /// <summary>The key sent where no key is configured: the emulators take it, a real vendor refuses it.</summary>
+    public const string EmulatorKey = "emulator";
+
     private readonly Dictionary<string, ModelProvider> _providers = new(StringComparer.OrdinalIgnoreCase);
 
     public ProviderClients(
         IOptions<ChatOptions> options, IHttpClientFactory httpClients, IConfiguration configuration, ResiliencePipelineProvider<string> pipelines)
     {
-        var emulators = configuration["services:emulators:http:0"] ?? "http://127.0.0.1:5300";
+        var emulators = EmulatorAddress.From(configuration);
         foreach (var (name, provider) in options.Value.Providers)
         {
-            var hasKey = !string.IsNullOrEmpty(provider.ApiKey);
-            var endpoint = provider.Endpoint
-                ?? (hasKey ? provider.VendorEndpoint : null)
-                ?? new Uri($"{emulators.TrimEnd('/')}/{provider.EmulatorPath}/v1");
+            var endpoint = provider.ResolveEndpoint(emulators);
             var client = new ChatClient(
                 provider.Model,
-                new ApiKeyCredential(hasKey ? provider.ApiKey! : "emulator"),
+                new ApiKeyCredential(string.IsNullOrEmpty(provider.ApiKey) ? EmulatorKey : provider.ApiKey),
                 new OpenAIClientOptions
                 {
                     Endpoint = endpoint,
