@@ -1,37 +1,33 @@
 using System.Net;
-using System.Threading.RateLimiting;
 
 namespace Zmarty.Worker.Clients;
 
 /// <summary>
-/// One provider key's budget, shared by every call the process makes with it: a sliding window of
-/// <see cref="ProviderOptions.RequestsPerWindow"/> calls, and a pause after a 429 so that concurrent callers wait out
-/// the Retry-After too instead of each collecting its own 429.
+/// One provider key's rate limit, shared by every call the process makes with it: at most
+/// <see cref="ProviderOptions.RequestsPerWindow"/> calls in any <see cref="ProviderOptions.WindowSeconds"/> (an exact
+/// sliding log, not segments, which let a burst straddle two segments), and a pause after a 429 so that concurrent
+/// callers wait out the Retry-After too instead of each collecting its own 429.
 /// </summary>
 public sealed class ProviderGate : IDisposable
 {
+    /// <summary>A call reaches the provider a little after it leaves: the window is kept this much longer than the provider's.</summary>
+    private static readonly TimeSpan s_arrivalMargin = TimeSpan.FromMilliseconds(250);
+
     private readonly TimeProvider _time;
-    private readonly SlidingWindowRateLimiter? _limiter;
+    private readonly int _permits;
+    private readonly TimeSpan _window;
+    private readonly Queue<DateTimeOffset> _sent = new();
+    private readonly SemaphoreSlim _turn = new(1, 1);
     private long _pausedUntilTicks;
 
     public ProviderGate(ProviderOptions options, TimeProvider time)
     {
         _time = time;
-        if (options.RequestsPerWindow > 0)
-        {
-            _limiter = new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = options.RequestsPerWindow,
-                Window = TimeSpan.FromSeconds(options.WindowSeconds),
-                SegmentsPerWindow = options.WindowSeconds,
-                QueueLimit = int.MaxValue,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
-        }
+        _permits = options.RequestsPerWindow;
+        _window = TimeSpan.FromSeconds(options.WindowSeconds) + s_arrivalMargin;
     }
 
-    /// <summary>Waits for a pause to end and for a permit.</summary>
+    /// <summary>Waits for a pause to end and for a place in the window.</summary>
     public async ValueTask EnterAsync(CancellationToken cancellationToken)
     {
         var wait = new DateTimeOffset(Interlocked.Read(ref _pausedUntilTicks), TimeSpan.Zero) - _time.GetUtcNow();
@@ -40,9 +36,34 @@ public sealed class ProviderGate : IDisposable
             await Task.Delay(wait, _time, cancellationToken);
         }
 
-        if (_limiter is not null)
+        if (_permits <= 0)
         {
-            using var lease = await _limiter.AcquireAsync(1, cancellationToken);
+            return;
+        }
+
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                var now = _time.GetUtcNow();
+                while (_sent.Count > 0 && _sent.Peek() <= now - _window)
+                {
+                    _sent.Dequeue();
+                }
+
+                if (_sent.Count < _permits)
+                {
+                    _sent.Enqueue(now);
+                    return;
+                }
+
+                await Task.Delay(_sent.Peek() + _window - now, _time, cancellationToken);
+            }
+        }
+        finally
+        {
+            _turn.Release();
         }
     }
 
@@ -58,7 +79,7 @@ public sealed class ProviderGate : IDisposable
         while (until > current && Interlocked.CompareExchange(ref _pausedUntilTicks, until, current) != current);
     }
 
-    public void Dispose() => _limiter?.Dispose();
+    public void Dispose() => _turn.Dispose();
 }
 
 /// <summary>
