@@ -44,6 +44,9 @@ public sealed record ProviderBudgetRow(string Provider, long Calls, long Budget,
         : null;
 }
 
+/// <summary>One of the owner's risk grids the Worker refused, and why (<c>ops.risk_grid_status</c>).</summary>
+public sealed record RefusedGrid(string Symbol, string Status, string Reason, DateTimeOffset CheckedAt);
+
 public sealed record PipelineSnapshot(
     long ActiveWatchers,
     long ActivePairs,
@@ -54,6 +57,7 @@ public sealed record PipelineSnapshot(
     RelayCrashes RelayCrashes,
     IReadOnlyList<ProviderCredits> CreditsToday,
     IReadOnlyList<ProviderBudgetRow> ProviderBudgets,
+    IReadOnlyList<RefusedGrid> RefusedGrids,
     DateTimeOffset ReadAt);
 
 /// <summary>
@@ -114,6 +118,12 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
                 r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4)),
             cancellationToken);
 
+        var refusedGrids = await ReadListAsync(b, """
+            select symbol, status, reason, checked_at from ops.risk_grid_status where reason is not null order by symbol limit $1
+            """,
+            r => new RefusedGrid(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3)),
+            cancellationToken, RowsShown);
+
         await using var a = await chat.OpenConnectionAsync(cancellationToken);
         var outbox = (await ReadListAsync(a, """
             select
@@ -141,7 +151,7 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
             r => new ProviderCredits(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)),
             cancellationToken);
 
-        return new PipelineSnapshot(activeWatchers, activePairs, stale, signals, winRates, outbox, relayCrashes, credits, budgets, time.GetUtcNow());
+        return new PipelineSnapshot(activeWatchers, activePairs, stale, signals, winRates, outbox, relayCrashes, credits, budgets, refusedGrids, time.GetUtcNow());
     }
 
     private static async Task<(long Watchers, long Pairs)> ReadWatchersAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

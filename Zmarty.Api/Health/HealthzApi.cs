@@ -11,14 +11,18 @@ namespace Zmarty.Api.Health;
 /// <summary>A queue in <c>/healthz</c>: messages waiting, and those read but not yet done (invisible).</summary>
 public sealed record QueueHealth(long Depth, long Processing);
 
-/// <summary>The body of <c>GET /healthz</c> (docs/domain.md §6).</summary>
+/// <summary>
+/// The body of <c>GET /healthz</c> (docs/domain.md §6), with <c>risk_grids</c>: the Worker's verdict on each of the
+/// owner's risk grids it has used, <c>error</c> naming why a grid is refused.
+/// </summary>
 public sealed record HealthzReport(
     string Status,
     DateTimeOffset Timestamp,
     long UptimeSeconds,
     string Version,
     IReadOnlyDictionary<string, ComponentHealth> Services,
-    IReadOnlyDictionary<string, QueueHealth> Queues);
+    IReadOnlyDictionary<string, QueueHealth> Queues,
+    IReadOnlyDictionary<string, ComponentHealth> RiskGrids);
 
 public static class HealthzApi
 {

@@ -54,7 +54,8 @@ public sealed class HealthzReporter(
         var a = PingAsync(chat, timeout);
         var b = PingAsync(trading, timeout);
         var queues = ReadQueuesAsync(trading, timeout);
-        await Task.WhenAll(a, b, queues);
+        var grids = ReadRiskGridsAsync(trading, timeout);
+        await Task.WhenAll(a, b, queues, grids);
 
         var services = new Dictionary<string, ComponentHealth>(StringComparer.Ordinal)
         {
@@ -68,7 +69,7 @@ public sealed class HealthzReporter(
 
         var databasesUp = a.Result.Status == ComponentHealth.Ok && b.Result.Status == ComponentHealth.Ok;
         var status = !databasesUp ? "unhealthy"
-            : providers.Results.Values.Any(p => p.Status == ComponentHealth.Failed) ? "degraded"
+            : providers.Results.Values.Concat(grids.Result.Values).Any(p => p.Status == ComponentHealth.Failed) ? "degraded"
             : "healthy";
         var report = new HealthzReport(
             status,
@@ -76,7 +77,8 @@ public sealed class HealthzReporter(
             (long)(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds,
             s_version,
             services,
-            queues.Result);
+            queues.Result,
+            grids.Result);
         return new Computed(report, databasesUp, time.GetTimestamp());
     }
 
@@ -130,6 +132,33 @@ public sealed class HealthzReporter(
         }
 
         return queues;
+    }
+
+    /// <summary>
+    /// The Worker's last verdict on each of the owner's risk grids (<c>ops.risk_grid_status</c>): <c>error</c> with the
+    /// reason for a refused one; none when B cannot be read.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, ComponentHealth>> ReadRiskGridsAsync(NpgsqlDataSource trading, TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        var grids = new SortedDictionary<string, ComponentHealth>(StringComparer.Ordinal);
+        try
+        {
+            await using var command = trading.CreateCommand("select symbol, status, reason from ops.risk_grid_status");
+            await using var reader = await command.ExecuteReaderAsync(limit.Token);
+            while (await reader.ReadAsync(limit.Token))
+            {
+                grids[reader.GetString(0)] = reader.IsDBNull(2)
+                    ? new ComponentHealth(ComponentHealth.Ok, null)
+                    : new ComponentHealth(ComponentHealth.Failed, null, $"{reader.GetString(1)}: {reader.GetString(2)}");
+            }
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException)
+        {
+            grids.Clear();
+        }
+
+        return grids;
     }
 
     private sealed record Computed(HealthzReport Report, bool DatabasesUp, long At);

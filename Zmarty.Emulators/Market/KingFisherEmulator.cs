@@ -27,11 +27,18 @@ internal static class KingFisherEmulator
 
     public sealed record MapRequest(string? Pair, string? Type);
 
-    public static void Map(IEndpointRouteBuilder routes, MarketWalk walk, MarketFaults faults, TimeProvider time)
+    public static void Map(IEndpointRouteBuilder routes, MarketWalk walk, MarketFaults faults, OwnerRiskTables risk, TimeProvider time)
     {
+        // The emulators' /kingfisher/ stands for the owner's Supabase project: his clusters and his risk tables.
         routes.MapGet("/kingfisher/rest/v1/kf_clusters", (HttpRequest request) =>
-            Answer(request.HttpContext, faults, request.Query["symbol"].ToString().Replace("eq.", "", StringComparison.Ordinal),
-                () => TableRows(request, walk, time.GetUtcNow())));
+            Answer(request.HttpContext, faults, Symbol(request),
+                () => Postgrest.Answer(request, "kf_clusters", s_columns, Rows(walk, Symbol(request), time.GetUtcNow()))));
+        routes.MapGet($"/kingfisher/rest/v1/{OwnerRiskTables.GridTable}", (HttpRequest request) =>
+            Answer(request.HttpContext, faults, null,
+                () => Postgrest.Answer(request, OwnerRiskTables.GridTable, OwnerRiskTables.GridColumns, risk.GridRows())));
+        routes.MapGet($"/kingfisher/rest/v1/{OwnerRiskTables.BandsTable}", (HttpRequest request) =>
+            Answer(request.HttpContext, faults, null,
+                () => Postgrest.Answer(request, OwnerRiskTables.BandsTable, OwnerRiskTables.BandColumns, risk.BandRows())));
 
         var api = routes.MapGroup("/kingfisher/api");
         api.MapPost("/auth/login", (Credentials login) => string.IsNullOrWhiteSpace(login.Login) || string.IsNullOrWhiteSpace(login.Password)
@@ -61,42 +68,20 @@ internal static class KingFisherEmulator
         return result.Result;
     }
 
-    /// <summary>The table's newest map for the symbol, as PostgREST would select, filter, order and limit it.</summary>
-    private static (int Status, IResult Result) TableRows(HttpRequest request, MarketWalk walk, DateTimeOffset now)
-    {
-        if (string.IsNullOrWhiteSpace(request.Headers["apikey"]))
-        {
-            return (401, Results.Json(new { message = "No API key found in request", hint = "No `apikey` request header or url param was found." },
-                statusCode: 401));
-        }
-
-        var query = request.Query;
-        var select = query.TryGetValue("select", out var s) ? s.ToString().Split(',', StringSplitOptions.TrimEntries) : s_columns;
-        var order = query["order"].ToString();
-        var orderColumn = order.Split('.')[0];
-        var filters = query.Keys.Where(k => k is not ("select" or "order" or "limit" or "offset")).ToList();
-        if (select.Concat(filters).Append(orderColumn).FirstOrDefault(c => c.Length > 0 && !s_columns.Contains(c)) is { } unknown)
-        {
-            return (400, Results.Json(new { code = "42703", details = (string?)null, hint = (string?)null,
-                message = $"column kf_clusters.{unknown} does not exist" }, statusCode: 400));
-        }
-
-        var symbol = query["symbol"].ToString();
-        var rows = symbol.StartsWith("eq.", StringComparison.Ordinal) ? Rows(walk, symbol[3..], now) : [];
-        var ordered = orderColumn == "ts" && order.EndsWith(".desc", StringComparison.Ordinal)
-            ? rows.OrderByDescending(r => (string)r["ts"])
-            : rows.OrderBy(r => r["id"]);
-        var limit = int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? l : int.MaxValue;
-        return (200, Results.Json(ordered.Take(limit).Select(r => select.ToDictionary(c => c, c => r[c]))));
-    }
+    private static string Symbol(HttpRequest request) => request.Query["symbol"].ToString().Replace("eq.", "", StringComparison.Ordinal);
 
     /// <summary>
     /// The rows the owner's module would have written for the symbol: this hour's map and the previous hour's, each
     /// cluster a row, alternately below (long liquidations) and above (short) the price, 1 % to 8 % away.
     /// </summary>
-    private static List<Dictionary<string, object>> Rows(MarketWalk walk, string symbol, DateTimeOffset now)
+    private static List<IReadOnlyDictionary<string, object>> Rows(MarketWalk walk, string symbol, DateTimeOffset now)
     {
-        var rows = new List<Dictionary<string, object>>();
+        var rows = new List<IReadOnlyDictionary<string, object>>();
+        if (symbol.Length == 0)
+        {
+            return rows;
+        }
+
         var hour = now.ToUnixTimeSeconds() / 3600;
         foreach (var mapHour in new[] { hour - 1, hour })
         {

@@ -17,7 +17,8 @@ public static class MarketEmulators
             time);
 
         CryptometerEmulator.Map(app, walk, faults, limit, time);
-        KingFisherEmulator.Map(app, walk, faults, time);
+        var risk = new OwnerRiskTables(walk);
+        KingFisherEmulator.Map(app, walk, faults, risk, time);
 
         var control = app.MapGroup("/market");
         control.MapPost("/faults", IResult (Fault fault) => faults.Add(fault)
@@ -29,6 +30,16 @@ public static class MarketEmulators
             return TypedResults.NoContent();
         });
         control.MapGet("/calls", () => TypedResults.Ok(faults.Calls));
+        control.MapPut("/risk-grids/{symbol}", (string symbol, OwnerRiskTables.GridRow[] rows) =>
+        {
+            risk.Replace(symbol, rows);
+            return TypedResults.NoContent();
+        });
+        control.MapDelete("/risk-grids", () =>
+        {
+            risk.Reset();
+            return TypedResults.NoContent();
+        });
         return app;
     }
 }

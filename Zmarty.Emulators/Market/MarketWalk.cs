@@ -94,6 +94,9 @@ public sealed class MarketWalk(ulong seed)
     /// <summary>A number in [0, 1) fixed by (symbol, what, index), for readings that are not prices.</summary>
     public double Draw(string symbol, string what, long index) => Uniform(Stream(symbol, what), index, 0);
 
+    /// <summary>The price the symbol's walks revert to, whatever the timeframe.</summary>
+    public double ReferencePrice(string symbol) => BasePrice(symbol);
+
     /// <summary>Log-uniform from 0.05 to 50,000 per symbol: small caps and majors alike.</summary>
     private double BasePrice(string symbol) => 0.05 * Math.Pow(10, 6 * Uniform(Stream(symbol, "base"), 0, 0));
 

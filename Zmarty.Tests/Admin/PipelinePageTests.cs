@@ -91,6 +91,24 @@ public sealed class PipelinePageTests(DatabaseFixture db)
         }, s_wait);
     }
 
+    [Fact]
+    public async Task Lists_the_risk_grids_the_worker_refused_and_why()
+    {
+        var symbol = $"G{Guid.NewGuid():N}"[..8].ToUpperInvariant();
+        await Sql.ExecuteAsync(db.Trading,
+            "insert into ops.risk_grid_status (symbol, status, reason) values ($1, 'refused', 'identical to the grid of BTC')", symbol);
+
+        await using var context = AdminPages.Create(db);
+        var page = context.Render<PipelinePage>();
+
+        page.WaitForAssertion(() =>
+        {
+            var grids = page.Find("[data-testid='refused-grids']").TextContent;
+            Assert.Contains(symbol, grids, StringComparison.Ordinal);
+            Assert.Contains("identical to the grid of BTC", grids, StringComparison.Ordinal);
+        }, s_wait);
+    }
+
     [Theory]
     [InlineData(6000, 10000, "2026-12-16T00:00:00Z", 12400, "on course for 12400 calls, above the budget of 10000")]
     [InlineData(3000, 10000, "2026-12-31T00:00:00Z", 3100, null)]

@@ -79,6 +79,27 @@ internal sealed class PipelineSystem : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>A symbol's grid and days per band as the emulated owner's Supabase serves them to the Worker.</summary>
+    public async Task<(Zmarty.Trading.Risk.RiskGrid Grid, Zmarty.Trading.Risk.TimeInBands? Bands)> OwnerRiskTablesAsync(string symbol)
+    {
+        async Task<JsonElement> RowsAsync(string path)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Add("apikey", "owner-key");
+            using var response = await _emulators.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        }
+
+        var grid = await RowsAsync($"/kingfisher/rest/v1/cryptoverse_risk_grid?select=price_usd,fiat_risk&symbol=eq.{symbol}");
+        var (parsed, refusal) = Zmarty.Trading.Risk.RiskGridCheck.Structure(
+            [.. grid.EnumerateArray().Select(r => new Zmarty.Trading.Risk.RiskGridPoint(r.GetProperty("price_usd").GetDouble(), r.GetProperty("fiat_risk").GetDouble()))]);
+        var bands = (await RowsAsync($"/kingfisher/rest/v1/cryptoverse_risk_time_bands_v2?symbol=eq.{symbol}")).EnumerateArray()
+            .Select(r => new Zmarty.Trading.Risk.TimeInBands([.. Enumerable.Range(0, 10).Select(b => r.GetProperty($"band_{b * 10}_{(b + 1) * 10}").GetInt32())]))
+            .SingleOrDefault();
+        return (parsed ?? throw new InvalidOperationException($"The emulators' grid of {symbol} is refused: {refusal}"), bands);
+    }
+
     public async Task<List<MarketCall>> AllCallsAsync() =>
         (await _emulators.GetFromJsonAsync<List<MarketCall>>("/market/calls", MarketJson.Options))!;
 

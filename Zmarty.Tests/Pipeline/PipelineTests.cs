@@ -2,6 +2,7 @@ using System.Text.Json;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Database;
 using Zmarty.Trading.Indicators;
+using Zmarty.Trading.Risk;
 
 namespace Zmarty.Tests.Pipeline;
 
@@ -19,8 +20,7 @@ public sealed class PipelineTests
         Assert.True(await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.candles where symbol = 'BTC/USDT' and timeframe = '1h'") > 200);
         Assert.Equal(["cryptometer", "internal"], await Sql.ColumnAsync<string>(system.Trading, "select source from public.indicators where symbol = 'BTC/USDT' order by source"));
         Assert.True(await Sql.ScalarAsync<int>(system.Trading, "select jsonb_array_length(clusters) from public.liq_clusters where symbol = 'BTC/USDT'") > 0);
-        var risk = await Sql.ScalarAsync<double>(system.Trading, "select (metrics ->> 'risk')::float8 from public.risk_metric where symbol = 'BTC/USDT'");
-        Assert.InRange(risk, 0, 1);
+        await TheRiskIsTheOwnersGridAtTheCloseAsync(system);
 
         // Ingestion enqueued compute_signals in its own transaction; the Worker scores it.
         var signal = await PipelineSystem.EventuallyAsync(
@@ -45,6 +45,45 @@ public sealed class PipelineTests
         Assert.Equal(1L, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.win_rate where symbol = 'BTC/USDT' and lookback_days = 30"));
 
         await StoredIndicatorsEqualTheLibraryOnTheirCandlesAsync(system);
+    }
+
+    [Fact]
+    public async Task A_pair_whose_grid_is_refused_has_no_risk_and_says_why_while_its_other_statistics_are_kept()
+    {
+        await using var system = await PipelineSystem.StartAsync();
+
+        var ingest = await system.SendAsync("ingest_indicators", new { symbol = "FAR/USDT", timeframe = "1h" });
+        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync("ingest_indicators", ingest));
+
+        using var metrics = JsonDocument.Parse(await Sql.ScalarAsync<string>(system.Trading,
+            "select metrics::text from public.risk_metric where symbol = 'FAR/USDT'"));
+        var row = metrics.RootElement;
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("risk").ValueKind);
+        Assert.StartsWith("its lowest price", row.GetProperty("grid_refused").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Number, row.GetProperty("max_drawdown").ValueKind);
+        Assert.Equal("refused", await Sql.ScalarAsync<string>(system.Trading, "select status from ops.risk_grid_status where symbol = 'FAR'"));
+    }
+
+    /// <summary>The risk_metric row of BTC's bar holds what the owner's grid gives at that bar's close.</summary>
+    private static async Task TheRiskIsTheOwnersGridAtTheCloseAsync(PipelineSystem system)
+    {
+        var (grid, bands) = await system.OwnerRiskTablesAsync("BTC");
+        var close = await Sql.ScalarAsync<double>(system.Trading, """
+            select c.close from public.risk_metric r
+            join public.candles c on c.symbol = r.symbol and c.timeframe = '1h' and c.open_time = r.at
+            where r.symbol = 'BTC/USDT'
+            """);
+        using var metrics = JsonDocument.Parse(await Sql.ScalarAsync<string>(system.Trading,
+            "select metrics::text from public.risk_metric where symbol = 'BTC/USDT'"));
+        var row = metrics.RootElement;
+
+        var expected = OwnerRiskMetric.Read(grid, close, bands);
+        Assert.Equal(expected.Risk, row.GetProperty("risk").GetDouble());
+        Assert.Equal(expected.BandLabel, row.GetProperty("band").GetString());
+        Assert.Equal(expected.Coefficient, row.GetProperty("coefficient").GetDouble());
+        Assert.Equal(expected.Score, row.GetProperty("score").GetDouble(), 9);
+        Assert.Equal("owner_grid", row.GetProperty("risk_source").GetString());
+        Assert.Equal("ok", await Sql.ScalarAsync<string>(system.Trading, "select status from ops.risk_grid_status where symbol = 'BTC'"));
     }
 
     /// <summary>The internal indicators row names its candles (last open time, count); computing over them gives the same values.</summary>

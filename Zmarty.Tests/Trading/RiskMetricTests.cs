@@ -139,13 +139,10 @@ public sealed class RiskMetricTests
     }
 
     [Fact]
-    public void Measure_combines_risk_band_and_statistics()
+    public void Measure_gives_volatility_drawdown_and_sharpe_over_the_window()
     {
-        var metrics = RiskStatistics.Measure(_grid, [30_000, 33_000, 29_700, 32_670], _day, window: 3, volatilityPeriod: 3);
+        var metrics = RiskStatistics.Measure([30_000, 33_000, 29_700, 32_670], _day, window: 3, volatilityPeriod: 3);
 
-        Assert.Equal(0.56675, metrics.Risk, 12);
-        Assert.Equal(RiskBand.Neutral, metrics.Band);
-        Assert.Equal(RiskLeaning.Neutral, metrics.Leaning);
         Assert.Equal(0.1158573, metrics.Volatility!.Value, 6);
         Assert.Equal(0.1, metrics.MaxDrawdown, 12);
         Assert.Equal(5.5151307, metrics.Sharpe!.Value, 6);

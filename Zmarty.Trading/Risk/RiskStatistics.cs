@@ -1,13 +1,10 @@
 namespace Zmarty.Trading.Risk;
 
-/// <summary>What the blueprint stores in <c>risk_metric.metrics</c> for one symbol at one time.</summary>
-/// <param name="Risk">The grid's risk at the latest close, 0..1.</param>
-/// <param name="Band">The band of <paramref name="Risk"/>.</param>
-/// <param name="Leaning">Which way that band leans.</param>
+/// <summary>What <c>risk_metric.metrics</c> holds beside the owner's risk: how the price has moved over a window.</summary>
 /// <param name="Volatility">Daily volatility (<see cref="RiskStatistics.Volatility"/>); null with too few bars.</param>
 /// <param name="MaxDrawdown">Largest peak-to-trough fall of the close over the window, as a fraction 0..1.</param>
 /// <param name="Sharpe">Annualised Sharpe ratio of the window (<see cref="RiskStatistics.Sharpe"/>); null when undefined.</param>
-public sealed record RiskMetrics(double Risk, RiskBand Band, RiskLeaning Leaning, double? Volatility, double MaxDrawdown, double? Sharpe);
+public sealed record ReturnStatistics(double? Volatility, double MaxDrawdown, double? Sharpe);
 
 /// <summary>
 /// Volatility, drawdown and Sharpe over a price series. Volatility and Sharpe are scaled from the bar to a stated
@@ -119,21 +116,19 @@ public static class RiskStatistics
     }
 
     /// <summary>
-    /// The risk metric at the latest close plus daily volatility (stated period), max drawdown and annualised Sharpe
-    /// over the last <paramref name="window"/> returns.
+    /// Daily volatility (stated period), max drawdown and annualised Sharpe over the last <paramref name="window"/>
+    /// returns.
     /// </summary>
-    public static RiskMetrics Measure(RiskGrid grid, ReadOnlySpan<double> closes, TimeSpan barInterval, int window, int volatilityPeriod = DefaultVolatilityPeriod)
+    public static ReturnStatistics Measure(
+        ReadOnlySpan<double> closes, TimeSpan barInterval, int window, int volatilityPeriod = DefaultVolatilityPeriod)
     {
-        ArgumentNullException.ThrowIfNull(grid);
         if (closes.IsEmpty)
         {
             throw new ArgumentException("At least one close is needed.", nameof(closes));
         }
 
-        var risk = grid.RiskAt(closes[^1]);
-        var band = RiskBands.Classify(risk);
         var recent = closes[^Math.Min(closes.Length, window + 1)..];
-        return new RiskMetrics(risk, band, band.Leaning(), Volatility(closes, barInterval, volatilityPeriod), MaxDrawdown(recent), Sharpe(closes, barInterval, window));
+        return new ReturnStatistics(Volatility(closes, barInterval, volatilityPeriod), MaxDrawdown(recent), Sharpe(closes, barInterval, window));
     }
 
     private static double BarsPer(TimeSpan horizon, TimeSpan barInterval)

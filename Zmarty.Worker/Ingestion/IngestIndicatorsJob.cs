@@ -6,6 +6,7 @@ using Zmarty.Trading.Risk;
 using Zmarty.Trading.Signals;
 using Zmarty.Worker.Clients;
 using Zmarty.Worker.Queues;
+using Zmarty.Worker.RiskGrids;
 
 namespace Zmarty.Worker.Ingestion;
 
@@ -17,7 +18,8 @@ namespace Zmarty.Worker.Ingestion;
 /// compute_signals, all in the transaction that acknowledges the message.
 /// </summary>
 public sealed class IngestIndicatorsJob(
-    CryptometerClient cryptometer, MarketTrendCache marketTrend, KingFisherClient kingFisher, TimeProvider time) : IQueueJob
+    CryptometerClient cryptometer, MarketTrendCache marketTrend, KingFisherClient kingFisher, RiskGridCache riskGrids, TimeProvider time)
+    : IQueueJob
 {
     public const string QueueName = "ingest_indicators";
 
@@ -46,7 +48,9 @@ public sealed class IngestIndicatorsJob(
         var clusters = await kingFisher.GetClustersAsync(symbol, last.Close, cancellationToken);
         var snapshot = IndicatorSeries.Compute(bars).Latest()!;
         var closes = bars.Select(b => b.Close).ToArray();
-        var risk = RiskStatistics.Measure(RiskGridOf(bars), closes, interval, RiskWindow);
+        var statistics = RiskStatistics.Measure(closes, interval, RiskWindow);
+        var grid = await riskGrids.ForAsync(symbol, bars.Min(b => b.Low), bars.Max(b => b.High), cancellationToken);
+        var owner = grid.Grid is { } g ? OwnerRiskMetric.Read(g, last.Close, grid.Bands) : null;
 
         return async (connection, transaction, ct) =>
         {
@@ -73,32 +77,37 @@ public sealed class IngestIndicatorsJob(
             await UpsertAsync(connection, transaction, """
                 insert into public.risk_metric (symbol, at, metrics) values ($1, $2, $3)
                 on conflict (symbol, at) do update set metrics = excluded.metrics
-                """, ct, key.Symbol, last.Time, Json(new
-            {
-                timeframe = key.Timeframe,
-                risk = risk.Risk,
-                band = risk.Band.ToString(),
-                leaning = risk.Leaning.ToString(),
-                volatility = risk.Volatility,
-                max_drawdown = risk.MaxDrawdown,
-                sharpe = risk.Sharpe,
-                window = RiskWindow,
-            }));
+                """, ct, key.Symbol, last.Time, Json(RiskMetricRow(key.Timeframe, owner, grid, statistics)));
+            await UpsertAsync(connection, transaction, """
+                insert into ops.risk_grid_status (symbol, status, reason, checked_at) values ($1, $2, $3, now())
+                on conflict (symbol) do update set status = excluded.status, reason = excluded.reason, checked_at = excluded.checked_at
+                """, ct, grid.Symbol, grid.Status, (object?)grid.Refusal ?? DBNull.Value);
             await PgmqQueue.SendAsync(connection, transaction, "compute_signals", new { symbol = key.Symbol, timeframe = key.Timeframe }, QueueTracing.CurrentHeaders(), ct);
         };
     }
 
     /// <summary>
-    /// The symbol's risk grid. No provider publishes one, so it is drawn over the fetched history: risk 0 at its
-    /// lowest low, 1 at its highest high, in the blueprint's 0.025 steps (docs/pipeline.md).
+    /// <c>risk_metric.metrics</c>: the owner's risk at the bar's close with its band, zone, coefficient, score and signal,
+    /// or, without a valid grid, no risk and the reason; the price statistics either way.
     /// </summary>
-    internal static RiskGrid RiskGridOf(IReadOnlyList<Bar> bars)
+    private static object RiskMetricRow(string timeframe, OwnerRiskReading? owner, GridVerdict grid, ReturnStatistics statistics) => new
     {
-        var low = bars.Min(b => b.Low);
-        var high = Math.Max(bars.Max(b => b.High), low * (1 + 1e-9));
-        const int steps = 40;
-        return RiskGrid.FromStepPrices([.. Enumerable.Range(0, steps + 1).Select(i => low + ((high - low) * i / steps))]);
-    }
+        timeframe,
+        risk = owner?.Risk,
+        risk_source = owner is null ? null : "owner_grid",
+        grid_symbol = grid.Symbol,
+        grid_refused = grid.Refusal,
+        band = owner?.BandLabel,
+        zone = owner?.Zone.ToString().ToLowerInvariant(),
+        coefficient = owner?.Coefficient,
+        base_score = owner?.BaseScore,
+        score = owner?.Score,
+        signal = owner?.Signal.ToString().ToUpperInvariant(),
+        volatility = statistics.Volatility,
+        max_drawdown = statistics.MaxDrawdown,
+        sharpe = statistics.Sharpe,
+        window = RiskWindow,
+    };
 
     private static async Task UpsertCandlesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, JobKey key, Bar[] bars, CancellationToken cancellationToken)
     {

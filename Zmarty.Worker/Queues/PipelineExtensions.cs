@@ -5,6 +5,7 @@ using Polly;
 using Zmarty.Worker.Clients;
 using Zmarty.Worker.Extensions;
 using Zmarty.Worker.Ingestion;
+using Zmarty.Worker.RiskGrids;
 using Zmarty.Worker.Signals;
 using Zmarty.Worker.WinRates;
 
@@ -23,11 +24,23 @@ internal static class PipelineExtensions
         services.AddProvider<KingFisherClient, KingFisherOptions>(KingFisherOptions.SectionName);
         services.AddSingleton<KingFisherSession>();
         services.AddSingleton<MarketTrendCache>();
+        services.AddValidatedOptions<RiskGridOptions, RiskGridOptionsValidator>(RiskGridOptions.SectionName);
+        // The owner's Supabase, where King Fisher's clusters come from too: read a few times a day, so no budget or gate.
+        services.AddHttpClient<RiskGridClient>((provider, http) =>
+            http.BaseAddress = BaseAddress(provider.GetRequiredService<IOptions<KingFisherOptions>>().Value));
+        services.AddSingleton<RiskGridCache>();
         services.AddSingleton<QueueTracing>();
 
         services.AddConsumer<IngestIndicatorsJob>();
         services.AddConsumer<ComputeSignalsJob>();
         services.AddConsumer<ComputeWinRateJob>();
+    }
+
+    // Relative paths resolve under the base only when it ends in a slash.
+    private static Uri BaseAddress(ProviderOptions options)
+    {
+        var url = options.BaseUrl!.ToString();
+        return new Uri(url.EndsWith('/') ? url : url + "/");
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services)
@@ -70,11 +83,7 @@ internal static class PipelineExtensions
             provider.GetRequiredService<ILoggerFactory>().CreateLogger<ProviderBudget>()));
 
         var client = services.AddHttpClient<TClient>((provider, http) =>
-            {
-                var url = provider.GetRequiredService<IOptions<TOptions>>().Value.BaseUrl!.ToString();
-                // Relative paths resolve under the base only when it ends in a slash.
-                http.BaseAddress = new Uri(url.EndsWith('/') ? url : url + "/");
-            });
+                http.BaseAddress = BaseAddress(provider.GetRequiredService<IOptions<TOptions>>().Value));
 
         // The service defaults' standard handler would wrap the rate-limit wait in its call timeout; this pipeline replaces it.
 #pragma warning disable EXTEXP0001

@@ -1,0 +1,83 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Zmarty.Trading.Risk;
+using Zmarty.Worker.Clients;
+
+namespace Zmarty.Worker.RiskGrids;
+
+/// <summary>
+/// Reads the owner's risk tables through PostgREST, every symbol at once and page by page until an empty page
+/// (Supabase answers at most 1,000 rows per request): the grid rows per symbol, and the days per band per symbol.
+/// </summary>
+public sealed class RiskGridClient(HttpClient http, IOptions<KingFisherOptions> source, IOptions<RiskGridOptions> options)
+{
+    private readonly RiskGridOptions _options = options.Value;
+
+    public async Task<Dictionary<string, List<RiskGridPoint>>> GetGridRowsAsync(CancellationToken cancellationToken)
+    {
+        var o = _options;
+        var grids = new Dictionary<string, List<RiskGridPoint>>(StringComparer.Ordinal);
+        foreach (var row in await RowsAsync(o.GridTable, $"{o.SymbolColumn},{o.PriceColumn},{o.RiskColumn}", $"{o.SymbolColumn}.asc,{o.RiskColumn}.asc",
+                     cancellationToken))
+        {
+            var symbol = row.TryGetProperty(o.SymbolColumn, out var s) ? s.GetString() : null;
+            if (string.IsNullOrEmpty(symbol))
+            {
+                throw new ProviderException(ProviderFailure.Malformed, o.GridTable, $"a row has no '{o.SymbolColumn}'");
+            }
+
+            var point = new RiskGridPoint(ProviderEnvelope.Required(row, o.PriceColumn, o.GridTable), ProviderEnvelope.Required(row, o.RiskColumn, o.GridTable));
+            if (!grids.TryGetValue(symbol, out var points))
+            {
+                grids[symbol] = points = [];
+            }
+
+            points.Add(point);
+        }
+
+        return grids;
+    }
+
+    public async Task<Dictionary<string, TimeInBands>> GetTimeInBandsAsync(CancellationToken cancellationToken)
+    {
+        var o = _options;
+        var bands = new Dictionary<string, TimeInBands>(StringComparer.Ordinal);
+        foreach (var row in await RowsAsync(o.BandsTable, string.Join(',', [o.SymbolColumn, .. o.BandColumns]), $"{o.SymbolColumn}.asc", cancellationToken))
+        {
+            if (row.TryGetProperty(o.SymbolColumn, out var s) && s.GetString() is { Length: > 0 } symbol)
+            {
+                bands[symbol] = new TimeInBands([.. o.BandColumns.Select(c => (int)Math.Max(0, ProviderEnvelope.Number(row, c) ?? 0))]);
+            }
+        }
+
+        return bands;
+    }
+
+    private async Task<List<JsonElement>> RowsAsync(string table, string columns, string order, CancellationToken cancellationToken)
+    {
+        var rows = new List<JsonElement>();
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get,
+                $"rest/v1/{table}?select={columns}&order={order}&limit={_options.PageSize}&offset={rows.Count}");
+            request.Headers.Add("apikey", source.Value.ApiKey);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", source.Value.ApiKey);
+            using var response = await http.SendAsync(request, cancellationToken);
+            using var document = await ProviderEnvelope.ReadAsync(response, table, cancellationToken);
+            if (document.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                throw new ProviderException(ProviderFailure.Malformed, table, "PostgREST did not answer an array of rows");
+            }
+
+            // Until an empty page: the server may cap a page below what was asked for.
+            var page = document.RootElement.EnumerateArray().Select(r => r.Clone()).ToList();
+            if (page.Count == 0)
+            {
+                return rows;
+            }
+
+            rows.AddRange(page);
+        }
+    }
+}
