@@ -151,7 +151,8 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
             r => new ProviderCredits(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)),
             cancellationToken);
 
-        return new PipelineSnapshot(activeWatchers, activePairs, stale, signals, winRates, outbox, relayCrashes, credits, budgets, refusedGrids, time.GetUtcNow());
+        return new PipelineSnapshot(
+            activeWatchers, activePairs, stale, signals, winRates, outbox, relayCrashes, credits, budgets, refusedGrids, time.GetUtcNow());
     }
 
     private static async Task<(long Watchers, long Pairs)> ReadWatchersAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

@@ -97,7 +97,8 @@ internal static class Extensions
         services.AddSingleton(sp => new CronData(Trading(sp), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ErrorsData(Trading(sp)));
         services.AddSingleton(sp => new PipelineData(
-            Trading(sp), sp.GetRequiredKeyedService<NpgsqlDataSource>("chat"), Admin(sp).StaleAfter, sp.GetRequiredService<TimeProvider>()));
+            Trading(sp), sp.GetRequiredKeyedService<NpgsqlDataSource>("chat"), Admin(sp).StaleAfter,
+            sp.GetRequiredService<TimeProvider>()));
 
         services.AddLivePoll<QueuesData, QueuesSnapshot>("queues", data => data.ReadAsync);
         services.AddLivePoll<CronData, CronSnapshot>("cron", data => data.ReadAsync);

@@ -29,7 +29,7 @@ public sealed class ProviderOptions
     /// </summary>
     public bool ReasoningTokensSeparate { get; set; }
 
-    /// <summary>Where calls go: <see cref="Endpoint"/>, else the vendor with a key, else the emulators (<paramref name="emulators"/>).</summary>
+    /// <summary>Where calls go: <see cref="Endpoint"/>, else the vendor with a key, else <paramref name="emulators"/>.</summary>
     public Uri ResolveEndpoint(string emulators) =>
         Endpoint
         ?? (string.IsNullOrEmpty(ApiKey) ? null : VendorEndpoint)
@@ -81,7 +81,8 @@ public sealed class ChatOptions
         // claude-3-5-haiku-latest was retired on 2026-02-19.
         ["claude"] = new()
         {
-            Model = "claude-haiku-4-5", VendorEndpoint = new("https://api.anthropic.com/v1/"), EmulatorPath = "anthropic", GenAiProvider = "anthropic",
+            Model = "claude-haiku-4-5", VendorEndpoint = new("https://api.anthropic.com/v1/"), EmulatorPath = "anthropic",
+            GenAiProvider = "anthropic",
         },
     };
 

@@ -10,7 +10,7 @@ public sealed record ChatResponse(
     string? AudioUrl,
     ChatMetadata Metadata);
 
-/// <summary><c>output_tokens</c> is what was billed as output; <c>reasoning_tokens</c> how many of those were the model's reasoning.</summary>
+/// <summary><c>output_tokens</c> is what was billed as output; <c>reasoning_tokens</c>, how many of them the model reasoned.</summary>
 public sealed record ChatUsage(int InputTokens, int OutputTokens, int TotalTokens, int ReasoningTokens);
 
 /// <summary>

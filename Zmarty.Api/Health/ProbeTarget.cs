@@ -28,7 +28,8 @@ public sealed record ProbeTarget(string Name, Uri Url, IReadOnlyList<KeyValuePai
                 headers.Add(new("anthropic-version", "2023-06-01"));
             }
 
-            var url = new Uri($"{provider.ResolveEndpoint(emulators).ToString().TrimEnd('/')}/models/{Uri.EscapeDataString(provider.Model)}");
+            var endpoint = provider.ResolveEndpoint(emulators).ToString().TrimEnd('/');
+            var url = new Uri($"{endpoint}/models/{Uri.EscapeDataString(provider.Model)}");
             targets.Add(new ProbeTarget(name, url, headers, $"model '{provider.Model}'"));
         }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Zmarty.Api.Health;
 
-/// <summary>A check's state in <c>/healthz</c>: the contract's <c>ok</c> or <c>error</c>, or <c>unknown</c> before the first probe.</summary>
+/// <summary>A check in <c>/healthz</c>: the contract's <c>ok</c> or <c>error</c>, or <c>unknown</c> before the first probe.</summary>
 public sealed record ComponentHealth(string Status, double? LatencyMs, string? Error = null)
 {
     public const string Ok = "ok";
@@ -30,7 +30,8 @@ public sealed partial class ProviderProbe : BackgroundService
     private readonly HttpClient _http;
     private FrozenDictionary<string, ComponentHealth> _results;
 
-    public ProviderProbe(IOptions<HealthzOptions> options, IReadOnlyList<ProbeTarget> targets, TimeProvider time, ILogger<ProviderProbe> logger)
+    public ProviderProbe(
+        IOptions<HealthzOptions> options, IReadOnlyList<ProbeTarget> targets, TimeProvider time, ILogger<ProviderProbe> logger)
     {
         _options = options.Value;
         _targets = targets;

@@ -34,9 +34,10 @@ public sealed class VoiceOptions
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>ElevenLabs' base URL: <see cref="Endpoint"/>, else the real API with a key, else the emulators' <c>/elevenlabs</c>.</summary>
+    /// <summary>ElevenLabs' base URL: <see cref="Endpoint"/>, else the real API with a key, else the emulators'.</summary>
     public string ResolveEndpoint(string emulators) =>
-        (Endpoint?.ToString() ?? (string.IsNullOrEmpty(ApiKey) ? emulators.TrimEnd('/') + "/elevenlabs" : "https://api.elevenlabs.io")).TrimEnd('/');
+        (Endpoint?.ToString() ?? (string.IsNullOrEmpty(ApiKey) ? emulators.TrimEnd('/') + "/elevenlabs" : "https://api.elevenlabs.io"))
+        .TrimEnd('/');
 
     /// <summary>The key sent: the configured one, else the one the emulators take.</summary>
     public string KeyOrEmulators => string.IsNullOrEmpty(ApiKey) ? "emulator" : ApiKey;

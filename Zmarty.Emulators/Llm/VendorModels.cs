@@ -17,7 +17,8 @@ public static class VendorModels
         },
         ["openai"] = new(StringComparer.Ordinal)
         {
-            ["gpt-4o-mini"] = false, ["gpt-4o"] = false, ["gpt-4.1-mini"] = false, ["gpt-4.1"] = false, ["gpt-5-mini"] = true, ["o4-mini"] = true,
+            ["gpt-4o-mini"] = false, ["gpt-4o"] = false, ["gpt-4.1-mini"] = false, ["gpt-4.1"] = false,
+            ["gpt-5-mini"] = true, ["o4-mini"] = true,
         },
         ["anthropic"] = new(StringComparer.Ordinal)
         {

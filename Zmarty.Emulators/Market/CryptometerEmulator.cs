@@ -57,7 +57,8 @@ internal static class CryptometerEmulator
             }];
         }));
 
-        api.MapGet("/liquidation-data-v2/", (HttpRequest request) => answer.Run(request.HttpContext, "liquidation-data-v2", ["symbol"], query =>
+        api.MapGet("/liquidation-data-v2/", (HttpRequest request) => answer.Run(
+            request.HttpContext, "liquidation-data-v2", ["symbol"], query =>
         {
             var symbol = query["symbol"].ToString().ToUpperInvariant();
             var bars = walk.Bars(symbol, "1h", time.GetUtcNow(), 24);
@@ -116,7 +117,9 @@ internal static class CryptometerEmulator
         public async Task<IResult> Run(HttpContext http, string endpoint, string[] required, Func<IQueryCollection, object[]> data)
         {
             var query = http.Request.Query;
-            var pair = query.TryGetValue("pair", out var p) ? p.ToString() : query.TryGetValue("market_pair", out var m) ? m.ToString() : null;
+            var pair = query.TryGetValue("pair", out var p) ? p.ToString()
+                : query.TryGetValue("market_pair", out var m) ? m.ToString()
+                : null;
             var symbol = pair is not null ? Base(pair) : query["symbol"].ToString().ToUpperInvariant();
             var fault = faults.Take(endpoint, symbol);
             var result = await FaultOrNull(fault, http.RequestAborted, Absence(endpoint));
@@ -127,7 +130,8 @@ internal static class CryptometerEmulator
                 result = string.IsNullOrWhiteSpace(key) ? Refusal("Invalid API key")
                     : limit.TryAcquire(key) is { } retryAfter ? (429, new RetryAfter(retryAfter))
                     : missing.Count > 0 ? Refusal("Parameter is missing")
-                    : query.ContainsKey("timeframe") && !MarketWalk.Timeframes.ContainsKey(query["timeframe"]!) ? Refusal("Invalid timeframe")
+                    : query.ContainsKey("timeframe") && !MarketWalk.Timeframes.ContainsKey(query["timeframe"]!)
+                        ? Refusal("Invalid timeframe")
                     : (200, Results.Json(new { success = "true", error = "false", data = data(query) }));
             }
 
@@ -142,7 +146,8 @@ internal static class CryptometerEmulator
     private static string Absence(string endpoint) => endpoint == "liquidation-data-v2" ? "No Liquidation" : "No Data";
 
     /// <summary>What <paramref name="fault"/> answers instead, or null to answer normally (after a delay if slow).</summary>
-    internal static async Task<(int Status, IResult Result)?> FaultOrNull(Fault? fault, CancellationToken cancellationToken, string absence = "No Data")
+    internal static async Task<(int Status, IResult Result)?> FaultOrNull(
+        Fault? fault, CancellationToken cancellationToken, string absence = "No Data")
     {
         switch (fault?.Mode)
         {

@@ -41,7 +41,8 @@ internal static class KingFisherEmulator
                 () => Postgrest.Answer(request, OwnerRiskTables.BandsTable, OwnerRiskTables.BandColumns, risk.BandRows())));
 
         var api = routes.MapGroup("/kingfisher/api");
-        api.MapPost("/auth/login", (Credentials login) => string.IsNullOrWhiteSpace(login.Login) || string.IsNullOrWhiteSpace(login.Password)
+        api.MapPost("/auth/login", (Credentials login) =>
+            string.IsNullOrWhiteSpace(login.Login) || string.IsNullOrWhiteSpace(login.Password)
             ? Results.Json(new { error = "login and password are required" }, statusCode: 401)
             : Results.Json(new { token = Token(login.Login + ":" + login.Password) }));
 
@@ -60,7 +61,8 @@ internal static class KingFisherEmulator
         });
     }
 
-    private static async Task<IResult> Answer(HttpContext http, MarketFaults faults, string? symbol, Func<(int Status, IResult Result)> answer)
+    private static async Task<IResult> Answer(
+        HttpContext http, MarketFaults faults, string? symbol, Func<(int Status, IResult Result)> answer)
     {
         var fault = faults.Take(Endpoint, symbol);
         var result = await CryptometerEmulator.FaultOrNull(fault, http.RequestAborted) ?? answer();
@@ -106,7 +108,8 @@ internal static class KingFisherEmulator
         return rows;
     }
 
-    private static IEnumerable<(double Centre, double Strength, bool Below)> Centres(MarketWalk walk, string symbol, double price, long hour)
+    private static IEnumerable<(double Centre, double Strength, bool Below)> Centres(
+        MarketWalk walk, string symbol, double price, long hour)
     {
         for (var i = 0; i < Clusters; i++)
         {
@@ -116,7 +119,8 @@ internal static class KingFisherEmulator
         }
     }
 
-    private static string Token(string credentials) => "kf-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(credentials)))[..32];
+    private static string Token(string credentials) =>
+        "kf-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(credentials)))[..32];
 
     private static Dictionary<string, object> LiquidationMap(MarketWalk walk, string symbol, DateTimeOffset now)
     {

@@ -18,7 +18,10 @@ internal sealed class OwnerRiskTables(MarketWalk walk)
 
     private static readonly string[] s_majors = ["BTC", "ETH", "SOL", "XRP", "ADA", "DOGE", "AVAX", "LINK", "DOT", "BNB"];
     private static readonly string[] s_bandColumns =
-        ["band_0_10", "band_10_20", "band_20_30", "band_30_40", "band_40_50", "band_50_60", "band_60_70", "band_70_80", "band_80_90", "band_90_100"];
+    [
+        "band_0_10", "band_10_20", "band_20_30", "band_30_40", "band_40_50",
+        "band_50_60", "band_60_70", "band_70_80", "band_80_90", "band_90_100",
+    ];
 
     private readonly ConcurrentDictionary<string, GridRow[]> _overrides = new(StringComparer.Ordinal);
 
@@ -27,7 +30,8 @@ internal sealed class OwnerRiskTables(MarketWalk walk)
     public static string[] BandColumns => ["symbol", "total_days", .. s_bandColumns];
 
     /// <summary>One row as a test sends it: the owner's column names.</summary>
-    public sealed record GridRow([property: JsonPropertyName("price_usd")] double PriceUsd, [property: JsonPropertyName("fiat_risk")] double FiatRisk);
+    public sealed record GridRow(
+        [property: JsonPropertyName("price_usd")] double PriceUsd, [property: JsonPropertyName("fiat_risk")] double FiatRisk);
 
     public void Replace(string symbol, GridRow[] rows) => _overrides[symbol] = rows;
 
@@ -61,7 +65,9 @@ internal sealed class OwnerRiskTables(MarketWalk walk)
     /// <summary>Days per band for three of the majors: most time in the middle bands, little at the extremes.</summary>
     public IEnumerable<IReadOnlyDictionary<string, object>> BandRows() => s_majors.Take(3).Select(symbol =>
     {
-        var days = Enumerable.Range(0, 10).Select(b => 20 + (int)(300 * Math.Exp(-Math.Pow(b - 4.5, 2) / 6) * (0.5 + walk.Draw(symbol, "bands", b)))).ToArray();
+        var days = Enumerable.Range(0, 10)
+            .Select(b => 20 + (int)(300 * Math.Exp(-Math.Pow(b - 4.5, 2) / 6) * (0.5 + walk.Draw(symbol, "bands", b))))
+            .ToArray();
         var row = new Dictionary<string, object> { ["symbol"] = symbol, ["total_days"] = days.Sum() };
         for (var b = 0; b < days.Length; b++)
         {

@@ -12,12 +12,13 @@ internal static class Postgrest
 {
     public const int MaxRows = 1000;
 
-    public static (int Status, IResult Result) Answer(HttpRequest request, string table, string[] columns, IEnumerable<IReadOnlyDictionary<string, object>> rows)
+    public static (int Status, IResult Result) Answer(
+        HttpRequest request, string table, string[] columns, IEnumerable<IReadOnlyDictionary<string, object>> rows)
     {
         if (string.IsNullOrWhiteSpace(request.Headers["apikey"]))
         {
-            return (401, Results.Json(new { message = "No API key found in request", hint = "No `apikey` request header or url param was found." },
-                statusCode: 401));
+            var body = new { message = "No API key found in request", hint = "No `apikey` request header or url param was found." };
+            return (401, Results.Json(body, statusCode: 401));
         }
 
         var query = request.Query;
@@ -37,13 +38,16 @@ internal static class Postgrest
         IOrderedEnumerable<IReadOnlyDictionary<string, object>>? sorted = null;
         foreach (var (column, descending) in order)
         {
+            var by = Comparer.Instance;
             sorted = sorted is null
-                ? descending ? matching.OrderByDescending(r => r[column], Comparer.Instance) : matching.OrderBy(r => r[column], Comparer.Instance)
-                : descending ? sorted.ThenByDescending(r => r[column], Comparer.Instance) : sorted.ThenBy(r => r[column], Comparer.Instance);
+                ? descending ? matching.OrderByDescending(r => r[column], by) : matching.OrderBy(r => r[column], by)
+                : descending ? sorted.ThenByDescending(r => r[column], by) : sorted.ThenBy(r => r[column], by);
         }
 
         var offset = int.TryParse(query["offset"], NumberStyles.None, CultureInfo.InvariantCulture, out var o) ? o : 0;
-        var limit = int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? Math.Min(l, MaxRows) : MaxRows;
+        var limit = int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l)
+            ? Math.Min(l, MaxRows)
+            : MaxRows;
         var page = (sorted ?? matching).Skip(offset).Take(limit).Select(r => select.ToDictionary(c => c, c => r[c]));
         return (200, Results.Json(page));
     }

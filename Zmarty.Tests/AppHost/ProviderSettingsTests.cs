@@ -40,7 +40,8 @@ public sealed class ProviderSettingsTests
 
         Assert.EndsWith("/cryptometer/", worker["Cryptometer__BaseUrl"], StringComparison.Ordinal);
         Assert.Equal(LocalCommands.EmulatorKey, worker["Cryptometer__ApiKey"]);
-        Assert.DoesNotContain(api.Keys, k => k.StartsWith("Chat__", StringComparison.Ordinal) || k.StartsWith("Voice__", StringComparison.Ordinal));
+        Assert.DoesNotContain(api.Keys,
+            k => k.StartsWith("Chat__", StringComparison.Ordinal) || k.StartsWith("Voice__", StringComparison.Ordinal));
     }
 
     private static async Task<(Dictionary<string, string> Worker, Dictionary<string, string> Api)> EnvironmentsAsync(params string[] args)

@@ -78,7 +78,8 @@ public sealed class CronJobTests(DatabaseFixture db)
         // ETH was just tried (the provider had not published the bar yet): not asked again within 15 minutes.
         await Sql.ExecuteAsync(db.Trading, "select pgmq.archive('ingest_indicators', array(select msg_id from pgmq.q_ingest_indicators))");
         await Sql.ExecuteAsync(db.Trading, """
-            insert into ops.job_runs (queue, msg_id, job, symbol, timeframe, outcome) values ('ingest_indicators', -1, 'ingest_indicators', 'ETH/USDT', '4h', 'succeeded')
+            insert into ops.job_runs (queue, msg_id, job, symbol, timeframe, outcome)
+            values ('ingest_indicators', -1, 'ingest_indicators', 'ETH/USDT', '4h', 'succeeded')
             """);
         Assert.Equal(0, await Sql.ScalarAsync<int>(db.Trading, "select ops.enqueue_ingestion()"));
     }
@@ -91,7 +92,8 @@ public sealed class CronJobTests(DatabaseFixture db)
     public async Task The_newest_closed_bar_is_aligned_to_utc_midnight_and_weeks_to_monday(string timeframe, string now, string expected)
     {
         var bar = await Sql.ScalarAsync<string>(db.Trading,
-            "select to_char(ops.last_closed_bar($1, $2::timestamptz) at time zone 'utc', 'YYYY-MM-DD HH24:MI:SS') || '+00'", timeframe, now);
+            "select to_char(ops.last_closed_bar($1, $2::timestamptz) at time zone 'utc', 'YYYY-MM-DD HH24:MI:SS') || '+00'",
+            timeframe, now);
 
         Assert.Equal(expected, bar);
     }

@@ -76,7 +76,9 @@ public sealed class EmulatorTests(ChatSystemFixture system) : ChatSystemTest
     [Fact]
     public async Task A_key_the_vendor_did_not_issue_is_refused_with_401()
     {
-        var error = await Assert.ThrowsAsync<ClientResultException>(() => Client("openai", key: "sk-revoked").CompleteChatAsync(Conversation("Hi")));
+        var revoked = Client("openai", key: "sk-revoked");
+
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => revoked.CompleteChatAsync(Conversation("Hi")));
 
         Assert.Equal(401, error.Status);
     }

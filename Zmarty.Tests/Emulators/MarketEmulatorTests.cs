@@ -96,7 +96,8 @@ public sealed class MarketEmulatorTests(ChatSystemFixture system) : ChatSystemTe
         const string query = "/kingfisher/rest/v1/kf_clusters?select=side,price,notional,ts&symbol=eq.BTC&order=ts.desc&limit=50";
 
         using var anonymous = await http.GetAsync(query);
-        using var unknownColumn = new HttpRequestMessage(HttpMethod.Get, "/kingfisher/rest/v1/kf_clusters?select=side,volume&symbol=eq.BTC");
+        using var unknownColumn = new HttpRequestMessage(
+            HttpMethod.Get, "/kingfisher/rest/v1/kf_clusters?select=side,volume&symbol=eq.BTC");
         unknownColumn.Headers.Add("apikey", "key");
         using var refused = await http.SendAsync(unknownColumn);
         using var read = new HttpRequestMessage(HttpMethod.Get, query);
@@ -124,7 +125,10 @@ public sealed class MarketEmulatorTests(ChatSystemFixture system) : ChatSystemTe
 
         async Task<HttpStatusCode> MapAsync(object body)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/kingfisher/api/private/map/latest") { Content = JsonContent.Create(body) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/kingfisher/api/private/map/latest")
+            {
+                Content = JsonContent.Create(body),
+            };
             request.Headers.Authorization = new("Bearer", token);
             using var response = await http.SendAsync(request);
             return response.StatusCode;

@@ -72,6 +72,7 @@ public sealed class HealthzReporterTests(DatabaseFixture db)
     {
         var options = Options.Create(new HealthzOptions());
         var targets = ProbeTarget.From(new ChatOptions(), new VoiceOptions(), "http://127.0.0.1:9");
-        return new HealthzReporter(chat, db.Trading, new ProviderProbe(options, targets, time, NullLogger<ProviderProbe>.Instance), options, time);
+        var probe = new ProviderProbe(options, targets, time, NullLogger<ProviderProbe>.Instance);
+        return new HealthzReporter(chat, db.Trading, probe, options, time);
     }
 }

@@ -89,14 +89,18 @@ public sealed class HealthzTests
         Assert.StartsWith("unreachable", gpt.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.True(gpt.GetProperty("latency_ms").GetDouble() >= 0);
         Assert.Equal("the key was refused (HTTP 401)", services.GetProperty("grok").GetProperty("error").GetString());
-        Assert.Equal("model 'claude-3-5-haiku-latest' not found (HTTP 404)", services.GetProperty("claude").GetProperty("error").GetString());
+        Assert.Equal("model 'claude-3-5-haiku-latest' not found (HTTP 404)",
+            services.GetProperty("claude").GetProperty("error").GetString());
         Assert.Equal("ok", services.GetProperty("elevenlabs").GetProperty("status").GetString());
 
         // The Api's warning about each reaches ops.error_log through the error sink.
         await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        while (await Sql.ScalarAsync<long>(trading,
-                   "select count(*) from ops.error_log where service = 'api' and level = 'warning' and message like 'Provider % fails its health probe%'") < 3)
+        const string warnings = """
+            select count(*) from ops.error_log
+            where service = 'api' and level = 'warning' and message like 'Provider % fails its health probe%'
+            """;
+        while (await Sql.ScalarAsync<long>(trading, warnings) < 3)
         {
             await Task.Delay(100, giveUp.Token);
         }

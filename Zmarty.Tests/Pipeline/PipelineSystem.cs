@@ -93,9 +93,11 @@ internal sealed class PipelineSystem : IAsyncDisposable
 
         var grid = await RowsAsync($"/kingfisher/rest/v1/cryptoverse_risk_grid?select=price_usd,fiat_risk&symbol=eq.{symbol}");
         var (parsed, refusal) = Zmarty.Trading.Risk.RiskGridCheck.Structure(
-            [.. grid.EnumerateArray().Select(r => new Zmarty.Trading.Risk.RiskGridPoint(r.GetProperty("price_usd").GetDouble(), r.GetProperty("fiat_risk").GetDouble()))]);
+            [.. grid.EnumerateArray().Select(r =>
+                new Zmarty.Trading.Risk.RiskGridPoint(r.GetProperty("price_usd").GetDouble(), r.GetProperty("fiat_risk").GetDouble()))]);
         var bands = (await RowsAsync($"/kingfisher/rest/v1/cryptoverse_risk_time_bands_v2?symbol=eq.{symbol}")).EnumerateArray()
-            .Select(r => new Zmarty.Trading.Risk.TimeInBands([.. Enumerable.Range(0, 10).Select(b => r.GetProperty($"band_{b * 10}_{(b + 1) * 10}").GetInt32())]))
+            .Select(r => new Zmarty.Trading.Risk.TimeInBands(
+                [.. Enumerable.Range(0, 10).Select(b => r.GetProperty($"band_{b * 10}_{(b + 1) * 10}").GetInt32())]))
             .SingleOrDefault();
         return (parsed ?? throw new InvalidOperationException($"The emulators' grid of {symbol} is refused: {refusal}"), bands);
     }

@@ -61,7 +61,8 @@ public sealed class PipelineTests
         Assert.Equal(JsonValueKind.Null, row.GetProperty("risk").ValueKind);
         Assert.StartsWith("its lowest price", row.GetProperty("grid_refused").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Number, row.GetProperty("max_drawdown").ValueKind);
-        Assert.Equal("refused", await Sql.ScalarAsync<string>(system.Trading, "select status from ops.risk_grid_status where symbol = 'FAR'"));
+        Assert.Equal("refused",
+            await Sql.ScalarAsync<string>(system.Trading, "select status from ops.risk_grid_status where symbol = 'FAR'"));
     }
 
     /// <summary>The risk_metric row of BTC's bar holds what the owner's grid gives at that bar's close.</summary>

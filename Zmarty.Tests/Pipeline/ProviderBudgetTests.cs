@@ -31,7 +31,8 @@ public sealed class ProviderBudgetTests(DatabaseFixture db)
     public async Task Workers_spending_at_once_never_make_more_calls_than_the_budget()
     {
         var provider = $"test-{Guid.NewGuid():N}";
-        var budgets = Enumerable.Range(0, 4).Select(_ => new ProviderBudget(provider, 50, db.Trading, TimeProvider.System, NullLogger.Instance));
+        var budgets = Enumerable.Range(0, 4)
+            .Select(_ => new ProviderBudget(provider, 50, db.Trading, TimeProvider.System, NullLogger.Instance));
 
         var outcomes = await Task.WhenAll(budgets.SelectMany(b => Enumerable.Range(0, 20).Select(async _ =>
         {

@@ -128,7 +128,8 @@ public sealed class ProviderClientTests
 
         Assert.Equal(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero), newest);
         // The row without a notional is skipped; the row of yesterday's map is not part of the newest one.
-        Assert.Equal([new LiquidationCluster(95, 5_000_000, LiquidationSide.Long), new LiquidationCluster(120.5, 2_000_000, LiquidationSide.Short)],
+        Assert.Equal(
+            [new LiquidationCluster(95, 5_000_000, LiquidationSide.Long), new LiquidationCluster(120.5, 2_000_000, LiquidationSide.Short)],
             clusters);
     }
 

@@ -79,6 +79,7 @@ public sealed class RiskGridCacheTests(ChatSystemFixture system) : ChatSystemTes
 
     /// <summary>Pages of 100 rows, so the reading crosses pages as it does at Supabase's 1,000.</summary>
     private RiskGridCache Cache() => new(
-        new RiskGridClient(_http, Options.Create(new KingFisherOptions { ApiKey = "owner-key" }), Options.Create(new RiskGridOptions { PageSize = 100 })),
+        new RiskGridClient(
+            _http, Options.Create(new KingFisherOptions { ApiKey = "owner-key" }), Options.Create(new RiskGridOptions { PageSize = 100 })),
         Options.Create(new RiskGridOptions()), _time, NullLogger<RiskGridCache>.Instance);
 }

@@ -77,6 +77,18 @@ public sealed class DoublingTests
     }
 
     [Fact]
+    public void The_owners_risk_holds_a_long_in_his_sell_zone_and_a_short_in_his_buy_zone_and_is_not_checked_when_unknown()
+    {
+        var shortEntry = _entry with { Direction = SignalDirection.Short };
+
+        Assert.Equal(Guardrail.RiskZone, HeldBy(_entry with { Risk = 0.65 }));
+        Assert.Equal(Guardrail.RiskZone, HeldBy(shortEntry with { Risk = 0.35 }));
+        Assert.Equal(DoublingAction.Enter, _advisor.Recommend(_entry with { Risk = 0.649 }).Action);
+        Assert.Equal(DoublingAction.Enter, _advisor.Recommend(shortEntry with { Risk = 0.7 }).Action);
+        Assert.Equal(DoublingAction.Enter, _advisor.Recommend(_entry with { Risk = null }).Action);
+    }
+
+    [Fact]
     public void A_5_percent_loss_today_holds_the_step() =>
         Assert.Equal(Guardrail.DailyLossLimit, HeldBy(_entry with { Account = _account with { Equity = 9_500, PeakEquity = 10_000 } }));
 

@@ -50,7 +50,8 @@ public sealed class OwnerRiskMetricTests
         Assert.Equal(1.3, bands.CoefficientOf(4));
         // 230 is risk 0.325: band 3 (1.6), base score 60.
         var reading = OwnerRiskMetric.Read(s_grid, 230, bands);
-        Assert.Equal((0.325, 3, "0.3-0.4", 1.6, 60), (reading.Risk, reading.Band, reading.BandLabel, reading.Coefficient, reading.BaseScore));
+        Assert.Equal(
+            (0.325, 3, "0.3-0.4", 1.6, 60), (reading.Risk, reading.Band, reading.BandLabel, reading.Coefficient, reading.BaseScore));
         Assert.Equal(96, reading.Score, 9);
         Assert.Null(OwnerRiskMetric.Read(s_grid, 230, null).Coefficient);
         Assert.Equal(1.0, new TimeInBands([5, 5, 5, 5, 5, 5, 5, 5, 5, 5]).CoefficientOf(2));

@@ -61,7 +61,8 @@ public sealed record TimeInBands
 /// <param name="Coefficient">The band's time-in-band coefficient; null when the bands table has no row for the symbol.</param>
 /// <param name="BaseScore">100 at risk ≤ 0.15 or ≥ 0.85, 80 to 0.25 / from 0.75, 60 to 0.35 / from 0.65, 50 between.</param>
 /// <param name="Score">Base score × coefficient (the base score alone without a coefficient).</param>
-public sealed record OwnerRiskReading(double Risk, int Band, RiskZone Zone, double? Coefficient, int BaseScore, double Score, RiskSignal Signal)
+public sealed record OwnerRiskReading(
+    double Risk, int Band, RiskZone Zone, double? Coefficient, int BaseScore, double Score, RiskSignal Signal)
 {
     /// <summary>The band as the owner labels it: <c>0.3-0.4</c>.</summary>
     public string BandLabel => FormattableString.Invariant($"{Band / 10.0:0.0}-{(Band + 1) / 10.0:0.0}");

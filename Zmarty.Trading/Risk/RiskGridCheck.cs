@@ -52,8 +52,9 @@ public static class RiskGridCheck
     {
         ArgumentNullException.ThrowIfNull(grids);
         var refusals = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var group in grids.GroupBy(g => string.Join(',', g.Value.Points.Select(p => p.Price.ToString("R", System.Globalization.CultureInfo.InvariantCulture))))
-                     .Where(g => g.Count() > 1))
+        static string Prices(RiskGrid grid) =>
+            string.Join(',', grid.Points.Select(p => p.Price.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        foreach (var group in grids.GroupBy(g => Prices(g.Value)).Where(g => g.Count() > 1))
         {
             var symbols = group.Select(g => g.Key).Order(StringComparer.Ordinal).ToArray();
             foreach (var symbol in symbols)

@@ -128,7 +128,8 @@ public static class RiskStatistics
         }
 
         var recent = closes[^Math.Min(closes.Length, window + 1)..];
-        return new ReturnStatistics(Volatility(closes, barInterval, volatilityPeriod), MaxDrawdown(recent), Sharpe(closes, barInterval, window));
+        return new ReturnStatistics(
+            Volatility(closes, barInterval, volatilityPeriod), MaxDrawdown(recent), Sharpe(closes, barInterval, window));
     }
 
     private static double BarsPer(TimeSpan horizon, TimeSpan barInterval)

@@ -74,6 +74,18 @@ public sealed class DoublingAdvisor
             blocks.Add(Block(Guardrail.Volatility, $"daily volatility {volatility:F4} is above {_options.VolatilityThreshold}"));
         }
 
+        if (request.Risk is { } risk)
+        {
+            if (request.Direction == SignalDirection.Long && risk >= _options.MaxLongRisk - Tolerance)
+            {
+                blocks.Add(Block(Guardrail.RiskZone, $"the owner's risk is {risk:F3}; no long step at or above {_options.MaxLongRisk}"));
+            }
+            else if (request.Direction == SignalDirection.Short && risk <= _options.MinShortRisk + Tolerance)
+            {
+                blocks.Add(Block(Guardrail.RiskZone, $"the owner's risk is {risk:F3}; no short step at or below {_options.MinShortRisk}"));
+            }
+        }
+
         if (current == DoublingOptions.Stages)
         {
             blocks.Add(Block(Guardrail.LadderComplete, $"the position is already at stage {current}"));

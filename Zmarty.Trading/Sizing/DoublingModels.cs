@@ -19,7 +19,10 @@ public sealed record PositionState(SignalDirection Direction, int Stage, double 
 /// <param name="Volatility">Current daily volatility (<see cref="Risk.RiskStatistics.Volatility"/>); unknown blocks a step, as the guardrail cannot be checked.</param>
 /// <param name="At">The time now, from the caller's clock.</param>
 /// <param name="Position">Null when there is no position.</param>
-public sealed record DoublingRequest(SignalDirection Direction, double Score, double? Volatility, DateTimeOffset At, AccountState Account, PositionState? Position);
+/// <param name="Risk">The owner's risk metric at the price, 0..1; null when the symbol has no valid grid (then not checked).</param>
+public sealed record DoublingRequest(
+    SignalDirection Direction, double Score, double? Volatility, DateTimeOffset At, AccountState Account, PositionState? Position,
+    double? Risk = null);
 
 /// <summary>The guardrails, in the order they are checked.</summary>
 public enum Guardrail
@@ -38,6 +41,9 @@ public enum Guardrail
 
     /// <summary>Volatility is above the threshold or unknown.</summary>
     Volatility,
+
+    /// <summary>The owner's risk metric is in the zone against the signal: a long at high risk, a short at low risk.</summary>
+    RiskZone,
 
     /// <summary>The position is already at the last stage.</summary>
     LadderComplete,

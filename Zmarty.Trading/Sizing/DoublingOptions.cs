@@ -55,6 +55,14 @@ public sealed class DoublingOptions
     /// </summary>
     public double VolatilityThreshold { get; set; } = 0.05;
 
+    /// <summary>
+    /// No long step at or above this owner's risk (his SHORT zone begins at 0.65): buying where his metric says sell.
+    /// </summary>
+    public double MaxLongRisk { get; set; } = 0.65;
+
+    /// <summary>No short step at or below this owner's risk (his LONG zone ends at 0.35).</summary>
+    public double MinShortRisk { get; set; } = 0.35;
+
     /// <summary>No step once the account has lost this percent since the start of the day.</summary>
     public double DailyLossLimitPercent { get; set; } = 5;
 

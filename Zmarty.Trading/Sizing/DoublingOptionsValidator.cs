@@ -25,6 +25,8 @@ public sealed class DoublingOptionsValidator() : SectionValidator<DoublingOption
         check.Within(options.ScoreDeltaThreshold, 0, 1);
         check.AtLeast(options.CooldownSeconds, 0);
         check.Above(options.VolatilityThreshold, 0);
+        check.Within(options.MaxLongRisk, 0, 1);
+        check.Within(options.MinShortRisk, 0, 1);
         check.Percent(options.DailyLossLimitPercent);
         check.Percent(options.MaxDrawdownPercent);
     }

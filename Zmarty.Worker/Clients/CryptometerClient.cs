@@ -52,7 +52,8 @@ public sealed class CryptometerClient(HttpClient http, IOptions<CryptometerOptio
     public async Task<MarketReadings> GetPairReadingsAsync(MarketSymbol symbol, string timeframe, CancellationToken cancellationToken)
     {
         var frame = Timeframe(timeframe);
-        var ratio = ReadingAsync(symbol, "ls-ratio", cancellationToken, ("e", _options.FuturesExchange), ("pair", symbol.Pair), ("timeframe", frame));
+        var ratio = ReadingAsync(
+            symbol, "ls-ratio", cancellationToken, ("e", _options.FuturesExchange), ("pair", symbol.Pair), ("timeframe", frame));
         var liquidations = ReadingAsync(symbol, "liquidation-data-v2", cancellationToken, ("symbol", symbol.Asset));
         var ticker = ReadingAsync(symbol, "ticker", cancellationToken, ("e", _options.Exchange), ("market_pair", symbol.MarketPair));
         await Task.WhenAll(ratio, liquidations, ticker);
@@ -78,7 +79,9 @@ public sealed class CryptometerClient(HttpClient http, IOptions<CryptometerOptio
             return null;
         }
 
-        var at = reading.TryGetProperty("timestamp", out var stamp) && ProviderEnvelope.TryTime(stamp, out var time) ? time : (DateTimeOffset?)null;
+        var at = reading.TryGetProperty("timestamp", out var stamp) && ProviderEnvelope.TryTime(stamp, out var time)
+            ? time
+            : (DateTimeOffset?)null;
         return new MarketTrend(
             ProviderEnvelope.Number(reading, "trend_score"),
             ProviderEnvelope.Number(reading, "buy_pressure"),

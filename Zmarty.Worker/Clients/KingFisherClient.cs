@@ -24,7 +24,8 @@ public sealed class KingFisherClient(
     private readonly KingFisherOptions _options = options.Value;
 
     /// <summary>The clusters of the newest map for the pair; none when there is no recent map.</summary>
-    public Task<IReadOnlyList<LiquidationCluster>> GetClustersAsync(MarketSymbol symbol, double price, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<LiquidationCluster>> GetClustersAsync(
+        MarketSymbol symbol, double price, CancellationToken cancellationToken) =>
         _options.Source == ClusterSource.OwnerTable
             ? FromOwnerTableAsync(symbol, price, cancellationToken)
             : FromVendorApiAsync(symbol, price, cancellationToken);
@@ -34,7 +35,8 @@ public sealed class KingFisherClient(
     /// Rows within <see cref="KingFisherOptions.SnapshotWindowMinutes"/> of the newest belong to its map; a row whose side
     /// is neither above nor below is placed by its price; a row without a volume is skipped.
     /// </summary>
-    public static (List<LiquidationCluster> Clusters, DateTimeOffset? Newest) ParseTableRows(JsonElement rows, KingFisherOptions options, double price)
+    public static (List<LiquidationCluster> Clusters, DateTimeOffset? Newest) ParseTableRows(
+        JsonElement rows, KingFisherOptions options, double price)
     {
         const string endpoint = "kf_clusters";
         if (rows.ValueKind != JsonValueKind.Array)
@@ -47,7 +49,8 @@ public sealed class KingFisherClient(
         {
             if (!row.TryGetProperty(options.TimeColumn, out var stamp) || !ProviderEnvelope.TryTime(stamp, out var at))
             {
-                throw new ProviderException(ProviderFailure.Malformed, endpoint, $"a row's '{options.TimeColumn}' is missing or not a time");
+                throw new ProviderException(
+                    ProviderFailure.Malformed, endpoint, $"a row's '{options.TimeColumn}' is missing or not a time");
             }
 
             var clusterPrice = ProviderEnvelope.Required(row, options.PriceColumn, endpoint);
@@ -116,10 +119,12 @@ public sealed class KingFisherClient(
         return clusters;
     }
 
-    private async Task<IReadOnlyList<LiquidationCluster>> FromOwnerTableAsync(MarketSymbol symbol, double price, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<LiquidationCluster>> FromOwnerTableAsync(
+        MarketSymbol symbol, double price, CancellationToken cancellationToken)
     {
         var o = _options;
-        var columns = string.Join(',', new[] { o.SideColumn, o.PriceColumn, o.VolumeColumn, o.TimeColumn }.Distinct(StringComparer.Ordinal));
+        string[] wanted = [o.SideColumn, o.PriceColumn, o.VolumeColumn, o.TimeColumn];
+        var columns = string.Join(',', wanted.Distinct(StringComparer.Ordinal));
         var query = $"select={columns}&{o.SymbolColumn}=eq.{Uri.EscapeDataString(o.TableSymbol(symbol))}"
             + $"&order={o.TimeColumn}.desc&limit={o.RowLimit}";
         using var request = new HttpRequestMessage(HttpMethod.Get, $"rest/v1/{o.Table}?{query}");
@@ -137,7 +142,8 @@ public sealed class KingFisherClient(
         return clusters;
     }
 
-    private async Task<IReadOnlyList<LiquidationCluster>> FromVendorApiAsync(MarketSymbol symbol, double price, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<LiquidationCluster>> FromVendorApiAsync(
+        MarketSymbol symbol, double price, CancellationToken cancellationToken)
     {
         var body = new { pair = $"{symbol.Base}/{symbol.Quote}", type = _options.MapType };
         var token = await TokenAsync(renew: null, cancellationToken);
@@ -166,7 +172,8 @@ public sealed class KingFisherClient(
     private Task<string> TokenAsync(string? renew, CancellationToken cancellationToken) =>
         session.TokenAsync(async ct =>
         {
-            using var response = await http.PostAsJsonAsync("api/auth/login", new { login = _options.Login, password = _options.Password }, ct);
+            var credentials = new { login = _options.Login, password = _options.Password };
+            using var response = await http.PostAsJsonAsync("api/auth/login", credentials, ct);
             using var document = await ProviderEnvelope.ReadAsync(response, "login", ct);
             return document.RootElement.TryGetProperty("token", out var token) && token.GetString() is { Length: > 0 } value
                 ? value

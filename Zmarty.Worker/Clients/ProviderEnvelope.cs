@@ -110,7 +110,8 @@ public static class ProviderEnvelope
     public static bool IsAbsence(string error) =>
         s_absences.Contains(error.Trim().TrimEnd('!', '.').Trim());
 
-    private static readonly HashSet<string> s_absences = new(StringComparer.OrdinalIgnoreCase) { "No Data", "No Liquidation", "No updates" };
+    private static readonly HashSet<string> s_absences =
+        new(StringComparer.OrdinalIgnoreCase) { "No Data", "No Liquidation", "No updates" };
 
     // "true"/"false" as strings is what Cryptometer sends; real booleans are accepted too.
     private static bool IsTrue(JsonElement value) =>

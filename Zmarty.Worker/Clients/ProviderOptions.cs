@@ -122,7 +122,7 @@ public sealed class KingFisherOptions : ProviderOptions
 
     public string SymbolColumn { get; set; } = "symbol";
 
-    /// <summary>The column saying which side of the price a cluster is on, holding <see cref="AboveValue"/> or <see cref="BelowValue"/>.</summary>
+    /// <summary>The column saying which side of the price a cluster is on: <see cref="AboveValue"/> or <see cref="BelowValue"/>.</summary>
     public string SideColumn { get; set; } = "side";
 
     public string PriceColumn { get; set; } = "price";

@@ -133,7 +133,8 @@ public sealed partial class RiskGridCache(
     [LoggerMessage(Level = LogLevel.Warning, Message = "The risk grid of {symbol} is refused: {reason}")]
     private static partial void LogRefused(ILogger logger, string symbol, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The owner's risk grids could not be read; the grids read before stay in use: {reason}")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "The owner's risk grids could not be read; the grids read before stay in use: {reason}")]
     private static partial void LogReadFailed(ILogger logger, string reason);
 
     /// <summary>One symbol's grids: the newest that passed the structural checks, and the last that passed them all.</summary>

@@ -18,8 +18,9 @@ public sealed class RiskGridClient(HttpClient http, IOptions<KingFisherOptions> 
     {
         var o = _options;
         var grids = new Dictionary<string, List<RiskGridPoint>>(StringComparer.Ordinal);
-        foreach (var row in await RowsAsync(o.GridTable, $"{o.SymbolColumn},{o.PriceColumn},{o.RiskColumn}", $"{o.SymbolColumn}.asc,{o.RiskColumn}.asc",
-                     cancellationToken))
+        var rows = await RowsAsync(
+            o.GridTable, $"{o.SymbolColumn},{o.PriceColumn},{o.RiskColumn}", $"{o.SymbolColumn}.asc,{o.RiskColumn}.asc", cancellationToken);
+        foreach (var row in rows)
         {
             var symbol = row.TryGetProperty(o.SymbolColumn, out var s) ? s.GetString() : null;
             if (string.IsNullOrEmpty(symbol))
@@ -27,7 +28,8 @@ public sealed class RiskGridClient(HttpClient http, IOptions<KingFisherOptions> 
                 throw new ProviderException(ProviderFailure.Malformed, o.GridTable, $"a row has no '{o.SymbolColumn}'");
             }
 
-            var point = new RiskGridPoint(ProviderEnvelope.Required(row, o.PriceColumn, o.GridTable), ProviderEnvelope.Required(row, o.RiskColumn, o.GridTable));
+            var point = new RiskGridPoint(
+                ProviderEnvelope.Required(row, o.PriceColumn, o.GridTable), ProviderEnvelope.Required(row, o.RiskColumn, o.GridTable));
             if (!grids.TryGetValue(symbol, out var points))
             {
                 grids[symbol] = points = [];
@@ -43,7 +45,9 @@ public sealed class RiskGridClient(HttpClient http, IOptions<KingFisherOptions> 
     {
         var o = _options;
         var bands = new Dictionary<string, TimeInBands>(StringComparer.Ordinal);
-        foreach (var row in await RowsAsync(o.BandsTable, string.Join(',', [o.SymbolColumn, .. o.BandColumns]), $"{o.SymbolColumn}.asc", cancellationToken))
+        var columns = string.Join(',', [o.SymbolColumn, .. o.BandColumns]);
+        var rows = await RowsAsync(o.BandsTable, columns, $"{o.SymbolColumn}.asc", cancellationToken);
+        foreach (var row in rows)
         {
             if (row.TryGetProperty(o.SymbolColumn, out var s) && s.GetString() is { Length: > 0 } symbol)
             {

@@ -24,7 +24,10 @@ public sealed class RiskGridOptions
 
     /// <summary>The ten columns of days per band, band 0–0.1 first.</summary>
     public List<string> BandColumns { get; set; } =
-        ["band_0_10", "band_10_20", "band_20_30", "band_30_40", "band_40_50", "band_50_60", "band_60_70", "band_70_80", "band_80_90", "band_90_100"];
+    [
+        "band_0_10", "band_10_20", "band_20_30", "band_30_40", "band_40_50",
+        "band_50_60", "band_60_70", "band_70_80", "band_80_90", "band_90_100",
+    ];
 
     /// <summary>How a pair's grid is named in the table: <c>{base}</c> and <c>{quote}</c> are replaced (<c>{base}</c>: BTC).</summary>
     public string SymbolFormat { get; set; } = "{base}";
@@ -32,7 +35,7 @@ public sealed class RiskGridOptions
     /// <summary>How long the grids read are used before they are read again.</summary>
     public double RefreshHours { get; set; } = 6;
 
-    /// <summary>A grid whose risk-0 price is above this × the recent high (or risk-1 price below the recent low ÷ this) is refused.</summary>
+    /// <summary>Refuses a grid whose risk-0 price is over this × the recent high, or risk-1 price under the recent low ÷ this.</summary>
     public double PlausibilityFactor { get; set; } = 2;
 
     /// <summary>Rows asked for per request: Supabase's PostgREST answers at most 1,000 by default.</summary>
@@ -47,7 +50,8 @@ public sealed class RiskGridOptionsValidator : IValidateOptions<RiskGridOptions>
     public ValidateOptionsResult Validate(string? name, RiskGridOptions options)
     {
         List<string> failures = [];
-        string[] names = [options.GridTable, options.SymbolColumn, options.PriceColumn, options.RiskColumn, options.BandsTable, .. options.BandColumns];
+        string[] names =
+            [options.GridTable, options.SymbolColumn, options.PriceColumn, options.RiskColumn, options.BandsTable, .. options.BandColumns];
         if (names.Any(n => string.IsNullOrWhiteSpace(n) || !n.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
         {
             failures.Add("RiskGrid: the table and column names must be plain identifiers (letters, digits, _).");

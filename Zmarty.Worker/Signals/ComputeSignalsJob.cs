@@ -47,7 +47,8 @@ public sealed class ComputeSignalsJob : IQueueJob
 
         var signal = _scorer.Score(stored.Input);
         var recommendation = _advisor.Recommend(new DoublingRequest(
-            signal.Direction, signal.Score, stored.Input.Volatility, stored.Input.At, s_notionalAccount, stored.Position));
+            signal.Direction, signal.Score, stored.Input.Volatility, stored.Input.At, s_notionalAccount, stored.Position,
+            stored.Input.Risk));
         var metadata = JsonSerializer.Serialize(new
         {
             composite = signal.Composite,

@@ -170,12 +170,13 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, Time
             new(text.ToString(), model ?? provider.Options.Model, estimateInput(), pieces, reason, UsageReported: false);
     }
 
-    /// <summary>The counts the provider reported, with its reasoning tokens billed as output (see <see cref="ProviderOptions.ReasoningTokensSeparate"/>).</summary>
+    /// <summary>The reported counts, reasoning billed as output (<see cref="ProviderOptions.ReasoningTokensSeparate"/>).</summary>
     private ModelReply Reported(string text, string? model, ChatTokenUsage usage, string finishReason)
     {
         var reasoning = usage.OutputTokenDetails?.ReasoningTokenCount ?? 0;
         var output = provider.Options.ReasoningTokensSeparate ? usage.OutputTokenCount + reasoning : usage.OutputTokenCount;
-        return new ModelReply(text, model ?? provider.Options.Model, usage.InputTokenCount, output, finishReason, UsageReported: true, reasoning);
+        return new ModelReply(
+            text, model ?? provider.Options.Model, usage.InputTokenCount, output, finishReason, UsageReported: true, reasoning);
     }
 
     /// <summary>The next update, counted as provider time, cancelling the HTTP call if it takes too long.</summary>
