@@ -77,7 +77,11 @@ public sealed class ChatOptions
             Model = "grok-3-mini", VendorEndpoint = new("https://api.x.ai/v1"), EmulatorPath = "xai", GenAiProvider = "x_ai",
             ReasoningTokensSeparate = true,
         },
-        ["gpt"] = new() { Model = "gpt-4o-mini", VendorEndpoint = new("https://api.openai.com/v1"), EmulatorPath = "openai", GenAiProvider = "openai" },
+        // gpt-4o-mini shuts down on 2027-01-14; OpenAI names gpt-6-luna as its replacement (a reasoning model).
+        ["gpt"] = new()
+        {
+            Model = "gpt-6-luna", VendorEndpoint = new("https://api.openai.com/v1"), EmulatorPath = "openai", GenAiProvider = "openai",
+        },
         // claude-3-5-haiku-latest was retired on 2026-02-19.
         ["claude"] = new()
         {

@@ -72,7 +72,10 @@ public static class ChatCompletionsApi
             return;
         }
 
-        var (tokens, truncated) = ReplyWriter.Write(request.Model, request.Conversation, request.Question, request.MaxTokens, fault.ReplyTokens);
+        // A reasoning model's thinking counts against max_completion_tokens too, wherever its vendor reports it.
+        var reasoning = VendorModels.Reasons(vendor, request.Model) ? ReasoningTokens(request.PromptTokens, request.MaxTokens) : 0;
+        var (tokens, truncated) = ReplyWriter.Write(
+            request.Model, request.Conversation, request.Question, request.MaxTokens - reasoning, fault.ReplyTokens);
         var reply = new Reply(
             Id: "chatcmpl-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.Model + request.Conversation)))[..24],
             Created: DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
@@ -80,7 +83,7 @@ public static class ChatCompletionsApi
             tokens,
             FinishReason: truncated ? "length" : "stop",
             PromptTokens: request.PromptTokens,
-            ReasoningTokens: VendorModels.Reasons(vendor, request.Model) ? ReasoningTokens(request.PromptTokens) : 0,
+            ReasoningTokens: reasoning,
             ReasoningSeparate: VendorModels.ReportsReasoningSeparately(vendor));
 
         if (request.Stream)
@@ -184,8 +187,9 @@ public static class ChatCompletionsApi
         await context.Response.Body.FlushAsync(aborted);
     }
 
-    /// <summary>How long a reasoning model thinks: more for a longer prompt, as real ones do, and never nothing.</summary>
-    private static int ReasoningTokens(int promptTokens) => 16 + (promptTokens / 4);
+    /// <summary>How long a reasoning model thinks: longer for a longer prompt, as real ones do, at most half the limit.</summary>
+    private static int ReasoningTokens(int promptTokens, int? maxTokens) =>
+        Math.Min(16 + (promptTokens / 4), (maxTokens ?? int.MaxValue) / 2);
 
     /// <summary>
     /// The key check every vendor makes: a bearer key is required, and only the emulators' key is valid (the Api

@@ -1,10 +1,11 @@
 namespace Zmarty.Emulators.Llm;
 
 /// <summary>
-/// The models each emulated vendor serves, as the vendors list them (late 2026). A model not listed, such as
-/// <c>claude-3-5-haiku-latest</c> (retired by Anthropic on 2026-02-19), gets the vendor's 404 <c>model_not_found</c>, as
-/// a retired or misspelt model does from the real vendor. Reasoning models think before they answer and report it:
-/// xAI beside <c>completion_tokens</c>, OpenAI inside them.
+/// The models each emulated vendor serves, as the vendors' retirement notices leave them in December 2026. A model not
+/// listed gets the vendor's 404 <c>model_not_found</c>, as a retired or misspelt one does: <c>claude-3-5-haiku-latest</c>
+/// (Anthropic retired it on 2026-02-19), <c>grok-3</c> and the <c>grok-4-fast</c> family (xAI, 2026-05-15), <c>o4-mini</c>
+/// (OpenAI, 2026-10-23). Reasoning models think before they answer and report it: xAI beside
+/// <c>completion_tokens</c>, OpenAI inside them.
 /// </summary>
 public static class VendorModels
 {
@@ -12,13 +13,13 @@ public static class VendorModels
     {
         ["xai"] = new(StringComparer.Ordinal)
         {
-            ["grok-3-mini"] = true, ["grok-3"] = false, ["grok-4"] = true, ["grok-4-fast-reasoning"] = true,
-            ["grok-4-fast-non-reasoning"] = false,
+            ["grok-3-mini"] = true, ["grok-4.3"] = true, ["grok-4.7"] = true, ["grok-4.20-non-reasoning"] = false,
         },
+        // gpt-4o-mini, gpt-4o and the 4.1 models shut down on 2027-01-14, gpt-5-mini on 2026-12-11.
         ["openai"] = new(StringComparer.Ordinal)
         {
-            ["gpt-4o-mini"] = false, ["gpt-4o"] = false, ["gpt-4.1-mini"] = false, ["gpt-4.1"] = false,
-            ["gpt-5-mini"] = true, ["o4-mini"] = true,
+            ["gpt-6-luna"] = true, ["gpt-4o-mini"] = false, ["gpt-4o"] = false, ["gpt-4.1-mini"] = false, ["gpt-4.1"] = false,
+            ["gpt-5-mini"] = true,
         },
         ["anthropic"] = new(StringComparer.Ordinal)
         {

@@ -17,7 +17,7 @@ public sealed class EmulatorTests(ChatSystemFixture system) : ChatSystemTest
     /// <summary>A model each vendor serves that does not reason, so its output is the reply alone.</summary>
     private static string PlainModel(string vendor) => vendor switch
     {
-        "xai" => "grok-3",
+        "xai" => "grok-4.20-non-reasoning",
         "openai" => "gpt-4o-mini",
         _ => "claude-haiku-4-5",
     };
@@ -60,7 +60,7 @@ public sealed class EmulatorTests(ChatSystemFixture system) : ChatSystemTest
     [Theory]
     [InlineData("anthropic", "claude-3-5-haiku-latest")]
     [InlineData("openai", "gpt-3.5-turbo-0301")]
-    [InlineData("xai", "grok-beta")]
+    [InlineData("xai", "grok-3")]
     public async Task A_retired_or_unknown_model_is_refused_with_404_model_not_found_as_the_vendor_does(string vendor, string model)
     {
         var error = await Assert.ThrowsAsync<ClientResultException>(() => Client(vendor, model).CompleteChatAsync(Conversation("Hi")));
@@ -87,7 +87,7 @@ public sealed class EmulatorTests(ChatSystemFixture system) : ChatSystemTest
     public async Task Reasoning_tokens_are_reported_beside_the_completion_by_xai_and_inside_it_by_openai()
     {
         ChatCompletion grok = await Client("xai", "grok-3-mini").CompleteChatAsync(Conversation("How does BTC look?"));
-        ChatCompletion gpt = await Client("openai", "gpt-5-mini").CompleteChatAsync(Conversation("How does BTC look?"));
+        ChatCompletion gpt = await Client("openai", "gpt-6-luna").CompleteChatAsync(Conversation("How does BTC look?"));
 
         var grokReasoning = grok.Usage.OutputTokenDetails.ReasoningTokenCount;
         Assert.True(grokReasoning > 0);
