@@ -1,3 +1,4 @@
+using Zmarty.Api.Browser;
 using Zmarty.Api.Extensions;
 using Zmarty.Api.Health;
 using Zmarty.Api.Telemetry;
@@ -18,6 +19,8 @@ if (ReconcileCommand.Handles(args))
 RequestTiming.UseRequestTiming(app);
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+// Before authentication: a preflight carries no token and must still get its answer.
+app.UseCors(BrowserAccess.PolicyName);
 app.UseAuthentication();
 app.UseAuthorization();
 

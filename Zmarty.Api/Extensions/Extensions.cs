@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Scalar.AspNetCore;
 using Zmarty.Api.Auth;
+using Zmarty.Api.Browser;
 using Zmarty.Api.Chat;
 using Zmarty.Api.Chat.Context;
 using Zmarty.Api.Chat.Router;
@@ -74,6 +75,8 @@ internal static class Extensions
         builder.Services.AddSingleton<ChatService>();
         builder.Services.AddSingleton<AudioStore>();
         builder.Services.AddSingleton<AudioLinks>();
+        builder.Services.AddHttpContextAccessor();
+        builder.AddBrowserAccess();
         builder.Services.AddHttpClient<ElevenLabsClient>().RemoveAllResilienceHandlers();
         builder.Services.AddHostedService<ExpiredHoldReleaser>();
         builder.Services.AddValidatedOptions<ChatRetentionOptions, ChatRetentionOptionsValidator>(ChatRetentionOptions.SectionName);

@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Zmarty.Api.Auth;
+using Zmarty.Api.Browser;
 using Zmarty.Api.Extensions;
 
 namespace Zmarty.Api.Voice;
@@ -92,10 +93,13 @@ public sealed class AudioStore([FromKeyedServices("chat")] NpgsqlDataSource chat
 }
 
 /// <summary>
-/// Unguessable expiring links to a clip: <c>/audio/{id}?expires={unix}&amp;sig={HMAC-SHA256(id.expires)}</c>.
-/// The id is random and the signature binds it to the expiry, so a link works for nobody else's clip and not after it expires.
+/// Unguessable expiring links to a clip: <c>{public base}/audio/{id}?expires={unix}&amp;sig={HMAC-SHA256(id.expires)}</c>,
+/// absolute so that a page on another origin can play it. The id is random and the signature binds it to the expiry,
+/// so a link works for nobody else's clip and not after it expires.
 /// </summary>
-public sealed class AudioLinks(IOptions<VoiceOptions> voice, IOptions<SupabaseAuthOptions> supabase, TimeProvider time)
+public sealed class AudioLinks(
+    IOptions<VoiceOptions> voice, IOptions<SupabaseAuthOptions> supabase, IOptions<BrowserOptions> browser, IHttpContextAccessor http,
+    TimeProvider time)
 {
     private readonly byte[] _key = voice.Value.LinkSecret is { Length: > 0 } secret
         ? Encoding.UTF8.GetBytes(secret)
@@ -107,7 +111,7 @@ public sealed class AudioLinks(IOptions<VoiceOptions> voice, IOptions<SupabaseAu
     public string Create(Guid id)
     {
         var expires = (time.GetUtcNow() + voice.Value.LinkLifetime).ToUnixTimeSeconds();
-        return $"/audio/{id}?expires={expires}&sig={Sign(id, expires)}";
+        return BrowserAccess.Absolute($"/audio/{id}?expires={expires}&sig={Sign(id, expires)}", browser.Value, http.HttpContext?.Request);
     }
 
     public bool Verify(Guid id, long expires, string? signature) =>

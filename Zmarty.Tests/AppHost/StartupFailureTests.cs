@@ -3,7 +3,7 @@ using Zmarty.Testing;
 
 namespace Zmarty.Tests.AppHost;
 
-[Collection(AppHostCollection.Name)]
+[Collection(AppHostThirdCollection.Name)]
 public sealed class StartupFailureTests
 {
     [Fact]

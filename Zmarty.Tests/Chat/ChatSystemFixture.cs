@@ -59,6 +59,8 @@ public class ChatSystemFixture : IAsyncLifetime
             api.WithEnvironment("Chat__Retention__PruneEvery", "00:00:01");
             // The rotation test presents a new key id right after the first fetch.
             api.WithEnvironment("Supabase__JwksUnknownKidInterval", "00:00:00");
+            // BrowserAccessTests calls as the owner's frontend would.
+            api.WithEnvironment("Browser__AllowedOrigins__0", BrowserOrigin);
             ConfigureCircuitBreaker(api);
         });
         _chat = CreateDataSource(App.GetConnectionString("chat"));
@@ -89,6 +91,9 @@ public class ChatSystemFixture : IAsyncLifetime
             await _app.DisposeAsync();
         }
     }
+
+    /// <summary>The deployed frontend's origin the Api is configured to let call it.</summary>
+    public const string BrowserOrigin = "https://zmarty-frontend.example";
 
     public HttpClient CreateApiClient(string? accessToken = null)
     {

@@ -99,6 +99,8 @@ public sealed class UserDataTests(ChatSystemFixture system) : ChatSystemTest
         Assert.Equal(Chats.ExpectedCost("grok", reply.GetProperty("usage"), voice: true), reply.Int("credits_charged"));
         Assert.Equal(Chats.ExpectedCost("grok", reply.GetProperty("usage")) + 5, reply.Int("credits_charged"));
         var link = reply.Str("audio_url");
+        // Absolute, so that a page on another origin can play it.
+        Assert.StartsWith(system.ApiUrl.GetLeftPart(UriPartial.Authority) + "/audio/", link, StringComparison.Ordinal);
         var path = link.Split('?')[0];
 
         using var anonymous = system.CreateApiClient();

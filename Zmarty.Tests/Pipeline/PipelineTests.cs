@@ -6,7 +6,7 @@ using Zmarty.Trading.Risk;
 
 namespace Zmarty.Tests.Pipeline;
 
-[Collection(AppHostCollection.Name)]
+[Collection(AppHostSecondCollection.Name)]
 public sealed class PipelineTests
 {
     [Fact]

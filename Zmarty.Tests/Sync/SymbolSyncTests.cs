@@ -18,7 +18,7 @@ namespace Zmarty.Tests.Sync;
 /// receiver, B's watchers; and the faults it must survive. Latency is the benchmark's business
 /// (docs/benchmarks.md); these tests only wait, with a generous limit, for B to match A.
 /// </summary>
-[Collection(AppHostCollection.Name)]
+[Collection(AppHostSecondCollection.Name)]
 public sealed class SymbolSyncTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_converge = TimeSpan.FromMinutes(2);
