@@ -3,6 +3,8 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Zmarty.AppHost;
+using Zmarty.AppHost.Supabase;
 
 namespace Zmarty.Testing;
 
@@ -109,8 +111,17 @@ public sealed class TestSystem : IAsyncDisposable
             await app.StartAsync(timeout.Token);
             var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
             var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-            await Task.WhenAll(Runnable(model).Select(r =>
+            using var watching = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+            var healthy = Task.WhenAll(Runnable(model).Select(r =>
                 notifications.WaitForResourceHealthyAsync(r.Name, WaitBehavior.StopOnResourceUnavailable, timeout.Token)));
+            var failed = MigrationFailureAsync(notifications, watching.Token);
+            if (await Task.WhenAny(healthy, failed) == failed && failed.IsFaulted)
+            {
+                await failed;
+            }
+
+            await healthy;
+            await watching.CancelAsync();
             var connectionStrings = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var database in model.Resources.OfType<IResourceWithConnectionString>().Where(r => r is IResourceWithParent))
             {
@@ -128,6 +139,23 @@ public sealed class TestSystem : IAsyncDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Throws the first migration failure (file, line, SQLSTATE) any database reports, until cancelled. Under load the
+    /// failing ready event may come after the start returned, and the database's state alone ("Migration failed") is
+    /// not one the healthy wait stops on.
+    /// </summary>
+    private static async Task MigrationFailureAsync(ResourceNotificationService notifications, CancellationToken cancellationToken)
+    {
+        await foreach (var update in notifications.WatchAsync(cancellationToken))
+        {
+            if (update.Snapshot.State?.Text == MigrationFailedAnnotation.State
+                && update.Resource.Annotations.OfType<MigrationFailedAnnotation>().LastOrDefault() is { } failure)
+            {
+                throw new AppHostException(failure.Message);
+            }
         }
     }
 

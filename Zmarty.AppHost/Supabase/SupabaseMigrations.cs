@@ -5,6 +5,16 @@ using Npgsql;
 namespace Zmarty.AppHost.Supabase;
 
 /// <summary>
+/// A database whose migration failed: the message (file, line, SQLSTATE) for whoever waits on the start, since the
+/// failure happens in the database's ready event, which nothing awaits once the application has started.
+/// </summary>
+public sealed record MigrationFailedAnnotation(string Message) : IResourceAnnotation
+{
+    /// <summary>The state the database shows then.</summary>
+    public const string State = "Migration failed";
+}
+
+/// <summary>
 /// Brings a local Supabase database up to date whenever it becomes ready (the first start and every
 /// restart): the Supabase emulation, the project's migrations, then the service roles' logins.
 /// </summary>
@@ -43,9 +53,10 @@ internal static partial class SupabaseMigrations
         catch (AppHostException ex)
         {
             LogFailed(logger, ex.Message);
+            database.Annotations.Add(new MigrationFailedAnnotation(ex.Message));
             await @event.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(database, s => s with
             {
-                State = new ResourceStateSnapshot("Migration failed", KnownResourceStateStyles.Error),
+                State = new ResourceStateSnapshot(MigrationFailedAnnotation.State, KnownResourceStateStyles.Error),
             });
             throw;
         }

@@ -9,7 +9,7 @@ using Zmarty.Tests.AppHost;
 namespace Zmarty.Tests.Admin;
 
 /// <summary>The AdminUi process as the AppHost runs it, with the databases and nothing else.</summary>
-[Collection(AppHostThirdCollection.Name)]
+[Collection(AppHostSecondCollection.Name)]
 public sealed class AdminAuthTests
 {
     private const string Password = "correct-horse-battery-staple";

@@ -15,7 +15,7 @@ namespace Zmarty.Tests.Admin;
 /// The AdminUi in Debian's Chromium (installed by ./zmarty), driven by Playwright, against the
 /// whole running system. Screenshots of each page go to bin/.../screenshots (docs/ has copies).
 /// </summary>
-[Collection(AppHostThirdCollection.Name)]
+[Collection(AppHostSecondCollection.Name)]
 public sealed class AdminBrowserTests
 {
     private const string Password = "browser-test-password";

@@ -1,28 +1,21 @@
 namespace Zmarty.Tests.AppHost;
 
 /// <summary>
-/// Tests that start servers and services of their own, in three lanes that run side by side, one test at a time
+/// Tests that start servers and services of their own, in two lanes that run side by side, one test at a time
 /// within a lane. Most of such a test's time is waiting (a database stopped for 10 s, a visibility timeout, a
-/// cooldown), so on a 2-core machine three lanes take a little over a third of the time one would; the lanes are
-/// balanced by their tests' durations (docs/benchmarks.md, "The test suite").
+/// cooldown), so on a 2-core machine two lanes take about half the time one does, where a third only adds contention;
+/// the lanes are balanced by their tests' durations (docs/benchmarks.md, "The test suite").
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class AppHostCollection
 {
-    /// <summary>The fault suite and the pipeline's faults.</summary>
+    /// <summary>The fault suite, the pipeline, migrations, /healthz.</summary>
     public const string Name = "AppHost";
 }
 
-/// <summary>The symbol sync and the pipeline's happy paths.</summary>
+/// <summary>The symbol sync, the environment itself (start, stop, secrets), and the admin's login and browser.</summary>
 [CollectionDefinition(Name)]
 public sealed class AppHostSecondCollection
 {
     public const string Name = "AppHost, second lane";
-}
-
-/// <summary>The environment itself (start, stop, migrations, secrets), the admin's login and browser, and /healthz.</summary>
-[CollectionDefinition(Name)]
-public sealed class AppHostThirdCollection
-{
-    public const string Name = "AppHost, third lane";
 }

@@ -8,7 +8,7 @@ using Zmarty.Testing;
 namespace Zmarty.Tests.AppHost;
 
 /// <summary>The migration runner against real servers, on a small supabase/ folder of the test's own.</summary>
-[Collection(AppHostThirdCollection.Name)]
+[Collection(AppHostCollection.Name)]
 public sealed class MigrationRunnerTests : IDisposable
 {
     private readonly List<string> _dataDirectories = [];

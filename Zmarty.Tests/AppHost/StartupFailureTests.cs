@@ -3,7 +3,7 @@ using Zmarty.Testing;
 
 namespace Zmarty.Tests.AppHost;
 
-[Collection(AppHostThirdCollection.Name)]
+[Collection(AppHostCollection.Name)]
 public sealed class StartupFailureTests
 {
     [Fact]

@@ -9,7 +9,7 @@ using Zmarty.Testing;
 namespace Zmarty.Tests.AppHost;
 
 /// <summary>The AppHost's own model on Aspire.Hosting.Testing: what runs, what each service is given, stops and restarts.</summary>
-[Collection(AppHostThirdCollection.Name)]
+[Collection(AppHostSecondCollection.Name)]
 public sealed class WholeSystemTests
 {
     private static readonly string[] s_projects = ["emulators", "api", "worker", "admin"];

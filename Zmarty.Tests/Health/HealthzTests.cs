@@ -11,7 +11,7 @@ using Zmarty.Tests.Database;
 
 namespace Zmarty.Tests.Health;
 
-[Collection(AppHostThirdCollection.Name)]
+[Collection(AppHostCollection.Name)]
 public sealed class HealthzTests
 {
     private static readonly string[] s_providers = ["grok", "gpt", "claude", "elevenlabs"];

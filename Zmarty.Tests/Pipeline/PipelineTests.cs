@@ -6,7 +6,7 @@ using Zmarty.Trading.Risk;
 
 namespace Zmarty.Tests.Pipeline;
 
-[Collection(AppHostSecondCollection.Name)]
+[Collection(AppHostCollection.Name)]
 public sealed class PipelineTests
 {
     [Fact]

@@ -6,7 +6,7 @@ using Zmarty.Tests.Database;
 namespace Zmarty.Tests.Pipeline;
 
 /// <summary>The Worker against Cryptometer's free plan as the emulators enforce it: 10 calls per 5 s per key.</summary>
-[Collection(AppHostSecondCollection.Name)]
+[Collection(AppHostCollection.Name)]
 public sealed class ProviderCallTests
 {
     private static readonly string[] s_symbols = ["BTC", "ETH", "SOL", "XRP"];
