@@ -13,8 +13,8 @@ fi
 
 root="$(mktemp -d)"
 trap 'rm -rf "$root"' EXIT
-echo "zmarty: building $image from Debian's packages (debootstrap bookworm, ca-certificates, tzdata)"
-debootstrap --variant=minbase --include=ca-certificates,tzdata bookworm "$root" "$mirror" >/dev/null
+echo "zmarty: building $image from Debian's packages (debootstrap bookworm, ca-certificates, tzdata, libssl3)"
+debootstrap --variant=minbase --include=ca-certificates,tzdata,libssl3 bookworm "$root" "$mirror" >/dev/null
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* "$root"/usr/share/man/*
 tar -C "$root" -c . | podman import --quiet --change 'ENV LANG=C.UTF-8' - "$image" >/dev/null
 echo "zmarty: $image is ready"
