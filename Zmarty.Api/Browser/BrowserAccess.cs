@@ -13,7 +13,7 @@ public sealed class BrowserOptions
     /// <summary>Origins such as <c>https://zmarty.netlify.app</c>, scheme and host (and port) exactly.</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
-    /// <summary>In Development, pages on loopback (<c>http://127.0.0.1:&lt;any port&gt;</c>, <c>localhost</c>, <c>[::1]</c>) may call too.</summary>
+    /// <summary>In Development, pages on loopback (<c>127.0.0.1</c>, <c>localhost</c>, <c>[::1]</c>, any port) may call too.</summary>
     public bool AllowLoopbackInDevelopment { get; set; } = true;
 
     /// <summary>
@@ -70,7 +70,7 @@ public static class BrowserAccess
         return builder;
     }
 
-    /// <summary>The absolute form of an Api path for a browser: on <see cref="BrowserOptions.PublicBaseUrl"/>, else the request's.</summary>
+    /// <summary>An Api path made absolute for a browser: on <see cref="BrowserOptions.PublicBaseUrl"/>, else the request's.</summary>
     public static string Absolute(string path, BrowserOptions options, HttpRequest? request)
     {
         var root = options.PublicBaseUrl?.ToString()

@@ -144,7 +144,9 @@ public sealed class HealthzReporter(
         var grids = new SortedDictionary<string, ComponentHealth>(StringComparer.Ordinal);
         try
         {
-            await using var command = trading.CreateCommand("select symbol, status, reason from ops.risk_grid_status");
+            // A symbol the owner has no grid for is an absence, not a fault: it is on the admin page only.
+            await using var command = trading.CreateCommand(
+                "select symbol, status, reason from ops.risk_grid_status where status <> 'missing'");
             await using var reader = await command.ExecuteReaderAsync(limit.Token);
             while (await reader.ReadAsync(limit.Token))
             {

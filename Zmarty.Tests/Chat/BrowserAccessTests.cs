@@ -20,7 +20,8 @@ public sealed class BrowserAccessTests(ChatSystemFixture system) : ChatSystemTes
         Assert.Equal(origin, Single(response, "Access-Control-Allow-Origin"));
         Assert.Contains("POST", Single(response, "Access-Control-Allow-Methods"), StringComparison.Ordinal);
         var headers = Single(response, "Access-Control-Allow-Headers").ToLowerInvariant();
-        Assert.All(new[] { "authorization", "content-type", "idempotency-key" }, h => Assert.Contains(h, headers, StringComparison.Ordinal));
+        Assert.All(
+            new[] { "authorization", "content-type", "idempotency-key" }, h => Assert.Contains(h, headers, StringComparison.Ordinal));
     }
 
     [Theory]

@@ -48,7 +48,8 @@ public sealed class RenderBlueprintTests
         var admin = Service("zmarty-admin");
         Assert.Equal(("web", "/health"), (Text(admin, "type"), Text(admin, "healthCheckPath")));
         Assert.All(Services(), s => Assert.Equal("image", Text(s, "runtime")));
-        Assert.All(Services(), s => Assert.StartsWith("ghcr.io/zmarty/", Text((YamlMappingNode)s["image"], "url"), StringComparison.Ordinal));
+        Assert.All(Services(),
+            s => Assert.StartsWith("ghcr.io/zmarty/", Text((YamlMappingNode)s["image"], "url"), StringComparison.Ordinal));
     }
 
     [Fact]

@@ -52,8 +52,10 @@ public sealed class HealthzReporterTests(DatabaseFixture db)
     public async Task A_refused_risk_grid_is_an_error_saying_why_and_makes_it_degraded()
     {
         var symbol = $"H{Guid.NewGuid():N}"[..8].ToUpperInvariant();
-        await Sql.ExecuteAsync(db.Trading,
-            "insert into ops.risk_grid_status (symbol, status, reason) values ($1, 'refused', '40 levels, not 41')", symbol);
+        await Sql.ExecuteAsync(db.Trading, """
+            insert into ops.risk_grid_status (symbol, status, reason)
+            values ($1, 'refused', '40 levels, not 41'), ($2, 'missing', 'no grid')
+            """, symbol, symbol + "M");
         try
         {
             var (report, _) = await Create(db.Chat, TimeProvider.System).GetAsync(CancellationToken.None);
@@ -61,10 +63,11 @@ public sealed class HealthzReporterTests(DatabaseFixture db)
             Assert.Equal("degraded", report.Status);
             Assert.Equal("error", report.RiskGrids[symbol].Status);
             Assert.Equal("refused: 40 levels, not 41", report.RiskGrids[symbol].Error);
+            Assert.False(report.RiskGrids.ContainsKey(symbol + "M"));
         }
         finally
         {
-            await Sql.ExecuteAsync(db.Trading, "delete from ops.risk_grid_status where symbol = $1", symbol);
+            await Sql.ExecuteAsync(db.Trading, "delete from ops.risk_grid_status where symbol in ($1, $2)", symbol, symbol + "M");
         }
     }
 

@@ -7,9 +7,13 @@ namespace Zmarty.Worker.RiskGrids;
 /// <summary>What the pipeline may use for one symbol's risk, and whether its newest grid was refused and why.</summary>
 /// <param name="Grid">The grid to read risk from: the newest valid one, else the last valid one, else none.</param>
 /// <param name="Refusal">Why the newest grid is not used (null when it is).</param>
-public sealed record GridVerdict(string Symbol, RiskGrid? Grid, TimeInBands? Bands, string? Refusal)
+/// <param name="Missing">The owner's table has no grid for the symbol at all: an absence, not a fault.</param>
+public sealed record GridVerdict(string Symbol, RiskGrid? Grid, TimeInBands? Bands, string? Refusal, bool Missing = false)
 {
-    public string Status => Refusal is null ? "ok" : Grid is null ? "refused" : "refused, using the last valid grid";
+    public string Status => Refusal is null ? "ok"
+        : Missing ? "missing"
+        : Grid is null ? "refused"
+        : "refused, using the last valid grid";
 }
 
 /// <summary>
@@ -37,10 +41,9 @@ public sealed partial class RiskGridCache(
             var bands = _bands.GetValueOrDefault(name);
             if (!_grids.TryGetValue(name, out var grids))
             {
-                var why = _readFailure is null
-                    ? $"no grid for {name} in {options.Value.GridTable}"
-                    : $"the grids could not be read: {_readFailure}";
-                return new GridVerdict(name, null, bands, why);
+                return _readFailure is null
+                    ? new GridVerdict(name, null, bands, $"no grid for {name} in {options.Value.GridTable}", Missing: true)
+                    : new GridVerdict(name, null, bands, $"the grids could not be read: {_readFailure}");
             }
 
             var refusal = grids.Refusal;

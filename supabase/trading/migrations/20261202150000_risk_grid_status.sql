@@ -3,10 +3,11 @@
 -- The Worker reads each symbol's risk grid from the owner's Supabase and checks it before use
 -- (docs/pipeline.md, "The owner's risk grid"). A refused grid is not used, and operators must see
 -- which and why: the Worker records its verdict per grid symbol with every ingestion, the admin
--- Pipeline page lists it and /healthz reports it.
+-- Pipeline page lists it and /healthz reports the refusals ('missing', a symbol the owner's table
+-- has no grid for, is an absence and listed on the page only).
 create table ops.risk_grid_status (
   symbol text primary key,
-  status text not null check (status in ('ok', 'refused', 'refused, using the last valid grid')),
+  status text not null check (status in ('ok', 'missing', 'refused', 'refused, using the last valid grid')),
   reason text,
   checked_at timestamptz not null default now(),
   check ((status = 'ok') = (reason is null))

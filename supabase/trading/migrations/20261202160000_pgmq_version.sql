@@ -12,7 +12,8 @@ begin
      and string_to_array(substring(v_version from '^[0-9]+(?:\.[0-9]+)*'), '.')::int[] < array[1, 5, 0] then
     raise exception 'pgmq % is installed; Zmarty''s queues need pgmq 1.5.0 or later (message headers)', v_version
       using errcode = '0A000',
-            hint = 'Update it (alter extension pgmq update; or Database > Extensions in the Supabase dashboard), then apply the migrations again.';
+            hint = 'Update it (alter extension pgmq update; or Database > Extensions in the Supabase dashboard), '
+                || 'then apply the migrations again.';
   end if;
 end
 $$;
