@@ -1,26 +1,16 @@
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Zmarty.AppHost.Commands;
-using Zmarty.Testing;
 
 namespace Zmarty.Tests.AppHost;
 
 /// <summary><c>./zmarty env</c> reads the model without running it: the declared ports and the kept secrets.</summary>
 public sealed class EnvCommandTests
 {
-    private static readonly string[] s_keptSecrets =
-    [
-        "--Parameters:database-password=db-password", "--Parameters:jwt-secret=jwt", "--Parameters:webhook-secret=whsec_AAAA",
-        "--Parameters:admin-password=admin-password",
-    ];
-
     [Fact]
     public async Task Env_prints_services_provider_roots_dashboard_databases_and_parameters()
     {
         var variables = await VariablesAsync(
-            [.. s_keptSecrets, "--ASPNETCORE_URLS=http://localhost:18888", "--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:18889",
+            [.. UnstartedModel.KeptSecrets, "--ASPNETCORE_URLS=http://localhost:18888", "--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:18889",
              "--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:18890", "--AppHost:OtlpApiKey=otlp-key"]);
 
         Assert.Equal("http://localhost:5100", variables["ZMARTY_API_URL"]);
@@ -39,7 +29,7 @@ public sealed class EnvCommandTests
     [Fact]
     public async Task The_otlp_key_is_empty_when_the_dashboard_takes_otlp_without_one()
     {
-        var variables = await VariablesAsync([.. s_keptSecrets, "--AppHost:OtlpApiKey="]);
+        var variables = await VariablesAsync([.. UnstartedModel.KeptSecrets, "--AppHost:OtlpApiKey="]);
 
         Assert.Equal("", variables["ZMARTY_DASHBOARD_OTLP_API_KEY"]);
     }
@@ -53,14 +43,7 @@ public sealed class EnvCommandTests
         Assert.Equal("No kept value for jwt-secret yet: run ./zmarty up once first.", error.Message);
     }
 
-    private static async Task<Dictionary<string, string>> VariablesAsync(string[] args)
-    {
-        var builder = await TestSystem.CreateBuilderAsync(args);
-        // Never started: the testing builder's dispose would wait out the shutdown timeout for a start.
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(1));
-        await using var app = await builder.BuildAsync();
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-        DeclaredEndpoints.Allocate(model);
-        return (await EnvCommand.VariablesAsync(model, builder.Configuration)).ToDictionary(v => v.Name, v => v.Value);
-    }
+    private static Task<Dictionary<string, string>> VariablesAsync(string[] args) =>
+        UnstartedModel.ReadAsync(args, async (model, configuration) =>
+            (await EnvCommand.VariablesAsync(model, configuration)).ToDictionary(v => v.Name, v => v.Value));
 }

@@ -1,22 +1,13 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Zmarty.AppHost.Commands;
-using Zmarty.Testing;
 
 namespace Zmarty.Tests.AppHost;
 
 /// <summary>A real provider's credentials given to the AppHost replace that provider's emulator, and only that one's.</summary>
 public sealed class ProviderSettingsTests
 {
-    private static readonly string[] s_keptSecrets =
-    [
-        "--Parameters:database-password=db-password", "--Parameters:jwt-secret=jwt", "--Parameters:webhook-secret=whsec_AAAA",
-        "--Parameters:admin-password=admin-password",
-    ];
-
     [Fact]
     public async Task A_key_given_to_the_apphost_reaches_the_service_that_calls_the_provider_and_the_others_stay_emulated()
     {
@@ -46,13 +37,11 @@ public sealed class ProviderSettingsTests
 
     private static async Task<(Dictionary<string, string> Worker, Dictionary<string, string> Api)> EnvironmentsAsync(params string[] args)
     {
-        var builder = await TestSystem.CreateBuilderAsync([.. s_keptSecrets, .. args]);
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(1));
-        await using var app = await builder.BuildAsync();
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-        DeclaredEndpoints.Allocate(model);
-        var projects = model.Resources.OfType<ProjectResource>().ToDictionary(p => p.Name);
-        return (await EnvironmentOf(projects["worker"]), await EnvironmentOf(projects["api"]));
+        return await UnstartedModel.ReadAsync([.. UnstartedModel.KeptSecrets, .. args], async (model, _) =>
+        {
+            var projects = model.Resources.OfType<ProjectResource>().ToDictionary(p => p.Name);
+            return (await EnvironmentOf(projects["worker"]), await EnvironmentOf(projects["api"]));
+        });
     }
 
     private static async Task<Dictionary<string, string>> EnvironmentOf(ProjectResource project)
