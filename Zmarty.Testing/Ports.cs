@@ -13,11 +13,25 @@ public static class Ports
     private const int First = 20000;
     private const int Last = 32000;
 
+    /// <summary>
+    /// Every port handed out in this process: a service keeps its port across a stop and start (an outage test), and a
+    /// system starting in another lane meanwhile must not be given it while it is free.
+    /// </summary>
+    private static readonly HashSet<int> s_handedOut = [];
+
     public static int PickFree()
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
             var port = Random.Shared.Next(First, Last);
+            lock (s_handedOut)
+            {
+                if (!s_handedOut.Add(port))
+                {
+                    continue;
+                }
+            }
+
             try
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);
