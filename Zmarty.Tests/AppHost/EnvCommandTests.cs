@@ -10,8 +10,10 @@ public sealed class EnvCommandTests
     public async Task Env_prints_services_provider_roots_dashboard_databases_and_parameters()
     {
         var variables = await VariablesAsync(
-            [.. UnstartedModel.KeptSecrets, "--ASPNETCORE_URLS=http://localhost:18888", "--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:18889",
-             "--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:18890", "--AppHost:OtlpApiKey=otlp-key"]);
+            [.. UnstartedModel.KeptSecrets, "--ASPNETCORE_URLS=http://localhost:18888",
+             "--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:18889",
+             "--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:18890",
+             "--AppHost:OtlpApiKey=otlp-key"]);
 
         Assert.Equal("http://localhost:5100", variables["ZMARTY_API_URL"]);
         Assert.Equal("http://localhost:5300/cryptometer/", variables["ZMARTY_CRYPTOMETER_URL"]);
