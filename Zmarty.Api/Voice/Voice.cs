@@ -41,7 +41,7 @@ public sealed class VoiceOptions
         .TrimEnd('/');
 
     /// <summary>The key sent: the configured one, else the one the emulators take.</summary>
-    public string KeyOrEmulators => string.IsNullOrEmpty(ApiKey) ? "emulator" : ApiKey;
+    public string KeyOrEmulators => string.IsNullOrEmpty(ApiKey) ? Chat.Router.ProviderClients.EmulatorKey : ApiKey;
 }
 
 /// <summary>ElevenLabs <c>POST /v1/text-to-speech/{voice_id}</c> (docs/domain.md §7): text in, MP3 bytes out.</summary>

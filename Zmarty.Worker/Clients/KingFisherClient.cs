@@ -127,11 +127,7 @@ public sealed class KingFisherClient(
         var columns = string.Join(',', wanted.Distinct(StringComparer.Ordinal));
         var query = $"select={columns}&{o.SymbolColumn}=eq.{Uri.EscapeDataString(o.TableSymbol(symbol))}"
             + $"&order={o.TimeColumn}.desc&limit={o.RowLimit}";
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"rest/v1/{o.Table}?{query}");
-        request.Headers.Add("apikey", o.ApiKey);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", o.ApiKey);
-        using var response = await http.SendAsync(request, cancellationToken);
-        using var document = await ProviderEnvelope.ReadAsync(response, o.Table, cancellationToken);
+        using var document = await OwnerSupabase.GetRowsAsync(http, o.ApiKey, o.Table, query, cancellationToken);
         var (clusters, newest) = ParseTableRows(document.RootElement, o, price);
         if (newest is { } at && at < time.GetUtcNow() - TimeSpan.FromHours(o.MaxAgeHours))
         {

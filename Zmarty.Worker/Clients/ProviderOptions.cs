@@ -160,15 +160,14 @@ public sealed class KingFisherOptions : ProviderOptions
     public KingFisherOptions() => RequestsPerWindow = 0;
 
     /// <summary>The pair as the owner's table writes it.</summary>
-    public string TableSymbol(MarketSymbol symbol) =>
-        SymbolFormat.Replace("{base}", symbol.Base, StringComparison.Ordinal).Replace("{quote}", symbol.Quote, StringComparison.Ordinal);
+    public string TableSymbol(MarketSymbol symbol) => OwnerSupabase.Symbol(SymbolFormat, symbol);
 
     protected override bool NeedsApiKey => Source == ClusterSource.OwnerTable;
 
     protected override IEnumerable<string> MoreProblems(string section)
     {
         string[] names = [Table, SymbolColumn, SideColumn, PriceColumn, VolumeColumn, TimeColumn];
-        if (names.Any(n => string.IsNullOrWhiteSpace(n) || !n.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
+        if (!OwnerSupabase.ArePlainIdentifiers(names))
         {
             yield return $"{section}: Table and the column names must be plain identifiers (letters, digits, _).";
         }

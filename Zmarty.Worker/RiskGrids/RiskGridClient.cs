@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Zmarty.Trading.Risk;
@@ -63,12 +62,8 @@ public sealed class RiskGridClient(HttpClient http, IOptions<KingFisherOptions> 
         var rows = new List<JsonElement>();
         while (true)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get,
-                $"rest/v1/{table}?select={columns}&order={order}&limit={_options.PageSize}&offset={rows.Count}");
-            request.Headers.Add("apikey", source.Value.ApiKey);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", source.Value.ApiKey);
-            using var response = await http.SendAsync(request, cancellationToken);
-            using var document = await ProviderEnvelope.ReadAsync(response, table, cancellationToken);
+            using var document = await OwnerSupabase.GetRowsAsync(http, source.Value.ApiKey, table,
+                $"select={columns}&order={order}&limit={_options.PageSize}&offset={rows.Count}", cancellationToken);
             if (document.RootElement.ValueKind != JsonValueKind.Array)
             {
                 throw new ProviderException(ProviderFailure.Malformed, table, "PostgREST did not answer an array of rows");

@@ -41,8 +41,7 @@ public sealed class RiskGridOptions
     /// <summary>Rows asked for per request: Supabase's PostgREST answers at most 1,000 by default.</summary>
     public int PageSize { get; set; } = 1000;
 
-    public string TableSymbol(MarketSymbol symbol) =>
-        SymbolFormat.Replace("{base}", symbol.Base, StringComparison.Ordinal).Replace("{quote}", symbol.Quote, StringComparison.Ordinal);
+    public string TableSymbol(MarketSymbol symbol) => OwnerSupabase.Symbol(SymbolFormat, symbol);
 }
 
 public sealed class RiskGridOptionsValidator : IValidateOptions<RiskGridOptions>
@@ -52,7 +51,7 @@ public sealed class RiskGridOptionsValidator : IValidateOptions<RiskGridOptions>
         List<string> failures = [];
         string[] names =
             [options.GridTable, options.SymbolColumn, options.PriceColumn, options.RiskColumn, options.BandsTable, .. options.BandColumns];
-        if (names.Any(n => string.IsNullOrWhiteSpace(n) || !n.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
+        if (!OwnerSupabase.ArePlainIdentifiers(names))
         {
             failures.Add("RiskGrid: the table and column names must be plain identifiers (letters, digits, _).");
         }
