@@ -28,8 +28,8 @@ internal static class Extensions
 
         // Queues, cron runs, the error log and the trading tables live in B; the symbol outbox and
         // the credits ledger (the Pipeline page) in A.
-        builder.AddKeyedNpgsqlDataSource(builder.RequireConnectionString("trading"));
-        builder.AddKeyedNpgsqlDataSource(builder.RequireConnectionString("chat"));
+        builder.AddSupabaseDataSource("trading");
+        builder.AddSupabaseDataSource("chat");
         builder.Services.AddAdminData();
     }
 

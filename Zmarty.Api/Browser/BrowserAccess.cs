@@ -10,8 +10,13 @@ public sealed class BrowserOptions
 {
     public const string SectionName = "Browser";
 
-    /// <summary>Origins such as <c>https://zmarty.netlify.app</c>, scheme and host (and port) exactly.</summary>
+    /// <summary>
+    /// Origins such as <c>https://zmarty.netlify.app</c>, scheme and host (and port) exactly. A blank entry is no origin:
+    /// platforms that set variables from a template (compose, Render) pass an unset one as empty.
+    /// </summary>
     public List<string> AllowedOrigins { get; set; } = [];
+
+    public IEnumerable<string> Origins => AllowedOrigins.Where(origin => !string.IsNullOrWhiteSpace(origin));
 
     /// <summary>In Development, pages on loopback (<c>127.0.0.1</c>, <c>localhost</c>, <c>[::1]</c>, any port) may call too.</summary>
     public bool AllowLoopbackInDevelopment { get; set; } = true;
@@ -28,7 +33,7 @@ public sealed class BrowserOptionsValidator : IValidateOptions<BrowserOptions>
     public ValidateOptionsResult Validate(string? name, BrowserOptions options)
     {
         List<string> failures = [];
-        foreach (var origin in options.AllowedOrigins)
+        foreach (var origin in options.Origins)
         {
             if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
                 || uri.PathAndQuery != "/" || origin.EndsWith('/'))
@@ -60,7 +65,7 @@ public static class BrowserAccess
         builder.Services.AddValidatedOptions<BrowserOptions, BrowserOptionsValidator>(BrowserOptions.SectionName);
         var options = builder.Configuration.GetSection(BrowserOptions.SectionName).Get<BrowserOptions>() ?? new BrowserOptions();
         var loopback = options.AllowLoopbackInDevelopment && builder.Environment.IsDevelopment();
-        var origins = options.AllowedOrigins.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var origins = options.Origins.ToHashSet(StringComparer.OrdinalIgnoreCase);
         builder.Services.AddCors(cors => cors.AddPolicy(PolicyName, policy => policy
             .SetIsOriginAllowed(origin => origins.Contains(origin) || (loopback && IsLoopback(origin)))
             .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")

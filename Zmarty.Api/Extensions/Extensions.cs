@@ -38,8 +38,8 @@ internal static class Extensions
         }
 
         // The Api reads users, symbols and credits from A and trading data from B.
-        builder.AddKeyedNpgsqlDataSource(builder.RequireConnectionString("chat"));
-        builder.AddKeyedNpgsqlDataSource(builder.RequireConnectionString("trading"));
+        builder.AddSupabaseDataSource("chat");
+        builder.AddSupabaseDataSource("trading");
 
         // A bad price stops the start, naming its key, instead of failing the first chat request.
         builder.Services.AddValidatedOptions<CreditPricingOptions, CreditPricingOptionsValidator>(CreditPricingOptions.SectionName);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using System.Security.Cryptography;
 using System.Text;
+using Zmarty.Migrations;
 
 namespace Zmarty.AppHost.Supabase;
 
@@ -12,9 +13,6 @@ namespace Zmarty.AppHost.Supabase;
 /// </summary>
 public static class SupabaseExtensions
 {
-    /// <summary>Applied to every local database before its migrations; never to a real Supabase project.</summary>
-    private const string EmulationFolder = "supabase/local";
-
     /// <summary>The container image's Dockerfile and the script that makes its local base.</summary>
     private const string ImageFolder = "supabase/image";
 
@@ -49,7 +47,7 @@ public static class SupabaseExtensions
         var root = settings.RepositoryRoot;
         databaseBuilder.WithAnnotation(new SupabaseDatabaseAnnotation(
             name,
-            [new(Path.Combine(root, EmulationFolder), VersionPrefix: "local_"), new(Path.Combine(root, migrations))],
+            SupabaseLayout.Folders(root, migrations, emulation: true),
             root,
             password.Resource));
         builder.Eventing.Subscribe<ResourceReadyEvent>(databaseBuilder.Resource, SupabaseMigrations.ApplyAsync);

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Npgsql;
+using Zmarty.Migrations;
 
 namespace Zmarty.AppHost.Supabase;
 
@@ -47,10 +47,10 @@ internal static partial class SupabaseMigrations
             foreach (var role in roles)
             {
                 var rolePassword = SupabaseExtensions.RolePassword.Derive(serverPassword, role);
-                await EnableRoleLoginAsync(connectionString, role, rolePassword, cancellationToken);
+                await ServiceRoleLogins.EnableAsync(connectionString, role, rolePassword, cancellationToken);
             }
         }
-        catch (AppHostException ex)
+        catch (MigrationException ex)
         {
             LogFailed(logger, ex.Message);
             database.Annotations.Add(new MigrationFailedAnnotation(ex.Message));
@@ -58,23 +58,8 @@ internal static partial class SupabaseMigrations
             {
                 State = new ResourceStateSnapshot(MigrationFailedAnnotation.State, KnownResourceStateStyles.Error),
             });
-            throw;
+            throw new AppHostException(ex.Message, ex);
         }
-    }
-
-    /// <summary>Lets <paramref name="role"/> log in with its local password (a role the migrations made without LOGIN).</summary>
-    private static async Task EnableRoleLoginAsync(
-        string superuserConnectionString, string role, string password, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(superuserConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        // ALTER ROLE takes no parameters; both values are quoted by the server.
-        await using var quote = new NpgsqlCommand("select format('alter role %I with login password %L', $1::text, $2::text)", connection);
-        quote.Parameters.Add(new() { Value = role });
-        quote.Parameters.Add(new() { Value = password });
-        var statement = (string)(await quote.ExecuteScalarAsync(cancellationToken))!;
-        await using var alter = new NpgsqlCommand(statement, connection);
-        await alter.ExecuteNonQueryAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "applied {File}")]

@@ -1,4 +1,4 @@
-using Zmarty.AppHost.Supabase;
+using Zmarty.Migrations;
 
 namespace Zmarty.Tests.AppHost;
 

@@ -1,5 +1,5 @@
 using Zmarty.AppHost.Commands;
-using Zmarty.AppHost.Supabase;
+using Zmarty.Migrations;
 
 namespace Zmarty.Tests.Database;
 
@@ -43,12 +43,7 @@ public sealed class MigrationTests(DatabaseFixture db)
         foreach (var (name, connection) in new[] { ("chat", db.App.GetConnectionString("chat")), ("trading", db.App.GetConnectionString("trading")) })
         {
             var result = await MigrationRunner.ApplyAsync(
-                connection, name,
-                [
-                    new(Path.Combine(Root, "supabase", "local"), VersionPrefix: "local_"),
-                    new(Path.Combine(Root, "supabase", name, "migrations")),
-                ],
-                Root, CancellationToken.None);
+                connection, name, SupabaseLayout.Folders(Root, $"supabase/{name}/migrations", emulation: true), Root, CancellationToken.None);
             Assert.Empty(result.Applied);
             Assert.Equal(Files("local").Length + Files(name, "migrations").Length, result.AlreadyApplied);
         }

@@ -10,8 +10,8 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         // The queue consumers work on B; the symbol relay reads A's outbox.
-        builder.AddKeyedNpgsqlDataSource(builder.RequireConnectionString("trading"));
-        builder.AddKeyedNpgsqlDataSource(builder.RequireConnectionString("chat"));
+        builder.AddSupabaseDataSource("trading");
+        builder.AddSupabaseDataSource("chat");
 
         builder.Services.AddValidatedOptions<SignalScoringOptions, SignalScoringOptionsValidator>(SignalScoringOptions.SectionName);
         builder.Services.AddValidatedOptions<DoublingOptions, DoublingOptionsValidator>(DoublingOptions.SectionName);

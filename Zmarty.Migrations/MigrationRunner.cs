@@ -1,14 +1,14 @@
 using System.Text.RegularExpressions;
 using Npgsql;
 
-namespace Zmarty.AppHost.Supabase;
+namespace Zmarty.Migrations;
 
 /// <summary>
 /// Applies SQL files in name order, each in its own transaction, and records them in the table the
 /// Supabase CLI keeps (<c>supabase_migrations.schema_migrations</c>), so a file is never applied twice
 /// and a real project migrated with the CLI stays in step.
 /// </summary>
-internal static partial class MigrationRunner
+public static partial class MigrationRunner
 {
     private const string HistorySchemaSql = """
         create schema if not exists supabase_migrations;
@@ -54,9 +54,9 @@ internal static partial class MigrationRunner
                 {
                     if (Normalize(recorded) != Normalize(string.Concat(SqlScript.Split(content).Select(s => s.Text))))
                     {
-                        throw new AppHostException(
+                        throw new MigrationException(
                             $"Migration {displayName} was changed after it was applied to {database}. An applied migration " +
-                            "must not change: put the change in a new migration, or wipe local data with ./zmarty up --reset.");
+                            "must not change: put the change in a new migration, or start from empty local databases (./zmarty up --reset).");
                     }
 
                     alreadyApplied++;
@@ -105,7 +105,7 @@ internal static partial class MigrationRunner
         {
             await transaction.RollbackAsync(CancellationToken.None);
             var where = LineOf(content, statements, current, ex.Position) is { } line ? $" at line {line}" : "";
-            throw new AppHostException(
+            throw new MigrationException(
                 $"Migration {displayName} failed on {database}{where}: {ex.SqlState}: {ex.MessageText}" +
                 (ex.Detail is { } detail ? $" ({detail})" : "") +
                 ". Files before it stay applied; fix this file and start again.", ex);

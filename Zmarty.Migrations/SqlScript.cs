@@ -1,4 +1,4 @@
-namespace Zmarty.AppHost.Supabase;
+namespace Zmarty.Migrations;
 
 /// <summary>
 /// Splits a SQL file into statements at the semicolons PostgreSQL would end them at: outside quoted
@@ -6,7 +6,7 @@ namespace Zmarty.AppHost.Supabase;
 /// migration the same way, and knowing where each statement starts turns PostgreSQL's error
 /// position into a line of the file. SQL-standard function bodies (BEGIN ATOMIC) are not supported.
 /// </summary>
-internal static class SqlScript
+public static class SqlScript
 {
     public readonly record struct Statement(string Text, int Offset);
 
