@@ -37,7 +37,8 @@ public static class MigrateCommand
     }
 
     /// <summary>A server that is starting refuses connections (or answers 57P03) for a few seconds; that is not a failure yet.</summary>
-    private static async Task WaitForServerAsync(MigrateOptions options, string database, ILogger logger, CancellationToken cancellationToken)
+    private static async Task WaitForServerAsync(
+        MigrateOptions options, string database, ILogger logger, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow.AddSeconds(options.WaitSeconds);
         while (true)
@@ -75,7 +76,8 @@ internal static partial class MigrateLog
     [LoggerMessage(Level = LogLevel.Information, Message = "{Role} may log in")]
     public static partial void RoleLogin(ILogger logger, string role);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Database} migrated: {Applied} file(s) applied now, {AlreadyApplied} applied before")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "{Database} migrated: {Applied} file(s) applied now, {AlreadyApplied} applied before")]
     public static partial void Migrated(ILogger logger, string database, int applied, int alreadyApplied);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "waiting for {Database}: {Reason}")]

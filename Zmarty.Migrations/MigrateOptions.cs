@@ -10,7 +10,9 @@ public sealed class MigrateOptions
     /// <summary>A superuser's (or the database owner's) connection string: migrations create roles and schemas.</summary>
     public string ConnectionString { get; set; } = "";
 
-    /// <summary>The migrations folder, relative to <see cref="Root"/>: <c>supabase/chat/migrations</c> or <c>supabase/trading/migrations</c>.</summary>
+    /// <summary>
+    /// The migrations folder, relative to <see cref="Root"/>: <c>supabase/chat/migrations</c> or <c>supabase/trading/migrations</c>.
+    /// </summary>
     public string Migrations { get; set; } = "";
 
     /// <summary>Apply the Supabase emulation first: for a plain PostgreSQL server, never for a real Supabase project.</summary>

@@ -56,7 +56,8 @@ public static partial class MigrationRunner
                     {
                         throw new MigrationException(
                             $"Migration {displayName} was changed after it was applied to {database}. An applied migration " +
-                            "must not change: put the change in a new migration, or start from empty local databases (./zmarty up --reset).");
+                            "must not change: put the change in a new migration, or start from empty local databases " +
+                            "(./zmarty up --reset).");
                     }
 
                     alreadyApplied++;

@@ -32,13 +32,11 @@ public static class ChatApi
             .WithSummary("Ask the assistant; JSON, or Server-Sent Events when stream is true.")
             .Accepts<ChatRequestDocument>("application/json")
             .Produces<ChatResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status402PaymentRequired)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413RequestEntityTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .WithMetadata(new ChatStreamDocument())
+            .ProducesErrors(
+                StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status402PaymentRequired,
+                StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict, StatusCodes.Status413RequestEntityTooLarge,
+                StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -164,28 +162,22 @@ public static class ChatApi
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
-            await WriteAsync(new { type = "start", provider }, cancellationToken);
+            await WriteAsync(new ChatStartEvent(provider), cancellationToken);
         }
 
         public Task TokenAsync(string content, CancellationToken cancellationToken) =>
-            WriteAsync(new { type = "token", content }, cancellationToken);
+            WriteAsync(new ChatTokenEvent(content), cancellationToken);
 
         public Task ErrorAsync(string error, string message, CancellationToken cancellationToken) =>
-            WriteAsync(new { type = "error", error, message }, cancellationToken);
+            WriteAsync(new ChatErrorEvent(error, message), cancellationToken);
 
         public Task DoneAsync(ChatResponse reply, CancellationToken cancellationToken) =>
-            WriteAsync(new
-            {
-                type = "done",
-                provider = reply.Provider,
-                usage = reply.Usage,
-                credits_charged = reply.CreditsCharged,
-                credits_remaining = reply.CreditsRemaining,
-                audio_url = reply.AudioUrl,
-                metadata = reply.Metadata,
-            }, cancellationToken);
+            WriteAsync(
+                new ChatDoneEvent(
+                    reply.Provider, reply.Usage, reply.CreditsCharged, reply.CreditsRemaining, reply.AudioUrl, reply.Metadata),
+                cancellationToken);
 
-        private async Task WriteAsync(object payload, CancellationToken cancellationToken)
+        private async Task WriteAsync(ChatStreamEvent payload, CancellationToken cancellationToken)
         {
             var writer = response.BodyWriter;
             writer.Write("data: "u8);

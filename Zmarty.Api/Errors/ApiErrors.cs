@@ -56,6 +56,18 @@ public static class ApiErrors
 
     public static ProblemHttpResult BadRequest(string message) => Problem(StatusCodes.Status400BadRequest, InvalidRequest, message);
 
+    /// <summary>Declares, for the OpenAPI document, that the endpoints answer these statuses with an <see cref="ErrorBody"/>.</summary>
+    public static TBuilder ProducesErrors<TBuilder>(this TBuilder builder, params int[] statuses)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var status in statuses)
+        {
+            builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(ErrorBody), ["application/problem+json"]));
+        }
+
+        return builder;
+    }
+
     private static string Title(string error) => error switch
     {
         InvalidToken => "Invalid token",
@@ -72,3 +84,12 @@ public static class ApiErrors
         _ => "Server error",
     };
 }
+
+/// <summary>
+/// An error answer as the OpenAPI document describes it: problem details (<c>type</c>, <c>title</c>, <c>status</c>,
+/// <c>detail</c>) with the contract's members; the extras appear with the errors that have them.
+/// </summary>
+public sealed record ErrorBody(
+    string Type, string Title, int Status, string Detail, string Error, string Message,
+    long? Balance = null, long? Required = null, int? Limit = null, int? RetryAfter = null,
+    IReadOnlyList<string>? Providers = null, string? TraceId = null);

@@ -47,11 +47,16 @@ internal static class Extensions
         builder.AddSupabaseAuth();
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiErrors.AddContractMembers);
         builder.Services.AddExceptionHandler<TransientDatabaseErrors>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(openApi => openApi
+            .AddSchemaTransformer<OmittedNulls>()
+            .AddOperationTransformer<ChatStreamDocument.Transformer>());
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = ChatApi.Json.PropertyNamingPolicy;
             json.SerializerOptions.DefaultIgnoreCondition = ChatApi.Json.DefaultIgnoreCondition;
+            // Numbers are numbers: the web defaults also read them from strings, which the OpenAPI document would
+            // then declare as "integer or string" for every client.
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
         });
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ZmartyTelemetry.Name));
         builder.Services.AddSingleton(TimeProvider.System);

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Zmarty.Api.Auth;
 using Zmarty.Api.Chat.Context;
 using Zmarty.Api.Credits;
 using Zmarty.Api.Errors;
+using Zmarty.Api.Limits;
 
 namespace Zmarty.Api.Users;
 
@@ -23,15 +25,37 @@ public static partial class UsersApi
 
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
-        var me = app.MapGroup("/me").RequireAuthorization().WithTags("User data");
+        var me = app.MapGroup("/me").RequireAuthorization().WithTags("User data").ProducesErrors(StatusCodes.Status401Unauthorized);
+        me.MapGet("/profile", GetProfileAsync).WithSummary("The caller's profile: tier, its limits and features.")
+            .ProducesErrors(StatusCodes.Status403Forbidden);
         me.MapGet("/credits", GetBalanceAsync).WithSummary("The caller's balance, held and available credits.");
-        me.MapGet("/credits/ledger", GetLedgerAsync).WithSummary("The caller's ledger rows, newest first (keyset pages).");
-        me.MapGet("/symbols", GetSymbolsAsync).WithSummary("The symbols the caller watches.");
-        me.MapPost("/symbols", AddSymbolAsync).WithSummary("Watch a symbol (the tier's limit applies).");
-        me.MapDelete("/symbols/{id:long}", RemoveSymbolAsync).WithSummary("Stop watching a symbol.");
-        me.MapGet("/signals", GetSignalsAsync).WithSummary("Latest signal, win rate and risk per watched symbol; 1 credit per symbol.");
+        me.MapGet("/credits/ledger", GetLedgerAsync).WithSummary("The caller's ledger rows, newest first (keyset pages).")
+            .ProducesErrors(StatusCodes.Status400BadRequest);
+        me.MapGet("/symbols", GetSymbolsAsync).WithSummary("The symbols the caller watches, paused ones included.");
+        me.MapPost("/symbols", AddSymbolAsync).WithSummary("Watch a symbol (the tier's limit applies).")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
+        me.MapPatch("/symbols/{id:long}", ChangeSymbolAsync)
+            .WithSummary("Pause or resume a watched symbol (resuming, the tier's limit applies).")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+        me.MapDelete("/symbols/{id:long}", RemoveSymbolAsync).WithSummary("Stop watching a symbol.")
+            .ProducesErrors(StatusCodes.Status404NotFound);
+        me.MapGet("/signals", GetSignalsAsync).WithSummary("Latest signal, win rate and risk per watched symbol; 1 credit per symbol.")
+            .ProducesErrors(StatusCodes.Status402PaymentRequired);
         return app;
     }
+
+    /// <summary>
+    /// What the caller's tier allows, raised where their profile says more: tokens a reply, requests a minute, chats at
+    /// once, voice, the fallback price cap, and symbols watched at once (null: unlimited) and kept in all.
+    /// </summary>
+    public sealed record ProfileLimits(
+        int MaxTokens, int RequestsPerMinute, int Concurrent, bool Voice, int FallbackPriceCap, int? ActiveSymbols, int TotalSymbols);
+
+    public sealed record Profile(
+        Guid Id, string? Email, string? FullName, string Tier, ProfileLimits Limits, JsonElement Features, DateTimeOffset CreatedAt);
+
+    /// <summary>A change to a watched symbol: <c>active</c> false pauses it (B stops computing it), true resumes it.</summary>
+    public sealed record SymbolChange(bool? Active);
 
     public sealed record CreditBalance(long Balance, long Held, long Available, long TransactionCount, DateTimeOffset? LastTransactionAt);
 
@@ -45,6 +69,39 @@ public static partial class UsersApi
     public sealed record NewSymbol(string? Symbol, string? Timeframe, JsonElement? Strategy);
 
     public sealed record SignalsReply(IReadOnlyList<SymbolSnapshot> Items, int CreditsCharged, long CreditsRemaining);
+
+    private static async Task<Results<Ok<Profile>, ProblemHttpResult>> GetProfileAsync(
+        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, IOptions<TierOptions> tiers)
+    {
+        // The symbol limits are the database's (tier_symbol_limits), which enforces them; the rest is the Api's.
+        await using var command = chat.CreateCommand("""
+            select p.email, p.full_name, p.tier, p.max_tokens_per_request, p.max_requests_per_minute, p.features::text,
+                   p.created_at, l.active_limit, l.total_limit
+            from public.user_profiles p
+            cross join lateral public.tier_symbol_limits(p.tier) l
+            where p.id = $1
+            """);
+        var user = http.User.UserId();
+        command.Parameters.Add(new NpgsqlParameter { Value = user });
+        await using var reader = await command.ExecuteReaderAsync(http.RequestAborted);
+        if (!await reader.ReadAsync(http.RequestAborted))
+        {
+            return ApiErrors.Problem(
+                StatusCodes.Status403Forbidden, ApiErrors.Forbidden, "You have no profile: it is made when you sign up.");
+        }
+
+        var tier = reader.GetString(2);
+        var limits = tiers.Value.For(tier, reader.GetInt32(3), reader.GetInt32(4));
+        return TypedResults.Ok(new Profile(
+            user,
+            reader.IsDBNull(0) ? null : reader.GetString(0),
+            reader.IsDBNull(1) ? null : reader.GetString(1),
+            tier,
+            new ProfileLimits(limits.MaxTokens, limits.RequestsPerMinute, limits.Concurrent, limits.Voice, limits.FallbackPriceCap,
+                reader.IsDBNull(7) ? null : reader.GetInt32(7), reader.GetInt32(8)),
+            JsonDocument.Parse(reader.GetString(5)).RootElement.Clone(),
+            reader.GetFieldValue<DateTimeOffset>(6)));
+    }
 
     private static async Task<Ok<CreditBalance>> GetBalanceAsync(HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat)
     {
@@ -147,6 +204,35 @@ public static partial class UsersApi
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return ApiErrors.Problem(StatusCodes.Status409Conflict, ApiErrors.Conflict, $"You already watch {symbol} on {timeframe}.");
+        }
+        catch (PostgresException ex) when (DatabaseErrors.Problem(ex) is { } problem)
+        {
+            return problem;
+        }
+    }
+
+    private static async Task<Results<Ok<Symbol>, ProblemHttpResult>> ChangeSymbolAsync(
+        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, long id, SymbolChange body)
+    {
+        if (body.Active is not { } active)
+        {
+            return ApiErrors.BadRequest("active (true to resume, false to pause) is required.");
+        }
+
+        // The outbox trigger carries the change to B like any other; resuming is checked against the tier's limit.
+        await using var command = chat.CreateCommand("""
+            update public.user_symbols set active = $3 where id = $1 and user_id = $2
+            returning id, symbol, timeframe, strategy::text, active, created_at
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = http.User.UserId() });
+        command.Parameters.Add(new NpgsqlParameter { Value = active });
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(http.RequestAborted);
+            return await reader.ReadAsync(http.RequestAborted)
+                ? TypedResults.Ok(ReadSymbol(reader))
+                : ApiErrors.Problem(StatusCodes.Status404NotFound, ApiErrors.NotFound, $"You watch no symbol with id {id}.");
         }
         catch (PostgresException ex) when (DatabaseErrors.Problem(ex) is { } problem)
         {

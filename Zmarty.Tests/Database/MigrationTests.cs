@@ -43,7 +43,8 @@ public sealed class MigrationTests(DatabaseFixture db)
         foreach (var (name, connection) in new[] { ("chat", db.App.GetConnectionString("chat")), ("trading", db.App.GetConnectionString("trading")) })
         {
             var result = await MigrationRunner.ApplyAsync(
-                connection, name, SupabaseLayout.Folders(Root, $"supabase/{name}/migrations", emulation: true), Root, CancellationToken.None);
+                connection, name, SupabaseLayout.Folders(Root, $"supabase/{name}/migrations", emulation: true), Root,
+                CancellationToken.None);
             Assert.Empty(result.Applied);
             Assert.Equal(Files("local").Length + Files(name, "migrations").Length, result.AlreadyApplied);
         }

@@ -127,6 +127,8 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
         "zmarty_api table public.credits_ledger SELECT",
         "zmarty_api table public.user_profiles SELECT",
         "zmarty_api table public.user_symbols SELECT, INSERT, DELETE",
+        "zmarty_api column public.user_symbols UPDATE (active)",
+        "zmarty_api function public.tier_symbol_limits(p_tier text, OUT active_limit integer, OUT total_limit integer)",
         "zmarty_api view public.credit_balance SELECT",
         "zmarty_worker function public.user_symbols_outbox_key(p_payload jsonb)",
         "zmarty_worker function public.user_symbols_outbox_moved_from(p_payload jsonb)",

@@ -52,7 +52,10 @@ public sealed class ComposeSmokeTests(ITestOutputHelper output)
 
         // A chat answered by the (emulated) provider and charged what it says, once.
         var before = await CreditsAsync(http);
-        using var chat = new HttpRequestMessage(HttpMethod.Post, "/chat") { Content = JsonContent.Create(new { message = "How does BTC look?" }) };
+        using var chat = new HttpRequestMessage(HttpMethod.Post, "/chat")
+        {
+            Content = JsonContent.Create(new { message = "How does BTC look?" }),
+        };
         chat.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
         using var reply = await http.SendAsync(chat);
         Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
@@ -66,7 +69,8 @@ public sealed class ComposeSmokeTests(ITestOutputHelper output)
         using var added = await http.PostAsJsonAsync("/me/symbols", new { symbol = "BTC/USDT", timeframe = "1h", strategy = new { } });
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
         await WaitForAsync(
-            () => stack.SqlAsync("supabase-b", $"select count(*) from public.watchers where user_id = '{user}' and symbol = 'BTC/USDT' and active"),
+            () => stack.SqlAsync("supabase-b",
+                $"select count(*) from public.watchers where user_id = '{user}' and symbol = 'BTC/USDT' and active"),
             count => count == "1");
 
         // B had no data for the pair: its ingestion job runs at once, and the pipeline ends in a signal.
@@ -155,7 +159,9 @@ public sealed class ComposeSmokeTests(ITestOutputHelper output)
             await RemoveNetworksAsync();
         }
 
-        /// <summary>podman-compose 1.0.3 (Debian 12) leaves the project's network after down; docker compose and later versions do not.</summary>
+        /// <summary>
+        /// podman-compose 1.0.3 (Debian 12) leaves the project's network after down; docker compose and later versions do not.
+        /// </summary>
         private async Task RemoveNetworksAsync()
         {
             var (_, names) = await RunAsync("podman", ["network", "ls", "--filter", Label, "--format", "{{.Name}}"]);
@@ -223,22 +229,8 @@ public sealed class ComposeSmokeTests(ITestOutputHelper output)
         private static async Task<(int Code, string Text)> RunAsync(
             string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
         {
-            var start = new ProcessStartInfo(program) { WorkingDirectory = s_composeFolder, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-            {
-                start.Environment[name] = value;
-            }
-
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return (process.ExitCode, await stdout + await stderr);
+            var result = await Command.RunAsync(program, arguments, s_composeFolder, environment);
+            return (result.ExitCode, result.Output);
         }
 
         private static string Secret(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));

@@ -1,0 +1,155 @@
+// The reference chat page: every call through @zmarty/client (served at /client/ by serve.mjs), from this
+// page's own origin to the Api's. No framework: what matters is the client's use, which docs/frontend.md explains.
+import { ZmartyClient, ZmartyError, playReply } from "/client/index.js";
+
+const $ = (id) => document.getElementById(id);
+let client;
+let nextBefore = null;
+let running;
+
+const saved = new URLSearchParams(location.search);
+$("api-url").value = saved.get("api") ?? localStorage.getItem("zmarty.api") ?? "http://127.0.0.1:5100";
+
+$("sign-in-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const token = $("token").value.trim();
+  localStorage.setItem("zmarty.api", $("api-url").value);
+  // A real frontend passes supabase-js's session here: () => supabase.auth.getSession().then(s => s.data.session?.access_token).
+  client = new ZmartyClient({ baseUrl: $("api-url").value, getAccessToken: () => token });
+  await guarded(async () => {
+    const profile = await client.profile();
+    $("account").textContent =
+      `Signed in: ${profile.tier} tier, ${profile.limits.max_tokens} tokens a reply, ` +
+      `${profile.limits.requests_per_minute} requests a minute, voice ${profile.limits.voice ? "on" : "off"}, ` +
+      `${profile.limits.active_symbols ?? "unlimited"} active symbols.`;
+    $("account").hidden = false;
+    $("voice").disabled = !profile.limits.voice;
+    $("app").hidden = false;
+    await Promise.all([refreshCredits(), refreshSymbols()]);
+  });
+});
+
+$("chat-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const message = $("message").value.trim();
+  if (!message) return;
+  addTurn("user", message);
+  const reply = addTurn("assistant", "");
+  $("message").value = "";
+  $("send").disabled = true;
+  $("stop").disabled = false;
+  running = new AbortController();
+  await guarded(async () => {
+    const request = { message, mode: $("voice").checked ? "voice" : "text" };
+    const stream = client.streamChat(request, { signal: running.signal });
+    for await (const chatEvent of stream) {
+      if (chatEvent.type === "token") reply.textContent += chatEvent.content;
+      if (chatEvent.type === "error") addTurn("error", chatEvent.message);
+      if (chatEvent.type === "done") {
+        $("charge").textContent =
+          `${chatEvent.provider} answered; ${chatEvent.credits_charged} credits charged, ${chatEvent.credits_remaining} left.`;
+        $("available").textContent = String(chatEvent.credits_remaining);
+        if (chatEvent.audio_url) {
+          $("player").hidden = false;
+          await playReply(chatEvent, $("player")).catch(() => undefined); // a browser may refuse autoplay
+        }
+      }
+    }
+    await refreshCredits();
+  }, reply);
+  $("send").disabled = false;
+  $("stop").disabled = true;
+});
+
+$("stop").addEventListener("click", () => running?.abort());
+
+$("symbol-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  await guarded(async () => {
+    await client.addSymbol({ symbol: $("symbol").value.trim().toUpperCase(), timeframe: $("timeframe").value, strategy: {} });
+    $("symbol").value = "";
+    await refreshSymbols();
+  });
+});
+
+$("load-signals").addEventListener("click", () => guarded(async () => {
+  const reply = await client.signals();
+  $("signal-rows").replaceChildren(...reply.items.map((s) => row([
+    `${s.symbol} ${s.timeframe}`, s.direction ?? "none yet", fixed(s.score), fixed(s.entry),
+    s.win_rate == null ? "–" : `${(s.win_rate * 100).toFixed(1)} % of ${s.sample_size}`, fixed(s.risk),
+  ])));
+  $("available").textContent = String(reply.credits_remaining);
+  await refreshCredits();
+}));
+
+$("ledger-more").addEventListener("click", () => guarded(() => refreshLedger(true)));
+
+async function refreshCredits() {
+  const credits = await client.credits();
+  $("balance").textContent = String(credits.balance);
+  $("available").textContent = String(credits.available);
+  await refreshLedger(false);
+}
+
+async function refreshLedger(older) {
+  const page = await client.ledger({ limit: 10, before: older ? nextBefore : null });
+  const rows = page.items.map((e) => row([
+    new Date(e.created_at).toLocaleTimeString(), e.kind, String(e.delta), e.provider, e.reason ?? "",
+  ]));
+  if (older) $("ledger-rows").append(...rows); else $("ledger-rows").replaceChildren(...rows);
+  nextBefore = page.next_before ?? null;
+  $("ledger-more").hidden = nextBefore == null;
+}
+
+async function refreshSymbols() {
+  const symbols = await client.symbols();
+  $("symbol-list").replaceChildren(...symbols.map((s) => {
+    const item = document.createElement("li");
+    item.dataset.testid = `symbol-${s.name}-${s.timeframe}`;
+    item.className = s.active ? "" : "paused";
+    item.append(`${s.name} ${s.timeframe}${s.active ? "" : " (paused)"}`);
+    item.append(button(s.active ? "Pause" : "Resume", () => client.setSymbolActive(s.id, !s.active)));
+    item.append(button("Remove", () => client.removeSymbol(s.id)));
+    return item;
+  }));
+}
+
+function button(label, action) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = label;
+  element.addEventListener("click", () => guarded(async () => { await action(); await refreshSymbols(); }));
+  return element;
+}
+
+function row(cells) {
+  const tr = document.createElement("tr");
+  tr.append(...cells.map((text) => Object.assign(document.createElement("td"), { textContent: text })));
+  return tr;
+}
+
+function addTurn(kind, text) {
+  const turn = Object.assign(document.createElement("p"), { className: `turn ${kind}`, textContent: text });
+  $("transcript").append(turn);
+  return turn;
+}
+
+function fixed(value) {
+  return value == null ? "–" : Number(value).toFixed(2);
+}
+
+/** Runs an action; a ZmartyError is shown with the contract's fields (what a user should be told). */
+async function guarded(action, turn) {
+  $("error").hidden = true;
+  try {
+    await action();
+  } catch (error) {
+    const text = !(error instanceof ZmartyError) ? String(error)
+      : error.error === "insufficient_credits" ? `Not enough credits: ${error.required} needed, ${error.balance} available.`
+      : error.error === "rate_limit_exceeded" ? `Slow down: try again in ${error.retryAfter} s.`
+      : `${error.message} (${error.error})`;
+    $("error").textContent = text;
+    $("error").hidden = false;
+    if (turn) turn.remove();
+  }
+}
