@@ -73,6 +73,8 @@ test("aborting a stream stops it without an error", async () => {
     if (event.type === "token") controller.abort();
   }
   assert.ok(seen >= 2);
+  // The Api notices the hang-up and charges what was generated: wait for it, so later balances are exact.
+  await settled(pro);
 });
 
 test("an answer lost on the way back is asked for again with the same Idempotency-Key, and charged once", async () => {
@@ -175,6 +177,15 @@ test("the usage history pages back through every row", async () => {
   const second = await pro.ledger({ limit: 2, before: first.next_before });
   assert.ok(second.items.every((e) => e.id < first.items[1].id));
 });
+
+/** Waits until no credits are held: every chat of the user has been settled or released. */
+async function settled(client) {
+  for (let i = 0; i < 100; i++) {
+    if ((await client.credits()).held === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail("credits still held after 10 s");
+}
 
 async function rejection(promise) {
   try {
