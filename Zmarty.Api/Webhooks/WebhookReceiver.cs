@@ -34,6 +34,7 @@ public sealed partial class WebhookReceiver
     private readonly ILogger<WebhookReceiver> _logger;
     private readonly Counter<long> _received;
     private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _apply;
     private readonly SampledRefusals _refusals;
 
     public WebhookReceiver(WatcherStore store, IOptions<WebhookOptions> options, TimeProvider clock, IMeterFactory meters, ILogger<WebhookReceiver> logger)
@@ -50,6 +51,7 @@ public sealed partial class WebhookReceiver
         _received = meter.CreateCounter<long>("zmarty.webhooks.received", "{delivery}",
             "Deliveries by outcome (applied, unchanged, rejected, over_budget, unavailable) and, for refusals, reason.");
         _duration = meter.CreateHistogram<double>("zmarty.webhooks.duration", "s", "From the request's start to the reply.");
+        _apply = meter.CreateHistogram<double>("zmarty.webhooks.apply.duration", "s", "A delivery's writes in B: connection, statements, commit.");
     }
 
     public const string MeterName = "Zmarty.Webhooks";
@@ -110,12 +112,16 @@ public sealed partial class WebhookReceiver
                 return Rejected(StatusCodes.Status400BadRequest, "Invalid payload", error);
             }
 
+            var applying = Stopwatch.GetTimestamp();
             var applied = await _store.ApplyAsync(change, ApplyMode.Delivery, budget);
+            var applyTime = Stopwatch.GetElapsedTime(applying);
+            _apply.Record(applyTime.TotalSeconds);
             // Every delivery at Debug (thousands a second at peak); one that changed nothing at Information.
             var (subject, version) = (change.Subject, change.Version);
             if (applied.Applied)
             {
-                Log.Applied(_logger, id, change.Operation, subject.UserId, subject.Symbol, subject.Timeframe, version, applied.IngestionEnqueued);
+                Log.Applied(_logger, id, change.Operation, subject.UserId, subject.Symbol, subject.Timeframe, version, applied.IngestionEnqueued,
+                    applyTime.TotalMilliseconds);
             }
             else
             {
@@ -194,9 +200,11 @@ public sealed partial class WebhookReceiver
     private static partial class Log
     {
         [LoggerMessage(LogLevel.Debug,
-            "Webhook {webhook_id}: {operation} of {user_id} {symbol} {timeframe} at version {version} applied, ingestion enqueued {enqueued}")]
+            "Webhook {webhook_id}: {operation} of {user_id} {symbol} {timeframe} at version {version} applied in {apply_ms:F2} ms, " +
+            "ingestion enqueued {enqueued}")]
         public static partial void Applied(
-            ILogger logger, string webhook_id, string operation, Guid user_id, string symbol, string timeframe, long version, bool enqueued);
+            ILogger logger, string webhook_id, string operation, Guid user_id, string symbol, string timeframe, long version, bool enqueued,
+            double apply_ms);
 
         [LoggerMessage(LogLevel.Information,
             "Webhook {webhook_id}: {operation} of {user_id} {symbol} {timeframe} at version {version} changed nothing (a replay, or older than B's row)")]

@@ -25,13 +25,20 @@ internal static class SyncLatency
 
     public static bool Handles(string[] args) => args is ["sync", ..];
 
-    /// <summary><c>sync [rate ...]</c>: the rates to run, changes per second (default 250 500 1000 1500 2000 2500).</summary>
+    /// <summary>
+    /// <c>sync [--phases] [rate ...]</c>: the rates to run, changes per second (default 250 500 1000 1500 2000 2500). With
+    /// <c>--phases</c>, also where the time went (<see cref="SyncPhases"/>), which loads the services with Debug lines.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var rates = args.Length > 1 ? args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [250, 500, 1000, 1500, 2000, 2500];
+        var withPhases = args.Contains("--phases");
+        var numbers = args.Skip(1).Where(a => a != "--phases").ToArray();
+        var rates = numbers.Length > 0 ? numbers.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [250, 500, 1000, 1500, 2000, 2500];
         var started = Stopwatch.StartNew();
         Console.WriteLine($"Starting the whole local system ({Environment.ProcessorCount} cores visible)...");
-        await using var app = await TestSystem.StartAsync();
+        await using var app = await TestSystem.StartAsync(withPhases ? SyncPhases.Configure : null);
+        using var stopWatching = new CancellationTokenSource();
+        var phases = withPhases ? SyncPhases.Watch(app, stopWatching.Token) : null;
         Console.WriteLine($"Ready in {started.Elapsed.TotalSeconds:F1} s. Load average (1/5/15 min): {DatabaseBenchmarks.LoadAverage()}");
         await using var chat = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(app.GetConnectionString("chat")) { MaxPoolSize = Writers + 4 }.ConnectionString);
         await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
@@ -49,9 +56,15 @@ internal static class SyncLatency
         Console.WriteLine("| target rate /s | achieved insert rate /s | changes | late (> 60 s) | p50 ms | p95 ms | p99 ms | max ms | load avg (1 min) |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var sustained = 0;
+        var breakdown = new List<string>();
         foreach (var rate in rates)
         {
+            phases?.Clear();
             var step = await RunStepAsync(chat, trading, rate);
+            breakdown.Add(string.Create(CultureInfo.InvariantCulture,
+                $"| **{rate:N0}/s** | first 10 % of the changes: p50 {Pct(step.Early, 0.5):F1}, p99 {Pct(step.Early, 0.99):F1} ms; " +
+                $"the rest: p50 {Pct(step.Steady, 0.5):F1}, p99 {Pct(step.Steady, 0.99):F1} ms | | | | |"));
+            breakdown.AddRange(phases?.TakeRows() ?? []);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {rate:N0} | {step.InsertRate:N0} | {step.Sent:N0} | {step.Late} | {step.P(0.50):F1} | {step.P(0.95):F1} | {step.P(0.99):F1} | {step.P(1):F1} | {DatabaseBenchmarks.LoadAverage().Split(' ')[0]} |"));
             if (step.Late == 0 && step.P(0.99) < 250 && step.InsertRate >= rate * 0.95)
@@ -59,6 +72,15 @@ internal static class SyncLatency
                 sustained = Math.Max(sustained, rate);
             }
         }
+
+        Console.WriteLine();
+        Console.WriteLine("Each step's first tenth of changes against the rest" +
+            (withPhases ? ", and where the time went (ms; the relay's batches and the receiver's writes, from their Debug lines):" : ":"));
+        Console.WriteLine();
+        Console.WriteLine("| phase | samples | p50 | p95 | p99 | max |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        breakdown.ForEach(Console.WriteLine);
+        await stopWatching.CancelAsync();
 
         var differences = await DifferencesAsync(chat, trading);
         Console.WriteLine();
@@ -81,11 +103,14 @@ internal static class SyncLatency
         return differences > 0 ? 1 : 0;
     }
 
-    private sealed record Step(int Sent, double InsertRate, int Late, double[] LatenciesMs)
+    /// <summary>A step's latencies, in all and split into its first tenth of changes (start-up, if any) and the rest.</summary>
+    private sealed record Step(int Sent, double InsertRate, int Late, double[] LatenciesMs, double[] Early, double[] Steady)
     {
-        public double P(double quantile) =>
-            LatenciesMs.Length == 0 ? double.NaN : LatenciesMs[Math.Min(LatenciesMs.Length - 1, (int)Math.Ceiling(quantile * LatenciesMs.Length) - 1)];
+        public double P(double quantile) => Pct(LatenciesMs, quantile);
     }
+
+    private static double Pct(double[] sorted, double quantile) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(quantile * sorted.Length) - 1)];
 
     private static async Task<Step> RunStepAsync(NpgsqlDataSource chat, NpgsqlDataSource trading, int rate)
     {
@@ -171,8 +196,12 @@ internal static class SyncLatency
 
         await stopListening.CancelAsync();
         await listening;
-        var latencies = arrivedAt.Select(a => Stopwatch.GetElapsedTime(sentAt[a.Key], a.Value).TotalMilliseconds).Order().ToArray();
-        return new(keys.Length, keys.Length / insertSeconds, keys.Length - arrivedAt.Count, latencies);
+        var latencies = arrivedAt.Select(a => (Index: a.Key, Ms: Stopwatch.GetElapsedTime(sentAt[a.Key], a.Value).TotalMilliseconds)).ToArray();
+        var tenth = keys.Length / 10;
+        return new(keys.Length, keys.Length / insertSeconds, keys.Length - arrivedAt.Count,
+            [.. latencies.Select(l => l.Ms).Order()],
+            [.. latencies.Where(l => l.Index < tenth).Select(l => l.Ms).Order()],
+            [.. latencies.Where(l => l.Index >= tenth).Select(l => l.Ms).Order()]);
     }
 
     private static async Task<Guid> CreateUserAsync(NpgsqlDataSource chat)

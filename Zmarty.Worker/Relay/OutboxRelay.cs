@@ -89,6 +89,7 @@ internal sealed partial class OutboxRelay(
     /// <summary>Claims a batch, delivers it, records the outcomes, commits; how many events it claimed and delivered.</summary>
     private async Task<(int Claimed, int Delivered)> DeliverBatchAsync(CancellationToken stoppingToken)
     {
+        var started = Stopwatch.GetTimestamp();
         await using var connection = await chat.OpenConnectionAsync(stoppingToken);
         await using var transaction = await connection.BeginTransactionAsync(stoppingToken);
         var batch = await OutboxStore.ClaimAsync(connection, transaction, _options.BatchSize, stoppingToken);
@@ -98,9 +99,16 @@ internal sealed partial class OutboxRelay(
         }
 
         // Deliveries in hand are finished and recorded even when the relay is asked to stop.
+        var claimed = Stopwatch.GetTimestamp();
         var outcomes = await Task.WhenAll(batch.Select(DeliverOneAsync));
+        var delivered = Stopwatch.GetTimestamp();
         await OutboxStore.RecordAsync(connection, transaction, outcomes);
         await transaction.CommitAsync(CancellationToken.None);
+        var recorded = Stopwatch.GetTimestamp();
+        var (claim, deliver, record) = (
+            Stopwatch.GetElapsedTime(started, claimed), Stopwatch.GetElapsedTime(claimed, delivered), Stopwatch.GetElapsedTime(delivered, recorded));
+        metrics.Cycle(claim, deliver, record);
+        Log.Cycle(logger, batch.Count, claim.TotalMilliseconds, deliver.TotalMilliseconds, record.TotalMilliseconds);
 
         var now = clock.GetUtcNow();
         var earliestRetry = TimeSpan.MaxValue;
@@ -332,6 +340,9 @@ internal sealed partial class OutboxRelay(
 
         [LoggerMessage(LogLevel.Information, "Delivered event {webhook_id} for {user_id} {symbol} {timeframe} at attempt {attempt}")]
         public static partial void DeliveredAfterRetries(ILogger logger, Guid webhook_id, string? user_id, string? symbol, string? timeframe, int attempt);
+
+        [LoggerMessage(LogLevel.Debug, "Relay batch of {events}: claim {claim_ms:F2} ms, deliver {deliver_ms:F2} ms, record {record_ms:F2} ms")]
+        public static partial void Cycle(ILogger logger, int events, double claim_ms, double deliver_ms, double record_ms);
 
         [LoggerMessage(LogLevel.Warning, "Relay lane {lane} cannot reach Supabase A: {error}")]
         public static partial void DatabaseUnavailable(ILogger logger, int lane, string error);

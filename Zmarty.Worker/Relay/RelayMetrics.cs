@@ -12,6 +12,7 @@ internal sealed class RelayMetrics
     private readonly Counter<long> _failures;
     private readonly Histogram<double> _latency;
     private readonly Counter<long> _restarts;
+    private readonly Histogram<double> _cycle;
     private long _pending;
     private double _oldestPendingSeconds;
 
@@ -24,6 +25,11 @@ internal sealed class RelayMetrics
         _latency = meter.CreateHistogram<double>(
             "zmarty.relay.delivery.latency", "s", "From the change in A (its transaction's start, the outbox row's created_at) to the receiver's 2xx.",
             advice: new() { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
+        _cycle = meter.CreateHistogram<double>(
+            "zmarty.relay.cycle.duration", "s",
+            "A lane's batch by phase: claim (connection, transaction, the claim's select), deliver (the batch's webhooks, " +
+            "in parallel), record (the outcomes' update and the commit).",
+            advice: new() { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
         _restarts = meter.CreateCounter<long>(
             "zmarty.relay.restarts", "{restart}", "Relay tasks (lanes, listener, poller, housekeeping) restarted after a crash.");
         meter.CreateObservableGauge("zmarty.relay.pending", () => Interlocked.Read(ref _pending), "{event}", "Events not yet delivered.");
@@ -47,6 +53,13 @@ internal sealed class RelayMetrics
         {
             _failures.Add(1);
         }
+    }
+
+    public void Cycle(TimeSpan claim, TimeSpan deliver, TimeSpan record)
+    {
+        _cycle.Record(claim.TotalSeconds, new KeyValuePair<string, object?>("phase", "claim"));
+        _cycle.Record(deliver.TotalSeconds, new KeyValuePair<string, object?>("phase", "deliver"));
+        _cycle.Record(record.TotalSeconds, new KeyValuePair<string, object?>("phase", "record"));
     }
 
     public void Restarted(string task) => _restarts.Add(1, new KeyValuePair<string, object?>("relay_task", task));
