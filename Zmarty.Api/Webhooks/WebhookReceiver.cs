@@ -51,7 +51,8 @@ public sealed partial class WebhookReceiver
         _received = meter.CreateCounter<long>("zmarty.webhooks.received", "{delivery}",
             "Deliveries by outcome (applied, unchanged, rejected, over_budget, unavailable) and, for refusals, reason.");
         _duration = meter.CreateHistogram<double>("zmarty.webhooks.duration", "s", "From the request's start to the reply.");
-        _apply = meter.CreateHistogram<double>("zmarty.webhooks.apply.duration", "s", "A delivery's writes in B: connection, statements, commit.");
+        _apply = meter.CreateHistogram<double>(
+            "zmarty.webhooks.apply.duration", "s", "A delivery's writes in B: connection, statements, commit.");
     }
 
     public const string MeterName = "Zmarty.Webhooks";
@@ -120,8 +121,8 @@ public sealed partial class WebhookReceiver
             var (subject, version) = (change.Subject, change.Version);
             if (applied.Applied)
             {
-                Log.Applied(_logger, id, change.Operation, subject.UserId, subject.Symbol, subject.Timeframe, version, applied.IngestionEnqueued,
-                    applyTime.TotalMilliseconds);
+                Log.Applied(_logger, id, change.Operation, subject.UserId, subject.Symbol, subject.Timeframe, version,
+                    applied.IngestionEnqueued, applyTime.TotalMilliseconds);
             }
             else
             {

@@ -33,7 +33,9 @@ internal static class SyncLatency
     {
         var withPhases = args.Contains("--phases");
         var numbers = args.Skip(1).Where(a => a != "--phases").ToArray();
-        var rates = numbers.Length > 0 ? numbers.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [250, 500, 1000, 1500, 2000, 2500];
+        int[] rates = numbers.Length > 0
+            ? [.. numbers.Select(a => int.Parse(a, CultureInfo.InvariantCulture))]
+            : [250, 500, 1000, 1500, 2000, 2500];
         var started = Stopwatch.StartNew();
         Console.WriteLine($"Starting the whole local system ({Environment.ProcessorCount} cores visible)...");
         await using var app = await TestSystem.StartAsync(withPhases ? SyncPhases.Configure : null);
@@ -109,7 +111,8 @@ internal static class SyncLatency
         public double P(double quantile) => Pct(LatenciesMs, quantile);
     }
 
-    private static double Pct(double[] sorted, double quantile) =>
+    /// <summary>The <paramref name="quantile"/> of ascending values (nearest rank); NaN when there are none.</summary>
+    internal static double Pct(double[] sorted, double quantile) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(quantile * sorted.Length) - 1)];
 
     private static async Task<Step> RunStepAsync(NpgsqlDataSource chat, NpgsqlDataSource trading, int rate)
@@ -196,7 +199,9 @@ internal static class SyncLatency
 
         await stopListening.CancelAsync();
         await listening;
-        var latencies = arrivedAt.Select(a => (Index: a.Key, Ms: Stopwatch.GetElapsedTime(sentAt[a.Key], a.Value).TotalMilliseconds)).ToArray();
+        var latencies = arrivedAt
+            .Select(a => (Index: a.Key, Ms: Stopwatch.GetElapsedTime(sentAt[a.Key], a.Value).TotalMilliseconds))
+            .ToArray();
         var tenth = keys.Length / 10;
         return new(keys.Length, keys.Length / insertSeconds, keys.Length - arrivedAt.Count,
             [.. latencies.Select(l => l.Ms).Order()],

@@ -73,13 +73,14 @@ internal sealed partial class SyncPhases
         {
             var sorted = group.Select(s => s.Milliseconds).Order().ToArray();
             yield return string.Create(CultureInfo.InvariantCulture,
-                $"| {group.Key} | {sorted.Length:N0} | {P(sorted, 0.5):F2} | {P(sorted, 0.95):F2} | {P(sorted, 0.99):F2} | {sorted[^1]:F2} |");
+                $"| {group.Key} | {sorted.Length:N0} | {P(0.5):F2} | {P(0.95):F2} | {P(0.99):F2} | {sorted[^1]:F2} |");
+
+            double P(double quantile) => SyncLatency.Pct(sorted, quantile);
         }
     }
 
-    private static readonly string[] s_order = ["batch size (events)", "relay claim", "relay deliver", "relay record", "receiver writes in B"];
-
-    private static double P(double[] sorted, double quantile) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(quantile * sorted.Length) - 1)];
+    private static readonly string[] s_order =
+        ["batch size (events)", "relay claim", "relay deliver", "relay record", "receiver writes in B"];
 
     private void Read(string line)
     {
@@ -98,7 +99,8 @@ internal sealed partial class SyncPhases
 
     private static double Number(Group group) => double.Parse(group.Value, CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"Relay batch of (?<events>\d+): claim (?<claim>[\d.]+) ms, deliver (?<deliver>[\d.]+) ms, record (?<record>[\d.]+) ms")]
+    [GeneratedRegex(
+        @"Relay batch of (?<events>\d+): claim (?<claim>[\d.]+) ms, deliver (?<deliver>[\d.]+) ms, record (?<record>[\d.]+) ms")]
     private static partial Regex Batch();
 
     [GeneratedRegex(@"applied in (?<apply>[\d.]+) ms")]

@@ -76,7 +76,8 @@ public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
         await page.ClickAsync("#send");
         await Expect(page.GetByTestId("player")).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await page.WaitForFunctionAsync("() => document.getElementById('player').readyState >= 2", null, new() { Timeout = 20_000 });
-        Assert.StartsWith(api + "/audio/", await page.EvalOnSelectorAsync<string>("#player", "p => p.currentSrc"), StringComparison.Ordinal);
+        var playing = await page.EvalOnSelectorAsync<string>("#player", "p => p.currentSrc");
+        Assert.StartsWith(api + "/audio/", playing, StringComparison.Ordinal);
         await page.UncheckAsync("#voice");
 
         // Watches the seeded symbol, pauses and resumes it, reads its signal and win rate (a credit), then removes it.

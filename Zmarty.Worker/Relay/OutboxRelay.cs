@@ -105,8 +105,9 @@ internal sealed partial class OutboxRelay(
         await OutboxStore.RecordAsync(connection, transaction, outcomes);
         await transaction.CommitAsync(CancellationToken.None);
         var recorded = Stopwatch.GetTimestamp();
-        var (claim, deliver, record) = (
-            Stopwatch.GetElapsedTime(started, claimed), Stopwatch.GetElapsedTime(claimed, delivered), Stopwatch.GetElapsedTime(delivered, recorded));
+        var claim = Stopwatch.GetElapsedTime(started, claimed);
+        var deliver = Stopwatch.GetElapsedTime(claimed, delivered);
+        var record = Stopwatch.GetElapsedTime(delivered, recorded);
         metrics.Cycle(claim, deliver, record);
         Log.Cycle(logger, batch.Count, claim.TotalMilliseconds, deliver.TotalMilliseconds, record.TotalMilliseconds);
 
@@ -341,7 +342,8 @@ internal sealed partial class OutboxRelay(
         [LoggerMessage(LogLevel.Information, "Delivered event {webhook_id} for {user_id} {symbol} {timeframe} at attempt {attempt}")]
         public static partial void DeliveredAfterRetries(ILogger logger, Guid webhook_id, string? user_id, string? symbol, string? timeframe, int attempt);
 
-        [LoggerMessage(LogLevel.Debug, "Relay batch of {events}: claim {claim_ms:F2} ms, deliver {deliver_ms:F2} ms, record {record_ms:F2} ms")]
+        [LoggerMessage(LogLevel.Debug,
+            "Relay batch of {events}: claim {claim_ms:F2} ms, deliver {deliver_ms:F2} ms, record {record_ms:F2} ms")]
         public static partial void Cycle(ILogger logger, int events, double claim_ms, double deliver_ms, double record_ms);
 
         [LoggerMessage(LogLevel.Warning, "Relay lane {lane} cannot reach Supabase A: {error}")]
