@@ -9,8 +9,10 @@ public static class MigrateCommand
     public static async Task RunAsync(MigrateOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString);
-        // Npgsql 10 tries Kerberos encryption first, which Supabase does not offer and the image cannot load.
-        if (!options.ConnectionString.Contains("gss", StringComparison.OrdinalIgnoreCase))
+        // Npgsql 10 tries Kerberos encryption first, which Supabase does not offer and the image cannot load
+        // (as the services' AddSupabaseDataSource does: a connection string that names the mode keeps it).
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = options.ConnectionString };
+        if (!given.ContainsKey("Gss Encryption Mode") && !given.ContainsKey("GssEncryptionMode"))
         {
             connection.GssEncryptionMode = GssEncryptionMode.Disable;
             options.ConnectionString = connection.ConnectionString;
