@@ -80,13 +80,14 @@ internal sealed partial class SyncPhases
     }
 
     private static readonly string[] s_order =
-        ["batch size (events)", "relay claim", "relay deliver", "relay record", "receiver writes in B"];
+        ["batch size (events)", "relay connect", "relay claim", "relay deliver", "relay record", "receiver writes in B"];
 
     private void Read(string line)
     {
         if (Batch().Match(line) is { Success: true } batch)
         {
             _samples.Enqueue(("batch size (events)", Number(batch.Groups["events"])));
+            _samples.Enqueue(("relay connect", Number(batch.Groups["connect"])));
             _samples.Enqueue(("relay claim", Number(batch.Groups["claim"])));
             _samples.Enqueue(("relay deliver", Number(batch.Groups["deliver"])));
             _samples.Enqueue(("relay record", Number(batch.Groups["record"])));
@@ -100,7 +101,8 @@ internal sealed partial class SyncPhases
     private static double Number(Group group) => double.Parse(group.Value, CultureInfo.InvariantCulture);
 
     [GeneratedRegex(
-        @"Relay batch of (?<events>\d+): claim (?<claim>[\d.]+) ms, deliver (?<deliver>[\d.]+) ms, record (?<record>[\d.]+) ms")]
+        @"Relay batch of (?<events>\d+): connect (?<connect>[\d.]+) ms, claim (?<claim>[\d.]+) ms, " +
+        @"deliver (?<deliver>[\d.]+) ms, record (?<record>[\d.]+) ms")]
     private static partial Regex Batch();
 
     [GeneratedRegex(@"applied in (?<apply>[\d.]+) ms")]

@@ -92,6 +92,7 @@ internal sealed partial class OutboxRelay(
         var started = Stopwatch.GetTimestamp();
         await using var connection = await chat.OpenConnectionAsync(stoppingToken);
         await using var transaction = await connection.BeginTransactionAsync(stoppingToken);
+        var connected = Stopwatch.GetTimestamp();
         var batch = await OutboxStore.ClaimAsync(connection, transaction, _options.BatchSize, stoppingToken);
         if (batch.Count == 0)
         {
@@ -105,11 +106,13 @@ internal sealed partial class OutboxRelay(
         await OutboxStore.RecordAsync(connection, transaction, outcomes);
         await transaction.CommitAsync(CancellationToken.None);
         var recorded = Stopwatch.GetTimestamp();
-        var claim = Stopwatch.GetElapsedTime(started, claimed);
+        var connect = Stopwatch.GetElapsedTime(started, connected);
+        var claim = Stopwatch.GetElapsedTime(connected, claimed);
         var deliver = Stopwatch.GetElapsedTime(claimed, delivered);
         var record = Stopwatch.GetElapsedTime(delivered, recorded);
-        metrics.Cycle(claim, deliver, record);
-        Log.Cycle(logger, batch.Count, claim.TotalMilliseconds, deliver.TotalMilliseconds, record.TotalMilliseconds);
+        metrics.Cycle(connect, claim, deliver, record);
+        Log.Cycle(logger, batch.Count, connect.TotalMilliseconds, claim.TotalMilliseconds, deliver.TotalMilliseconds,
+            record.TotalMilliseconds);
 
         var now = clock.GetUtcNow();
         var earliestRetry = TimeSpan.MaxValue;
@@ -342,9 +345,10 @@ internal sealed partial class OutboxRelay(
         [LoggerMessage(LogLevel.Information, "Delivered event {webhook_id} for {user_id} {symbol} {timeframe} at attempt {attempt}")]
         public static partial void DeliveredAfterRetries(ILogger logger, Guid webhook_id, string? user_id, string? symbol, string? timeframe, int attempt);
 
-        [LoggerMessage(LogLevel.Debug,
-            "Relay batch of {events}: claim {claim_ms:F2} ms, deliver {deliver_ms:F2} ms, record {record_ms:F2} ms")]
-        public static partial void Cycle(ILogger logger, int events, double claim_ms, double deliver_ms, double record_ms);
+        [LoggerMessage(LogLevel.Debug, "Relay batch of {events}: connect {connect_ms:F2} ms, claim {claim_ms:F2} ms, " +
+            "deliver {deliver_ms:F2} ms, record {record_ms:F2} ms")]
+        public static partial void Cycle(
+            ILogger logger, int events, double connect_ms, double claim_ms, double deliver_ms, double record_ms);
 
         [LoggerMessage(LogLevel.Warning, "Relay lane {lane} cannot reach Supabase A: {error}")]
         public static partial void DatabaseUnavailable(ILogger logger, int lane, string error);

@@ -27,8 +27,8 @@ internal sealed class RelayMetrics
             advice: new() { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
         _cycle = meter.CreateHistogram<double>(
             "zmarty.relay.cycle.duration", "s",
-            "A lane's batch by phase: claim (connection, transaction, the claim's select), deliver (the batch's webhooks, " +
-            "in parallel), record (the outcomes' update and the commit).",
+            "A lane's batch by phase: connect (a pooled connection, the transaction's start), claim (the claim's select), " +
+            "deliver (the batch's webhooks, in parallel), record (the outcomes' update and the commit).",
             advice: new() { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
         _restarts = meter.CreateCounter<long>(
             "zmarty.relay.restarts", "{restart}", "Relay tasks (lanes, listener, poller, housekeeping) restarted after a crash.");
@@ -55,8 +55,9 @@ internal sealed class RelayMetrics
         }
     }
 
-    public void Cycle(TimeSpan claim, TimeSpan deliver, TimeSpan record)
+    public void Cycle(TimeSpan connect, TimeSpan claim, TimeSpan deliver, TimeSpan record)
     {
+        _cycle.Record(connect.TotalSeconds, new KeyValuePair<string, object?>("phase", "connect"));
         _cycle.Record(claim.TotalSeconds, new KeyValuePair<string, object?>("phase", "claim"));
         _cycle.Record(deliver.TotalSeconds, new KeyValuePair<string, object?>("phase", "deliver"));
         _cycle.Record(record.TotalSeconds, new KeyValuePair<string, object?>("phase", "record"));
