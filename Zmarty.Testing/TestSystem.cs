@@ -194,8 +194,45 @@ public sealed class TestSystem : IAsyncDisposable
         foreach (var resource in model.Resources.Where(r =>
                      r.Name == name || r is IResourceWithParent child and IResourceWithConnectionString && child.Parent.Name == name))
         {
-            await ResourceNotifications.WaitForResourceHealthyAsync(resource.Name, cancellationToken);
+            try
+            {
+                await ResourceNotifications.WaitForResourceHealthyAsync(resource.Name, cancellationToken);
+            }
+            catch (DistributedApplicationException ex)
+            {
+                // "Failed to start" alone says nothing; the resource's own last lines usually say why.
+                var server = resource is IResourceWithParent { Parent: var parent } ? parent : resource;
+                throw new DistributedApplicationException(
+                    $"{ex.Message} The last lines of {server.Name}:{Environment.NewLine}{await LastLinesAsync(server, 40)}", ex);
+            }
         }
+    }
+
+    /// <summary>The resource's latest log lines: its log stream replays what it kept, read here for a moment.</summary>
+    private async Task<string> LastLinesAsync(IResource resource, int count)
+    {
+        var lines = new Queue<string>();
+        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            var logs = App.Services.GetRequiredService<ResourceLoggerService>();
+            await foreach (var batch in logs.WatchAsync(resource).WithCancellation(enough.Token))
+            {
+                foreach (var line in batch)
+                {
+                    lines.Enqueue(line.Content);
+                    if (lines.Count > count)
+                    {
+                        lines.Dequeue();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return string.Join(Environment.NewLine, lines);
     }
 
     /// <summary>The service's own process: the orchestrator runs a project with <c>dotnet run</c>, whose one child it is.</summary>
