@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -8,6 +7,7 @@ using System.Text.Json;
 using Xunit.Abstractions;
 using Zmarty.AppHost.Commands;
 using Zmarty.Testing;
+using Zmarty.Tests.Pipeline;
 
 namespace Zmarty.Tests.Deploy;
 
@@ -30,7 +30,7 @@ public sealed class ComposeSmokeTests(ITestOutputHelper output)
         Assert.Equal(0, await stack.ExitCodeAsync("migrate-a"));
         Assert.Equal(0, await stack.ExitCodeAsync("migrate-b"));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{stack.ApiPort}") };
-        using (var health = await WaitForAsync(() => http.GetAsync("/healthz"), r => r.StatusCode == HttpStatusCode.OK))
+        using (var health = await PipelineSystem.EventuallyAsync(() => OkAsync(http, "/healthz"), "the Api's /healthz", s_patience))
         {
             using var report = JsonDocument.Parse(await health.Content.ReadAsStringAsync());
             Assert.Equal("healthy", report.RootElement.GetProperty("status").GetString());
@@ -38,7 +38,7 @@ public sealed class ComposeSmokeTests(ITestOutputHelper output)
 
         using (var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{stack.AdminPort}") })
         {
-            using var ready = await WaitForAsync(() => admin.GetAsync("/health"), r => r.StatusCode == HttpStatusCode.OK);
+            using var ready = await PipelineSystem.EventuallyAsync(() => OkAsync(admin, "/health"), "the admin's /health", s_patience);
         }
 
         // A user of A, signed in with a token of A's JWT secret.
@@ -68,15 +68,17 @@ public sealed class ComposeSmokeTests(ITestOutputHelper output)
         // A symbol watched in A reaches B's watchers through the Worker's relay and the Api's webhook.
         using var added = await http.PostAsJsonAsync("/me/symbols", new { symbol = "BTC/USDT", timeframe = "1h", strategy = new { } });
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
-        await WaitForAsync(
-            () => stack.SqlAsync("supabase-b",
-                $"select count(*) from public.watchers where user_id = '{user}' and symbol = 'BTC/USDT' and active"),
-            count => count == "1");
+        await PipelineSystem.EventuallyAsync(
+            async () => await stack.SqlAsync("supabase-b",
+                $"select count(*) from public.watchers where user_id = '{user}' and symbol = 'BTC/USDT' and active") is "1" ? "1" : null,
+            "the watcher in B", s_patience);
 
         // B had no data for the pair: its ingestion job runs at once, and the pipeline ends in a signal.
-        await WaitForAsync(
-            () => stack.SqlAsync("supabase-b", "select count(*) from public.signals where symbol = 'BTC/USDT' and timeframe = '1h'"),
-            count => count != "0");
+        await PipelineSystem.EventuallyAsync(
+            async () => await stack.SqlAsync("supabase-b",
+                    "select count(*) from public.signals where symbol = 'BTC/USDT' and timeframe = '1h'")
+                is var count and not "0" ? count : null,
+            "a signal in B", s_patience);
 
         await stack.DownAsync();
         Assert.Empty(await stack.LeftoversAsync());
@@ -88,28 +90,23 @@ public sealed class ComposeSmokeTests(ITestOutputHelper output)
         return credits.RootElement.GetProperty("balance").GetInt64();
     }
 
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    /// <summary>The answer when it is 200; null while the service is starting or not yet healthy.</summary>
+    private static async Task<HttpResponseMessage?> OkAsync(HttpClient http, string path)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            try
+            var response = await http.GetAsync(path);
+            if (response.StatusCode == HttpStatusCode.OK)
             {
-                var value = await read();
-                if (done(value))
-                {
-                    return value;
-                }
-
-                (value as IDisposable)?.Dispose();
-            }
-            catch (HttpRequestException) when (clock.Elapsed < s_patience)
-            {
-                // The Api is still starting.
+                return response;
             }
 
-            Assert.True(clock.Elapsed < s_patience, $"still not there after {s_patience}");
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            response.Dispose();
+            return null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
         }
     }
 
@@ -223,15 +220,12 @@ public sealed class ComposeSmokeTests(ITestOutputHelper output)
 
         private string Container(string service) => $"{_project}_{service}_1";
 
-        private Task<(int Code, string Text)> ComposeAsync(params string[] command) =>
+        private Task<Command.Result> ComposeAsync(params string[] command) =>
             RunAsync("podman-compose", ["-p", _project, .. s_files.SelectMany(f => new[] { "-f", f }), .. command], Settings);
 
-        private static async Task<(int Code, string Text)> RunAsync(
-            string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
-        {
-            var result = await Command.RunAsync(program, arguments, s_composeFolder, environment);
-            return (result.ExitCode, result.Output);
-        }
+        private static Task<Command.Result> RunAsync(
+            string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+            Command.RunAsync(program, arguments, s_composeFolder, environment);
 
         private static string Secret(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
     }

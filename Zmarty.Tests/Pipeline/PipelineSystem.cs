@@ -140,11 +140,14 @@ internal sealed class PipelineSystem : IAsyncDisposable
         Assert.True(run is (1, "succeeded", null), $"attempt {run.Attempt}: {run.Outcome}: {run.Error}");
     }
 
-    /// <summary>Polls <paramref name="probe"/> until it gives a value; the bound only keeps a broken run from hanging.</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what)
+    /// <summary>
+    /// Polls <paramref name="probe"/> until it gives a value; the bound (<paramref name="limit"/>, else 2 minutes) only keeps a
+    /// broken run from hanging.
+    /// </summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? limit = null)
         where T : class
     {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
+        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromMinutes(2));
         while (true)
         {
             if (await probe() is { } value)
