@@ -194,16 +194,22 @@ public sealed class TestSystem : IAsyncDisposable
         foreach (var resource in model.Resources.Where(r =>
                      r.Name == name || r is IResourceWithParent child and IResourceWithConnectionString && child.Parent.Name == name))
         {
+            // The old instance's deletion can still report "Exited" after the start began, so a terminal state is
+            // not taken as failure here; a start that really fails shows as this limit running out.
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(s_startTimeout);
             try
             {
-                await ResourceNotifications.WaitForResourceHealthyAsync(resource.Name, cancellationToken);
+                await ResourceNotifications.WaitForResourceHealthyAsync(
+                    resource.Name, WaitBehavior.WaitOnResourceUnavailable, limit.Token);
             }
-            catch (DistributedApplicationException ex)
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                // "Failed to start" alone says nothing; the resource's own last lines usually say why.
+                // A timeout alone says nothing; the resource's own last lines usually say why.
                 var server = resource is IResourceWithParent { Parent: var parent } ? parent : resource;
                 throw new DistributedApplicationException(
-                    $"{ex.Message} The last lines of {server.Name}:{Environment.NewLine}{await LastLinesAsync(server, 40)}", ex);
+                    $"{resource.Name} was not healthy {s_startTimeout.TotalMinutes} minutes after its start. "
+                    + $"The last lines of {server.Name}:{Environment.NewLine}{await LastLinesAsync(server, 40)}", ex);
             }
         }
     }
