@@ -112,6 +112,8 @@ public static class SupabaseExtensions
         var server = builder.AddPostgres(name, password: password, port: port)
             .WithDockerfile(Path.Combine(settings.RepositoryRoot, ImageFolder))
             .WithBuildArg("BASE", settings.BaseImage)
+            // Aspire tags each build with a new hash, which leaves two more tags in the engine's store every run.
+            .WithImageTag("local")
             .WithArgs([.. serverSettings.SelectMany(setting => new[] { "-c", $"{setting.Key}={setting.Value}" })]);
         if (!settings.Durable)
         {
