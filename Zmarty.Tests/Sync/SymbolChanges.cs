@@ -25,6 +25,8 @@ internal sealed class SymbolChanges(NpgsqlDataSource chat, IReadOnlyList<Guid> u
         return new(chat, ids);
     }
 
+    public IReadOnlyList<Guid> Users => users;
+
     public int Made => _made;
 
     private int _made;
