@@ -9,7 +9,7 @@ using Zmarty.Testing;
 
 namespace Zmarty.Tests.AppHost;
 
-[Collection(AppHostCollection.Name)]
+[Collection(AppHostSecondCollection.Name)]
 public sealed class DevTokensTests
 {
     [Fact]

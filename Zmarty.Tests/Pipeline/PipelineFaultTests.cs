@@ -13,44 +13,6 @@ public sealed class PipelineFaultTests
     private const string Ingest = "ingest_indicators";
 
     [Fact]
-    public async Task Provider_faults_are_retried_archived_waited_out_or_rejected_as_each_deserves()
-    {
-        await using var system = await PipelineSystem.StartAsync();
-        await system.FaultAsync(new Fault("ohlcv", FaultMode.Fail, Times: 2, Symbol: "FLAKY"));
-        await system.FaultAsync(new Fault("ohlcv", FaultMode.Fail, Symbol: "DOWN"));
-        await system.FaultAsync(new Fault("ohlcv", FaultMode.RateLimit, Times: 1, Symbol: "BUSY", RetryAfterSeconds: 2));
-        await system.FaultAsync(new Fault("ohlcv", FaultMode.NoData, Symbol: "NOSUCH"));
-
-        var flaky = await system.SendAsync(Ingest, new { symbol = "FLAKY/USDT", timeframe = "1h" });
-        var down = await system.SendAsync(Ingest, new { symbol = "DOWN/USDT", timeframe = "1h" });
-        var busy = await system.SendAsync(Ingest, new { symbol = "BUSY/USDT", timeframe = "1h" });
-        var unknown = await system.SendAsync(Ingest, new { symbol = "NOSUCH/USDT", timeframe = "1h" });
-
-        // Fails twice, then succeeds: the client's retries absorb it, and the message is processed once.
-        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync(Ingest, flaky));
-        Assert.Equal([500, 500, 200], (await system.CallsAsync("ohlcv", "FLAKY")).Select(c => c.Status));
-
-        // Always fails: three attempts, the last archived, each visible in ops.job_runs.
-        var runs = await system.FinishedAsync(Ingest, down);
-        Assert.Equal([(1, "retrying"), (2, "retrying"), (3, "failed")], runs.Select(r => (r.Attempt, r.Outcome)));
-        Assert.All(runs, r => Assert.Contains("500", r.Error, StringComparison.Ordinal));
-        Assert.Equal(1L, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from pgmq.a_ingest_indicators where msg_id = $1", down));
-
-        // 429 with Retry-After: one wait of the stated length, then one more call.
-        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync(Ingest, busy));
-        var calls = await system.CallsAsync("ohlcv", "BUSY");
-        Assert.Equal([429, 200], calls.Select(c => c.Status));
-        Assert.True(calls[1].At - calls[0].At >= TimeSpan.FromSeconds(1.9), $"the retry came {calls[1].At - calls[0].At} after the 429");
-
-        // A symbol the provider does not know: archived at once with the reason, asked for once.
-        var rejected = Assert.Single(await system.FinishedAsync(Ingest, unknown));
-        Assert.Equal("archived", rejected.Outcome);
-        Assert.Contains("NoData", rejected.Error, StringComparison.Ordinal);
-        Assert.Single(await system.CallsAsync("ohlcv", "NOSUCH"));
-        Assert.Equal(0L, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.candles where symbol in ('DOWN/USDT', 'NOSUCH/USDT')"));
-    }
-
-    [Fact]
     public async Task A_killed_worker_and_a_restarted_database_lose_no_job_and_do_none_twice()
     {
         await using var system = await PipelineSystem.StartAsync(new Dictionary<string, string> { ["Queues__VisibilityTimeoutSeconds"] = "10" });

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Zmarty.Emulators.Market;
 using Zmarty.Tests.AppHost;
 using Zmarty.Tests.Database;
 using Zmarty.Trading.Indicators;
@@ -6,16 +7,22 @@ using Zmarty.Trading.Risk;
 
 namespace Zmarty.Tests.Pipeline;
 
+/// <summary>
+/// The pipeline on one system with the Worker's default settings: each test uses symbols of its own, so
+/// what one enqueues and what the emulators do for it touch no other test's rows.
+/// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class PipelineTests
+public sealed class PipelineTests(PipelineTests.Fixture fixture) : IClassFixture<PipelineTests.Fixture>
 {
+    private const string Ingest = "ingest_indicators";
+
     [Fact]
     public async Task An_ingest_job_writes_candles_indicators_clusters_and_risk_then_a_signal_appears_once()
     {
-        await using var system = await PipelineSystem.StartAsync();
+        var system = fixture.System;
 
-        var ingest = await system.SendAsync("ingest_indicators", new { symbol = "BTC/USDT", timeframe = "1h" });
-        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync("ingest_indicators", ingest));
+        var ingest = await system.SendAsync(Ingest, new { symbol = "BTC/USDT", timeframe = "1h" });
+        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync(Ingest, ingest));
 
         Assert.True(await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.candles where symbol = 'BTC/USDT' and timeframe = '1h'") > 200);
         Assert.Equal(["cryptometer", "internal"], await Sql.ColumnAsync<string>(system.Trading, "select source from public.indicators where symbol = 'BTC/USDT' order by source"));
@@ -50,10 +57,10 @@ public sealed class PipelineTests
     [Fact]
     public async Task A_pair_whose_grid_is_refused_has_no_risk_and_says_why_while_its_other_statistics_are_kept()
     {
-        await using var system = await PipelineSystem.StartAsync();
+        var system = fixture.System;
 
-        var ingest = await system.SendAsync("ingest_indicators", new { symbol = "FAR/USDT", timeframe = "1h" });
-        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync("ingest_indicators", ingest));
+        var ingest = await system.SendAsync(Ingest, new { symbol = "FAR/USDT", timeframe = "1h" });
+        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync(Ingest, ingest));
 
         using var metrics = JsonDocument.Parse(await Sql.ScalarAsync<string>(system.Trading,
             "select metrics::text from public.risk_metric where symbol = 'FAR/USDT'"));
@@ -63,6 +70,46 @@ public sealed class PipelineTests
         Assert.Equal(JsonValueKind.Number, row.GetProperty("max_drawdown").ValueKind);
         Assert.Equal("refused",
             await Sql.ScalarAsync<string>(system.Trading, "select status from ops.risk_grid_status where symbol = 'FAR'"));
+    }
+
+    [Fact]
+    public async Task Provider_faults_are_retried_archived_waited_out_or_rejected_as_each_deserves()
+    {
+        var system = fixture.System;
+        await system.FaultAsync(new Fault("ohlcv", FaultMode.Fail, Times: 2, Symbol: "FLAKY"));
+        await system.FaultAsync(new Fault("ohlcv", FaultMode.Fail, Symbol: "DOWN"));
+        await system.FaultAsync(new Fault("ohlcv", FaultMode.RateLimit, Times: 1, Symbol: "BUSY", RetryAfterSeconds: 2));
+        await system.FaultAsync(new Fault("ohlcv", FaultMode.NoData, Symbol: "NOSUCH"));
+
+        var flaky = await system.SendAsync(Ingest, new { symbol = "FLAKY/USDT", timeframe = "1h" });
+        var down = await system.SendAsync(Ingest, new { symbol = "DOWN/USDT", timeframe = "1h" });
+        var busy = await system.SendAsync(Ingest, new { symbol = "BUSY/USDT", timeframe = "1h" });
+        var unknown = await system.SendAsync(Ingest, new { symbol = "NOSUCH/USDT", timeframe = "1h" });
+
+        // Fails twice, then succeeds: the client's retries absorb it, and the message is processed once.
+        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync(Ingest, flaky));
+        Assert.Equal([500, 500, 200], (await system.CallsAsync("ohlcv", "FLAKY")).Select(c => c.Status));
+
+        // Always fails: three attempts, the last archived, each visible in ops.job_runs.
+        var runs = await system.FinishedAsync(Ingest, down);
+        Assert.Equal([(1, "retrying"), (2, "retrying"), (3, "failed")], runs.Select(r => (r.Attempt, r.Outcome)));
+        Assert.All(runs, r => Assert.Contains("500", r.Error, StringComparison.Ordinal));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(system.Trading,
+            "select count(*) from pgmq.a_ingest_indicators where msg_id = $1", down));
+
+        // 429 with Retry-After: one wait of the stated length, then one more call.
+        PipelineSystem.AssertSucceededOnce(await system.FinishedAsync(Ingest, busy));
+        var calls = await system.CallsAsync("ohlcv", "BUSY");
+        Assert.Equal([429, 200], calls.Select(c => c.Status));
+        Assert.True(calls[1].At - calls[0].At >= TimeSpan.FromSeconds(1.9), $"the retry came {calls[1].At - calls[0].At} after the 429");
+
+        // A symbol the provider does not know: archived at once with the reason, asked for once.
+        var rejected = Assert.Single(await system.FinishedAsync(Ingest, unknown));
+        Assert.Equal("archived", rejected.Outcome);
+        Assert.Contains("NoData", rejected.Error, StringComparison.Ordinal);
+        Assert.Single(await system.CallsAsync("ohlcv", "NOSUCH"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(system.Trading,
+            "select count(*) from public.candles where symbol in ('DOWN/USDT', 'NOSUCH/USDT')"));
     }
 
     /// <summary>The risk_metric row of BTC's bar holds what the owner's grid gives at that bar's close.</summary>
@@ -119,5 +166,16 @@ public sealed class PipelineTests
         var expected = IndicatorSeries.Compute(series.ToArray()).Latest()!.ToDictionary();
         Assert.Equal(expected.Keys.Order(), stored.Keys.Order());
         Assert.All(expected, line => Assert.Equal(line.Value, stored[line.Key]));
+    }
+
+    public sealed class Fixture : IAsyncLifetime
+    {
+        private PipelineSystem? _system;
+
+        internal PipelineSystem System => _system ?? throw new InvalidOperationException("The system is not started.");
+
+        public async Task InitializeAsync() => _system = await PipelineSystem.StartAsync();
+
+        public async Task DisposeAsync() => await System.DisposeAsync();
     }
 }
