@@ -64,7 +64,8 @@ public sealed partial record SymbolChange(string Operation, long Version, Watche
         }
     }
 
-    private static SymbolChange Read(JsonElement root)
+    /// <summary>One change from its JSON; <see cref="InvalidPayloadException"/> says what is wrong.</summary>
+    internal static SymbolChange Read(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -157,5 +158,5 @@ public sealed partial record SymbolChange(string Operation, long Version, Watche
     [GeneratedRegex("^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}$", RegexOptions.CultureInvariant)]
     private static partial Regex SymbolPattern();
 
-    private sealed class InvalidPayloadException(string message) : Exception(message);
+    internal sealed class InvalidPayloadException(string message) : Exception(message);
 }

@@ -26,10 +26,10 @@ public sealed class WatcherStore([FromKeyedServices("trading")] NpgsqlDataSource
 {
     public const string IngestQueue = "ingest_indicators";
 
-    // One statement, so a change of one key is one round trip and atomic without a transaction.
-    // previous: the row before this statement (a CTE sees the statement's snapshot, not its own
-    // write). The ingestion job is sent only when the write activated the watcher and the pair has
-    // neither recent indicators nor a job already waiting (as the cron job skips it).
+    // One statement per key written. previous: the row before this statement (a CTE sees the
+    // statement's snapshot, not its own write). The ingestion job is sent only when the write
+    // activated the watcher and the pair has neither recent indicators nor a job already waiting
+    // (as the cron job skips it).
     private const string WriteSql = $"""
         with previous as (
           select active from public.watchers where user_id = $1 and symbol = $2 and timeframe = $3
@@ -64,33 +64,52 @@ public sealed class WatcherStore([FromKeyedServices("trading")] NpgsqlDataSource
 
     private readonly TimeSpan _freshness = options.Value.IngestFreshness;
 
-    public async Task<ApplyResult> ApplyAsync(SymbolChange change, ApplyMode mode, CancellationToken cancellationToken)
+    public async Task<ApplyResult> ApplyAsync(SymbolChange change, ApplyMode mode, CancellationToken cancellationToken) =>
+        (await ApplyAsync([change], mode, cancellationToken))[0];
+
+    /// <summary>
+    /// Applies <paramref name="changes"/> in order, all or none: their writes go in one batch, one round trip, which
+    /// PostgreSQL runs as one implicit transaction. Each write is its own statement, so a later change of a key sees
+    /// an earlier one's row.
+    /// </summary>
+    public async Task<IReadOnlyList<ApplyResult>> ApplyAsync(
+        IReadOnlyList<SymbolChange> changes, ApplyMode mode, CancellationToken cancellationToken)
     {
         await using var connection = await trading.OpenConnectionAsync(cancellationToken);
-        // An update that moves a row writes two keys: both or neither.
-        await using var transaction = change.Writes.Count > 1 ? await connection.BeginTransactionAsync(cancellationToken) : null;
-        var applied = false;
-        var enqueued = false;
-        foreach (var write in change.Writes)
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var change in changes)
         {
-            var (written, sent) = await WriteAsync(connection, write, change.Version, mode, cancellationToken);
-            applied |= written;
-            enqueued |= sent;
+            foreach (var write in change.Writes)
+            {
+                batch.BatchCommands.Add(WriteCommand(write, change.Version, mode));
+            }
         }
 
-        if (transaction is not null)
+        // Prepared once per physical connection: every delivery runs this statement.
+        await batch.PrepareAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var results = new List<ApplyResult>(changes.Count);
+        foreach (var change in changes)
         {
-            await transaction.CommitAsync(cancellationToken);
+            var (applied, enqueued) = (false, false);
+            foreach (var _ in change.Writes)
+            {
+                await reader.ReadAsync(cancellationToken);
+                applied |= reader.GetBoolean(0);
+                enqueued |= !reader.IsDBNull(1);
+                await reader.NextResultAsync(cancellationToken);
+            }
+
+            results.Add(new(applied, enqueued));
         }
 
-        return new(applied, enqueued);
+        return results;
     }
 
-    private async Task<(bool Written, bool Enqueued)> WriteAsync(
-        NpgsqlConnection connection, WatcherState write, long version, ApplyMode mode, CancellationToken cancellationToken)
+    private NpgsqlBatchCommand WriteCommand(WatcherState write, long version, ApplyMode mode)
     {
         var candle = SymbolChange.Timeframes[write.Key.Timeframe];
-        await using var command = new NpgsqlCommand(WriteSql, connection);
+        var command = new NpgsqlBatchCommand(WriteSql);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = write.Key.UserId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.Key.Symbol });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.Key.Timeframe });
@@ -100,10 +119,6 @@ public sealed class WatcherStore([FromKeyedServices("trading")] NpgsqlDataSource
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)write.SourceUpdatedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = mode == ApplyMode.Repair });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = candle > _freshness ? candle : _freshness, NpgsqlDbType = NpgsqlDbType.Interval });
-        // Prepared once per physical connection: every delivery runs this statement.
-        await command.PrepareAsync(cancellationToken);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return (reader.GetBoolean(0), !reader.IsDBNull(1));
+        return command;
     }
 }

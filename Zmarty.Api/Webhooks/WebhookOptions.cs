@@ -29,6 +29,10 @@ public sealed class WebhookOptions
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxBodyBytes { get; set; } = 64 * 1024;
 
+    /// <summary>The most changes one BATCH delivery may carry; they are applied in one transaction.</summary>
+    [Range(1, 1000)]
+    public int MaxEventsPerDelivery { get; set; } = 200;
+
     /// <summary>
     /// Market data newer than this (or than one candle of the timeframe, if longer) counts as fresh: a
     /// watcher that becomes active without it gets an <c>ingest_indicators</c> job at once. The default

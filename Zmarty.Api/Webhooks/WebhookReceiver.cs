@@ -17,13 +17,21 @@ public sealed record WebhookReply(
     [property: JsonPropertyName("user_id")] Guid UserId,
     [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp);
 
+/// <summary>The reply to an accepted batch: how many of its events changed B (the rest were replays or older).</summary>
+public sealed record WebhookBatchReply(
+    [property: JsonPropertyName("success")] bool Success,
+    [property: JsonPropertyName("events")] int Events,
+    [property: JsonPropertyName("applied")] int Applied,
+    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp);
+
 /// <summary>Why a delivery was refused, and the status that says so.</summary>
 public sealed record WebhookRejection(int Status, string Title, string Detail);
 
 /// <summary>
 /// <c>POST /hooks/watchers-upsert</c>: checks a relay delivery (size, Standard Webhooks signature
-/// under the current or previous secret, timestamp window), reads the change and applies it to B
-/// within the time budget. A redelivery or an older change is acknowledged and changes nothing.
+/// under the current or previous secret, timestamp window), reads its change or batch of changes and
+/// applies them to B, all or none, within the time budget. A redelivery or an older change is
+/// acknowledged and changes nothing.
 /// </summary>
 public sealed partial class WebhookReceiver
 {
@@ -108,21 +116,31 @@ public sealed partial class WebhookReceiver
                 return Rejected(StatusCodes.Status401Unauthorized, "Bad signature", $"{StandardWebhooks.SignatureHeader} matches no configured secret.");
             }
 
-            if (SymbolChange.Parse(body, out var error) is not { } change)
+            if (SymbolDelivery.Parse(body, _options.MaxEventsPerDelivery, out var error) is not { } delivery)
             {
                 return Rejected(StatusCodes.Status400BadRequest, "Invalid payload", error);
             }
 
             var applying = Stopwatch.GetTimestamp();
-            var applied = await _store.ApplyAsync(change, ApplyMode.Delivery, budget);
+            var results = await _store.ApplyAsync(delivery.Changes, ApplyMode.Delivery, budget);
             var applyTime = Stopwatch.GetElapsedTime(applying);
             _apply.Record(applyTime.TotalSeconds);
+            var applied = results.Count(r => r.Applied);
+            if (delivery.IsBatch)
+            {
+                Log.BatchApplied(_logger, id, delivery.Changes.Count, applied, results.Count(r => r.IngestionEnqueued),
+                    applyTime.TotalMilliseconds);
+                var batchReply = new WebhookBatchReply(true, delivery.Changes.Count, applied, _clock.GetUtcNow());
+                return (applied > 0 ? "applied" : "unchanged", TypedResults.Ok(batchReply));
+            }
+
             // Every delivery at Debug (thousands a second at peak); one that changed nothing at Information.
+            var (change, result) = (delivery.Changes[0], results[0]);
             var (subject, version) = (change.Subject, change.Version);
-            if (applied.Applied)
+            if (result.Applied)
             {
                 Log.Applied(_logger, id, change.Operation, subject.UserId, subject.Symbol, subject.Timeframe, version,
-                    applied.IngestionEnqueued, applyTime.TotalMilliseconds);
+                    result.IngestionEnqueued, applyTime.TotalMilliseconds);
             }
             else
             {
@@ -130,7 +148,7 @@ public sealed partial class WebhookReceiver
             }
 
             var reply = new WebhookReply(true, change.Operation, change.Subject.Symbol, change.Subject.UserId, _clock.GetUtcNow());
-            return (applied.Applied ? "applied" : "unchanged", TypedResults.Ok(reply));
+            return (result.Applied ? "applied" : "unchanged", TypedResults.Ok(reply));
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !aborted.IsCancellationRequested)
         {
@@ -206,6 +224,10 @@ public sealed partial class WebhookReceiver
         public static partial void Applied(
             ILogger logger, string webhook_id, string operation, Guid user_id, string symbol, string timeframe, long version, bool enqueued,
             double apply_ms);
+
+        [LoggerMessage(LogLevel.Debug,
+            "Webhook {webhook_id}: batch of {events} applied in {apply_ms:F2} ms, {applied} changed B, ingestion enqueued {enqueued}")]
+        public static partial void BatchApplied(ILogger logger, string webhook_id, int events, int applied, int enqueued, double apply_ms);
 
         [LoggerMessage(LogLevel.Information,
             "Webhook {webhook_id}: {operation} of {user_id} {symbol} {timeframe} at version {version} changed nothing (a replay, or older than B's row)")]

@@ -37,7 +37,8 @@ internal sealed class ReceiverHost : IAsyncDisposable
 
     public static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    public static async Task<ReceiverHost> StartAsync(DatabaseFixture db, string secret, string? previousSecret = null)
+    public static async Task<ReceiverHost> StartAsync(
+        DatabaseFixture db, string secret, string? previousSecret = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -49,6 +50,7 @@ internal sealed class ReceiverHost : IAsyncDisposable
             ["Webhooks:Secret"] = secret,
             ["Webhooks:PreviousSecret"] = previousSecret,
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddKeyedNpgsqlDataSource("chat");
         builder.AddKeyedNpgsqlDataSource("trading");
         builder.AddWebhooks();
@@ -106,6 +108,9 @@ internal static class Payload
 
     public static string Delete(Guid user, string symbol, long version, string timeframe = "1h") =>
         Change("DELETE", null, Row(user, symbol, timeframe, version - 1), version);
+
+    /// <summary>Several changes in one delivery, as the relay batches them.</summary>
+    public static string Batch(params string[] changes) => $$"""{"type": "BATCH", "events": [{{string.Join(", ", changes)}}]}""";
 
     /// <summary>A symbol no other test uses, so queue and watcher checks see only this test's rows.</summary>
     public static string UniqueSymbol() => "T" + Convert.ToHexString(RandomNumberGenerator.GetBytes(5)) + "/USDT";

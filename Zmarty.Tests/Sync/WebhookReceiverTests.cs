@@ -270,4 +270,89 @@ public sealed class WebhookReceiverTests(DatabaseFixture db) : IAsyncLifetime
         Assert.Equal(1, await JobsAsync(stale));
         await Sql.ExecuteAsync(db.Trading, "delete from public.watchers where user_id = $1", otherUser);
     }
+
+    [Fact]
+    public async Task A_batch_is_applied_in_order_and_answered_with_how_many_changed_B()
+    {
+        var batch = Payload.Batch(
+            Payload.Insert(_user, "BTC/USDT", 10),
+            Payload.Insert(_user, "ETH/USDT", 11, strategy: """{"risk": "low"}"""),
+            // A later change of a key earlier in the same batch sees that change's row.
+            Payload.Update(_user, "BTC/USDT", 12, active: false),
+            // Older than what B now holds for BTC: acknowledged, changes nothing.
+            Payload.Update(_user, "BTC/USDT", 11, active: true));
+
+        var response = await _host.PostAsync(batch, _secret);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var reply = Payload.Json(await response.Content.ReadAsStringAsync());
+        Assert.Equal(["applied", "events", "success", "timestamp"], reply.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(4, reply.GetProperty("events").GetInt32());
+        Assert.Equal(3, reply.GetProperty("applied").GetInt32());
+        var watchers = await WatchersAsync();
+        Assert.Equal(2, watchers.Count);
+        Assert.StartsWith("BTC/USDT 1h f {} 12 ", watchers[0], StringComparison.Ordinal);
+        Assert.StartsWith("""ETH/USDT 1h t {"risk": "low"} 11 """, watchers[1], StringComparison.Ordinal);
+
+        // The same batch again is a replay of every event.
+        var replay = Payload.Json(await (await _host.PostAsync(batch, _secret)).Content.ReadAsStringAsync());
+        Assert.Equal(0, replay.GetProperty("applied").GetInt32());
+        Assert.Equal(watchers, await WatchersAsync());
+    }
+
+    [Fact]
+    public async Task A_batch_with_one_bad_event_or_too_many_events_gets_400_saying_which_and_writes_nothing()
+    {
+        var bad = Payload.Batch(Payload.Insert(_user, "BTC/USDT", 10), Payload.Insert(_user, "not a symbol", 11));
+        var tooMany = Payload.Batch([.. Enumerable.Range(0, 201).Select(i => Payload.Insert(_user, $"C{i}/USDT", 100 + i))]);
+        var empty = Payload.Batch();
+
+        // 201 events are more bytes than the default body limit, which would refuse them first.
+        await using var roomy = await ReceiverHost.StartAsync(db, _secret, settings: new Dictionary<string, string?>
+        {
+            ["Webhooks:MaxBodyBytes"] = "1048576",
+        });
+
+        var badResponse = await _host.PostAsync(bad, _secret);
+        var tooManyResponse = await roomy.PostAsync(tooMany, _secret);
+        var emptyResponse = await _host.PostAsync(empty, _secret);
+
+        Assert.Equal(HttpStatusCode.BadRequest, badResponse.StatusCode);
+        Assert.StartsWith("events[1]: 'record'.symbol must look like BTC/USDT",
+            (await ProblemAsync(badResponse)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, tooManyResponse.StatusCode);
+        Assert.Equal("A BATCH carries 1 to 200 events, not 201.",
+            (await ProblemAsync(tooManyResponse)).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, emptyResponse.StatusCode);
+        Assert.Empty(await WatchersAsync());
+    }
+
+    [Fact]
+    public async Task A_batch_whose_write_fails_in_B_writes_none_of_its_events()
+    {
+        // B refuses the batch's third write, as a constraint or a broken trigger would.
+        var refused = Payload.UniqueSymbol();
+        await Sql.ExecuteAsync(db.Trading, $$"""
+            create function test_refuse_watcher() returns trigger language plpgsql as $f$
+            begin
+              if new.symbol = '{{refused}}' then raise exception 'refused for the test'; end if;
+              return new;
+            end $f$;
+            create trigger test_refuse_watcher before insert on public.watchers for each row execute function test_refuse_watcher();
+            """);
+        try
+        {
+            var batch = Payload.Batch(
+                Payload.Insert(_user, "BTC/USDT", 10), Payload.Insert(_user, "ETH/USDT", 11), Payload.Insert(_user, refused, 12));
+
+            var response = await _host.PostAsync(batch, _secret);
+
+            Assert.False(response.IsSuccessStatusCode);
+            Assert.Empty(await WatchersAsync());
+        }
+        finally
+        {
+            await Sql.ExecuteAsync(db.Trading, "drop function test_refuse_watcher() cascade");
+        }
+    }
 }
