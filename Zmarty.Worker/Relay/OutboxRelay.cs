@@ -6,13 +6,13 @@ using Npgsql;
 namespace Zmarty.Worker.Relay;
 
 /// <summary>
-/// Delivers A's <c>user_symbols_outbox</c> to the receiver, each event until it gets a 2xx, in order
-/// per (user_id, symbol, timeframe). Several lanes claim and deliver batches at once: the claim gives a
-/// lane only the oldest undelivered event of each key (<see cref="OutboxStore"/>), so keys proceed in
-/// parallel and the events of one key one after the other. A lane holds its batch's row locks until it
-/// has recorded the outcomes; if the relay dies first, the events stay undelivered and are sent again,
-/// which the receiver treats as a replay. It wakes on A's notification, on its own deliveries (the
-/// next event of a key becomes due), at a failed event's retry time, and every poll interval.
+/// Delivers A's <c>user_symbols_outbox</c> to the receiver, each event until it gets a 2xx, in order per (user_id,
+/// symbol, timeframe), several events to a POST (<see cref="WebhookDelivery"/>). Several lanes claim and deliver
+/// batches at once: the claim gives a lane only the oldest undelivered event of each key
+/// (<see cref="OutboxStore"/>), so keys proceed in parallel and the events of one key one after the other. A lane
+/// holds its batch's row locks until it has recorded the outcomes; if the relay dies first, the events stay undelivered
+/// and are sent again, which the receiver treats as a replay. It wakes on A's notification, on its own deliveries
+/// (the next event of a key becomes due), at a failed event's retry time, and every poll interval.
 /// </summary>
 internal sealed partial class OutboxRelay(
     [FromKeyedServices("chat")] NpgsqlDataSource chat,
@@ -101,7 +101,7 @@ internal sealed partial class OutboxRelay(
 
         // Deliveries in hand are finished and recorded even when the relay is asked to stop.
         var claimed = Stopwatch.GetTimestamp();
-        var outcomes = await Task.WhenAll(batch.Select(DeliverOneAsync));
+        var outcomes = (await Task.WhenAll(delivery.Split(batch).Select(DeliverAsync))).SelectMany(o => o).ToList();
         var delivered = Stopwatch.GetTimestamp();
         await OutboxStore.RecordAsync(connection, transaction, outcomes);
         await transaction.CommitAsync(CancellationToken.None);
@@ -138,12 +138,12 @@ internal sealed partial class OutboxRelay(
         return (batch.Count, outcomes.Count(o => o.Delivered));
     }
 
-    private async Task<DeliveryOutcome> DeliverOneAsync(OutboxEvent outboxEvent)
+    private async Task<IReadOnlyList<DeliveryOutcome>> DeliverAsync(List<OutboxEvent> events)
     {
         await _deliveries.WaitAsync();
         try
         {
-            return await delivery.DeliverAsync(outboxEvent, CancellationToken.None);
+            return await delivery.DeliverAsync(events, CancellationToken.None);
         }
         finally
         {

@@ -19,6 +19,17 @@ public sealed class RelayOptions
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 50;
 
+    /// <summary>
+    /// Events one POST may carry: more than one go as a BATCH the receiver applies in one transaction; 1 sends each event
+    /// on its own. Keep it within the receiver's <c>Webhooks__MaxEventsPerDelivery</c>.
+    /// </summary>
+    [Range(1, 1000)]
+    public int EventsPerDelivery { get; set; } = 25;
+
+    /// <summary>Payload bytes one POST may carry; keep it under the receiver's <c>Webhooks__MaxBodyBytes</c>.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxDeliveryBytes { get; set; } = 48 * 1024;
+
     /// <summary>HTTP deliveries in flight across all lanes.</summary>
     [Range(1, 1024)]
     public int MaxConcurrentDeliveries { get; set; } = 32;
