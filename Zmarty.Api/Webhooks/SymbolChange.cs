@@ -32,39 +32,9 @@ public sealed partial record SymbolChange(string Operation, long Version, Watche
     };
 
     /// <summary>
-    /// Reads a user_symbols outbox payload (the Supabase database-webhook shape plus <c>version</c>).
-    /// Returns null and says what is wrong when it is not one.
+    /// Reads one user_symbols outbox payload (the Supabase database-webhook shape plus <c>version</c>);
+    /// <see cref="InvalidPayloadException"/> says what is wrong when it is not one.
     /// </summary>
-    public static SymbolChange? Parse(ReadOnlySpan<byte> body, out string error)
-    {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body.ToArray());
-        }
-        catch (JsonException ex)
-        {
-            error = $"The body is not valid JSON: {ex.Message}";
-            return null;
-        }
-
-        using (document)
-        {
-            try
-            {
-                var change = Read(document.RootElement);
-                error = "";
-                return change;
-            }
-            catch (InvalidPayloadException ex)
-            {
-                error = ex.Message;
-                return null;
-            }
-        }
-    }
-
-    /// <summary>One change from its JSON; <see cref="InvalidPayloadException"/> says what is wrong.</summary>
     internal static SymbolChange Read(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)

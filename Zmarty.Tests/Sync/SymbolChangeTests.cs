@@ -9,9 +9,9 @@ public sealed class SymbolChangeTests
 
     private static SymbolChange Parse(string payload)
     {
-        var change = SymbolChange.Parse(Encoding.UTF8.GetBytes(payload), out var error);
-        Assert.True(change is not null, error);
-        return change;
+        var delivery = SymbolDelivery.Parse(Encoding.UTF8.GetBytes(payload), maxEvents: 1, out var error);
+        Assert.True(delivery is { IsBatch: false }, error);
+        return Assert.Single(delivery.Changes);
     }
 
     [Fact]
