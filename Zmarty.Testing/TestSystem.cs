@@ -214,6 +214,22 @@ public sealed class TestSystem : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts again whichever of <paramref name="names"/> a test stopped or killed and did not start again (one that
+    /// failed half-way, say), so the next test on a shared system does not fail for it.
+    /// </summary>
+    public async Task EnsureRunningAsync(params string[] names)
+    {
+        foreach (var name in names)
+        {
+            if (ResourceNotifications.TryGetCurrentState(name, out var current)
+                && current.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
+            {
+                await StartResourceAsync(name);
+            }
+        }
+    }
+
     /// <summary>The resource's latest log lines: its log stream replays what it kept, read here for a moment.</summary>
     private async Task<string> LastLinesAsync(IResource resource, int count)
     {

@@ -21,12 +21,17 @@ namespace Zmarty.Tests.Sync;
 /// B converged, which is what the next one starts from.
 /// </summary>
 [Collection(AppHostSecondCollection.Name)]
-public sealed class SymbolSyncTests(SymbolSyncTests.SyncSystem system, ITestOutputHelper output) : IClassFixture<SymbolSyncTests.SyncSystem>
+public sealed class SymbolSyncTests(SymbolSyncTests.SyncSystem system, ITestOutputHelper output)
+    : IClassFixture<SymbolSyncTests.SyncSystem>, IAsyncLifetime
 {
     private static readonly TimeSpan s_converge = TimeSpan.FromMinutes(2);
 
     /// <summary>A pair no other test here changes, so its one ingestion job is this test's.</summary>
     private const string Pair = "ATOM/USDT";
+
+    public Task InitializeAsync() => system.App.EnsureRunningAsync("supabase-a", "supabase-b", "api", "worker");
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task A_symbol_inserted_updated_and_deleted_by_its_user_in_A_shows_in_B_watchers()
