@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
-using Zmarty.AppHost.Commands;
 using Zmarty.Testing;
 using Zmarty.Tests.Chat;
 using static Microsoft.Playwright.Assertions;
@@ -12,7 +11,7 @@ namespace Zmarty.Tests.Frontend;
 /// <summary>
 /// The reference page (clients/web-demo) served from its own origin, in Debian's Chromium, against the running Api on
 /// another: every call crosses origins, so each goes through the Api's CORS policy (preflights included). Screenshots
-/// of each step go to docs/screenshots/.
+/// of each step go to bin/.../screenshots (docs/screenshots has copies), so a test run leaves the tree as it was.
 /// </summary>
 [Collection(ChatSystemCollection.Name)]
 public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
@@ -120,12 +119,12 @@ public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
     [GeneratedRegex(@"(\d+) credits charged")]
     private static partial Regex Charged();
 
-    private static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new()
-        {
-            Path = Path.Combine(AppHostAssembly.FindRepositoryRoot(), "docs", "screenshots", name + ".png"),
-            FullPage = true,
-        });
+    private static Task ScreenshotAsync(IPage page, string name)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(folder);
+        return page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+    }
 
     /// <summary><c>clients/web-demo/serve.mjs</c> on a free port of 127.0.0.1: the page's own origin.</summary>
     private sealed class StaticSite(Process process, string origin) : IAsyncDisposable
