@@ -129,11 +129,13 @@ public sealed class SymbolSyncTests(SymbolSyncTests.SyncSystem system, ITestOutp
             using var limit = new CancellationTokenSource(s_converge);
 
             var making = changes.MakeAsync(2000);
-            // A lane between its claim and its commit: the claimed rows' locks are held by an open transaction.
+            // A lane between its claim and its commit: the claimed rows' locks are held by an open transaction. (The
+            // claim is known by its start: pg_stat_activity keeps only a statement's first kilobyte.)
             while (!await Sql.ScalarAsync<bool>(chat, """
                        select exists (
                          select 1 from pg_stat_activity
-                         where state = 'idle in transaction' and query like '%user_symbols_outbox%for update of o skip locked%')
+                         where state = 'idle in transaction'
+                           and query like 'select o.id, o.event_id, o.payload::text%from public.user_symbols_outbox o%')
                        """))
             {
                 limit.Token.ThrowIfCancellationRequested();

@@ -19,40 +19,66 @@ internal static class OutboxStore
     /// its old_record's). An event whose key has an older undelivered one waits for it, even when
     /// that one is backing off or is being delivered by another lane or relay (its row lock is
     /// skipped, its row still counts as undelivered), so no two events of a key are ever in flight
-    /// at once or delivered out of order. The keys of undelivered events are indexed (migration
-    /// <c>…_outbox_relay.sql</c>), so each candidate costs an index probe. The claimed rows stay
-    /// locked until the caller's transaction ends: a relay that dies mid-batch leaves them
-    /// undelivered for the next claim.
+    /// at once or delivered out of order. The claimed rows stay locked until the caller's
+    /// transaction ends: a relay that dies mid-batch leaves them undelivered for the next claim.
     /// </summary>
+    /// <remarks>
+    /// The plan must not depend on the statistics, because they are stale exactly when it matters: the
+    /// last analyze saw a drained outbox, and thousands of events have come in since. Written as
+    /// <c>not exists</c>, the key checks became anti-joins that the planner, expecting a handful of
+    /// undelivered rows, ran as a rescan of every undelivered row per candidate (9 s a claim with
+    /// 10,000 waiting; docs/benchmarks.md, "The claim's plan"). Here each check is a subquery run only
+    /// for the candidates the ordered scan reaches, one per key column and key (<c>offset 0</c>
+    /// computes a candidate's keys once), and <see cref="NoSortSql"/> runs first in the same round
+    /// trip: with sorting off, every order must come from an index, so the outer scan walks
+    /// <c>user_symbols_outbox_pending_idx</c> and stops at the limit, and each check probes its key's
+    /// index, the only one in the order it asks for (the primary key's order alone would let it walk
+    /// every older row, delivered ones too). <c>is not true</c> is estimated to keep most
+    /// rows (<c>is null</c> would be estimated to keep almost none, and sorting all due events would
+    /// look cheaper).
+    /// </remarks>
     private const string ClaimSql = """
         select o.id, o.event_id, o.payload::text, o.attempts, o.created_at
         from public.user_symbols_outbox o
         cross join lateral (
           select public.user_symbols_outbox_key(o.payload) as key, public.user_symbols_outbox_moved_from(o.payload) as moved_from
+          offset 0
         ) e
         where o.delivered_at is null and o.next_attempt_at <= now()
-          and not exists (
-            select 1 from public.user_symbols_outbox p
-            where p.delivered_at is null and p.id < o.id
-              and public.user_symbols_outbox_key(p.payload) in (e.key, e.moved_from))
-          and not exists (
-            select 1 from public.user_symbols_outbox p
-            where p.delivered_at is null and p.id < o.id
-              and public.user_symbols_outbox_moved_from(p.payload) is not null
-              and public.user_symbols_outbox_moved_from(p.payload) in (e.key, e.moved_from))
+          and (select true from public.user_symbols_outbox p
+               where p.delivered_at is null and public.user_symbols_outbox_key(p.payload) = e.key and p.id < o.id
+               order by public.user_symbols_outbox_key(p.payload), p.id limit 1) is not true
+          and (select true from public.user_symbols_outbox p
+               where p.delivered_at is null and public.user_symbols_outbox_key(p.payload) = e.moved_from and p.id < o.id
+               order by public.user_symbols_outbox_key(p.payload), p.id limit 1) is not true
+          and (select true from public.user_symbols_outbox p
+               where p.delivered_at is null and public.user_symbols_outbox_moved_from(p.payload) is not null
+                 and public.user_symbols_outbox_moved_from(p.payload) = e.key and p.id < o.id
+               order by public.user_symbols_outbox_moved_from(p.payload), p.id limit 1) is not true
+          and (select true from public.user_symbols_outbox p
+               where p.delivered_at is null and public.user_symbols_outbox_moved_from(p.payload) is not null
+                 and public.user_symbols_outbox_moved_from(p.payload) = e.moved_from and p.id < o.id
+               order by public.user_symbols_outbox_moved_from(p.payload), p.id limit 1) is not true
         order by o.next_attempt_at, o.id
         limit $1
         for update of o skip locked
         """;
 
+    /// <summary>For the claim's transaction only (see <see cref="ClaimSql"/>); a select, so that it can be prepared with it.</summary>
+    private const string NoSortSql = "select set_config('enable_sort', 'off', true)";
+
     public static async Task<List<OutboxEvent>> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int limit, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(ClaimSql, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands = { new(NoSortSql), new(ClaimSql) { Parameters = { new NpgsqlParameter<int> { TypedValue = limit } } } },
+        };
         // Prepared once per physical connection (Npgsql keeps it across the pool): the claim is planned once, not per batch.
-        await command.PrepareAsync(cancellationToken);
+        // Planning happens at the claim's first execution, after the setting, which every claim's transaction makes first.
+        await batch.PrepareAsync(cancellationToken);
         var events = new List<OutboxEvent>(limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             events.Add(new(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4)));
