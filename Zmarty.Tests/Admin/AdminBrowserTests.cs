@@ -19,13 +19,12 @@ namespace Zmarty.Tests.Admin;
 public sealed class AdminBrowserTests
 {
     private const string Password = "browser-test-password";
-    private const string Chromium = "/usr/bin/chromium";
     private static readonly LocatorAssertionsToHaveTextOptions s_live = new() { Timeout = 30_000 };
 
     [Fact]
     public async Task An_operator_logs_in_and_sees_queues_errors_and_cron_change_live()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./zmarty test installs Debian's chromium package.");
+        Browser.AssertInstalled();
         await using var app = await TestSystem.StartAsync(b =>
         {
             // The test enqueues messages and watches the depth rise: a worker would drain them first.
@@ -40,13 +39,13 @@ public sealed class AdminBrowserTests
         var admin = app.GetEndpoint("admin").ToString().TrimEnd('/');
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Browser.Chromium, Headless = true });
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
 
         // Logs in and sees the three queues.
         await page.GotoAsync($"{admin}/queues");
         Assert.EndsWith("/login?ReturnUrl=%2Fqueues", page.Url, StringComparison.Ordinal);
-        await ScreenshotAsync(page, "admin-login");
+        await Browser.ScreenshotAsync(page, "admin-login");
         await page.FillAsync("#password", Password);
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync($"{admin}/queues");
@@ -61,7 +60,7 @@ public sealed class AdminBrowserTests
         await Sql.ExecuteAsync(trading,
             "select pgmq.send_batch('compute_signals', array['{\"symbol\":\"BTC/USDT\",\"timeframe\":\"1h\"}', '{\"symbol\":\"ETH/USDT\",\"timeframe\":\"4h\"}']::jsonb[])");
         await Expect(depth).ToHaveTextAsync((before + 2).ToString(System.Globalization.CultureInfo.InvariantCulture), s_live);
-        await ScreenshotAsync(page, "admin-queues");
+        await Browser.ScreenshotAsync(page, "admin-queues");
 
         // Sees an injected worker error on the Errors page, live.
         await page.ClickAsync("nav >> text=Errors");
@@ -71,7 +70,7 @@ public sealed class AdminBrowserTests
             "insert into ops.error_log (service, level, message, exception, trace_id) values ('worker', 'error', 'Ingesting SOL/USDT 1h failed: Cryptometer answered 403', 'System.Net.Http.HttpRequestException: Response status code does not indicate success: 403 (Forbidden).', $1)",
             traceId);
         await Expect(page.GetByTestId("errors")).ToContainTextAsync(traceId, new() { Timeout = 30_000 });
-        await ScreenshotAsync(page, "admin-errors");
+        await Browser.ScreenshotAsync(page, "admin-errors");
 
         // Runs a cron job now: the run appears in the history, and its messages in the queue.
         await page.ClickAsync("nav >> text=Cron");
@@ -79,11 +78,11 @@ public sealed class AdminBrowserTests
         await Expect(page.GetByTestId("action-message")).ToContainTextAsync("zmarty-enqueue-ingestion ran: succeeded", new() { Timeout = 30_000 });
         await Expect(page.GetByTestId("runs")).ToContainTextAsync("run now", new() { Timeout = 30_000 });
         Assert.True(await Sql.ScalarAsync<long>(trading, "select count(*) from pgmq.q_ingest_indicators") >= 2);
-        await ScreenshotAsync(page, "admin-cron");
+        await Browser.ScreenshotAsync(page, "admin-cron");
 
         await page.ClickAsync("nav >> text=Pipeline");
         await Expect(page.GetByTestId("signals")).ToContainTextAsync("BTC/USDT", new() { Timeout = 30_000 });
-        await ScreenshotAsync(page, "admin-pipeline");
+        await Browser.ScreenshotAsync(page, "admin-pipeline");
     }
 
     /// <summary>What a running system would hold: watchers with data, a signal, a win rate, a failed message, a charge.</summary>
@@ -107,12 +106,5 @@ public sealed class AdminBrowserTests
             "insert into auth.users (id, aud, role, email) values (gen_random_uuid(), 'authenticated', 'authenticated', 'operator-test@example.com') returning id");
         await Sql.ExecuteAsync(chat, "select public.credits_hold($1, 40, 'browser-test-1')", user);
         await Sql.ExecuteAsync(chat, "select public.credits_settle('browser-test-1', 27, 'gpt')");
-    }
-
-    private static Task ScreenshotAsync(IPage page, string name)
-    {
-        var folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
-        Directory.CreateDirectory(folder);
-        return page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
 }

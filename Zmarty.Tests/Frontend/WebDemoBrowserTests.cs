@@ -16,14 +16,13 @@ namespace Zmarty.Tests.Frontend;
 [Collection(ChatSystemCollection.Name)]
 public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
 {
-    private const string Chromium = "/usr/bin/chromium";
     private static readonly LocatorAssertionsToHaveTextOptions s_patient = new() { Timeout = 20_000 };
     private static readonly LocatorAssertionsToContainTextOptions s_patientContains = new() { Timeout = 20_000 };
 
     [Fact]
     public async Task A_user_on_another_origin_chats_with_streamed_replies_hears_voice_and_manages_symbols_signals_and_history()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./zmarty test installs Debian's chromium package.");
+        Browser.AssertInstalled();
         FrontendFiles.AssertClientBuilt();
         var user = await system.CreateUserAsync("pro");
         var symbol = await FrontendFiles.SeedSignalAsync(system);
@@ -33,7 +32,7 @@ public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new()
         {
-            ExecutablePath = Chromium,
+            ExecutablePath = Browser.Chromium,
             Headless = true,
             Args = ["--autoplay-policy=no-user-gesture-required"],
         });
@@ -67,7 +66,7 @@ public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
         Assert.True(charged > 0);
         Assert.NotEmpty(await page.Locator("#transcript .turn.assistant").First.InnerTextAsync());
         await Expect(page.GetByTestId("balance")).ToHaveTextAsync((before - charged).ToString(CultureInfo.InvariantCulture), s_patient);
-        await ScreenshotAsync(page, "web-demo-chat");
+        await Browser.ScreenshotAsync(page, "web-demo-chat");
 
         // A voice reply plays from its absolute, signed audio_url on the Api's origin.
         await page.CheckAsync("#voice");
@@ -96,7 +95,7 @@ public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
         await Expect(signals).ToContainTextAsync("62.5 % of 16", s_patientContains);
         await Expect(page.GetByTestId("ledger")).ToContainTextAsync("charge", s_patientContains);
         Assert.True(await page.Locator("#ledger-rows tr").CountAsync() >= 3, "the grant and at least two charges");
-        await ScreenshotAsync(page, "web-demo-symbols-signals-history");
+        await Browser.ScreenshotAsync(page, "web-demo-symbols-signals-history");
         await page.GetByTestId($"symbol-{symbol}-1h").GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
         await Expect(page.GetByTestId("symbols").Locator("li")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
         Assert.False(await page.GetByTestId("error").IsVisibleAsync(), await page.GetByTestId("error").InnerTextAsync());
@@ -118,13 +117,6 @@ public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
 
     [GeneratedRegex(@"(\d+) credits charged")]
     private static partial Regex Charged();
-
-    private static Task ScreenshotAsync(IPage page, string name)
-    {
-        var folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
-        Directory.CreateDirectory(folder);
-        return page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
-    }
 
     /// <summary><c>clients/web-demo/serve.mjs</c> on a free port of 127.0.0.1: the page's own origin.</summary>
     private sealed class StaticSite(Process process, string origin) : IAsyncDisposable
