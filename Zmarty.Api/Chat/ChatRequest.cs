@@ -133,6 +133,10 @@ public static class TokenEstimate
     public static int UpperBound(IEnumerable<string> messages) =>
         ReplyPriming + messages.Sum(m => PerMessage + System.Text.Encoding.UTF8.GetByteCount(m));
 
+    /// <summary>The bound for a system prompt of at most <paramref name="systemPromptBytes"/> bytes and the user's message.</summary>
+    public static int UpperBound(int systemPromptBytes, string message) =>
+        ReplyPriming + PerMessage + systemPromptBytes + PerMessage + System.Text.Encoding.UTF8.GetByteCount(message);
+
     public static int Typical(string text) => (System.Text.Encoding.UTF8.GetByteCount(text) + 3) / 4;
 
     public static int Typical(IEnumerable<string> messages) => ReplyPriming + messages.Sum(m => PerMessage + Typical(m));

@@ -34,17 +34,20 @@ public abstract record ChatOutcome
 }
 
 /// <summary>
-/// POST /chat from validated input to the reply: profile and limits from A, context from B, then the
-/// model router. Each provider attempt holds its worst-case price first and settles its real usage
-/// after (or releases the hold when it produced nothing), so a request is charged exactly once and a
-/// fallback is only tried when its worst case fits the tier's price cap and the user's balance.
+/// POST /chat from validated input to the reply. A is asked twice: once before the provider (profile,
+/// Idempotency-Key claim and the first provider's hold, <see cref="ChatLedger.BeginAsync"/>) and once
+/// after (the charge and the key's reply). Each provider attempt holds its worst-case price first and
+/// settles its real usage after (or releases the hold when it produced nothing), so a request is
+/// charged exactly once and a fallback is only tried when its worst case fits the tier's price cap and
+/// the user's balance.
 /// </summary>
 public sealed partial class ChatService(
     UserContextStore context,
+    KnownProfiles profiles,
+    ChatLedger chatLedger,
     CreditLedger ledger,
     CreditPricing pricing,
     ProviderClients providers,
-    ChatIdempotency idempotency,
     UserLimiter limiter,
     IOptions<TierOptions> tiers,
     IOptions<ChatOptions> chatOptions,
@@ -55,106 +58,195 @@ public sealed partial class ChatService(
     TimeProvider time,
     ILogger<ChatService> logger)
 {
+    /// <summary>How many times a chat is decided before it gives up on a profile that keeps changing under it.</summary>
+    private const int MaxRounds = 3;
+
     private readonly RouterOptions _router = chatOptions.Value.Router;
+
+    /// <summary>What a chat was decided with: its limits, the bound on its input tokens, and its first hold.</summary>
+    private sealed record ChatPlan(TierLimits Limits, int InputUpperBound, ChatHold Hold);
 
     public async Task<ChatOutcome> HandleAsync(ChatCall call, CancellationToken aborted)
     {
-        var request = call.Request;
-        var profile = await context.ProfileAsync(call.User, aborted);
-        if (profile is null)
-        {
-            return Refuse(StatusCodes.Status403Forbidden, ApiErrors.Forbidden, "This user has no profile in Supabase A.");
-        }
+        // A new run id for every request: its credit request ids are its own even when it retries a key.
+        var requestBase = call.IdempotencyKey is { } idempotencyKey
+            ? $"chat:{call.User:N}:{idempotencyKey}:{Guid.NewGuid():N}"
+            : $"chat:{Guid.NewGuid():N}";
+        var key = call.IdempotencyKey is { } k ? new ChatKey(k, call.BodyHash, requestBase) : null;
 
+        // Decided on the profile the user's last chat found, when there is one: A holds only if that is still
+        // the profile, and a refusal decided on it is decided again on A's, so a stale one costs a round trip.
+        var profile = profiles.Find(call.User);
+        var fresh = profile is null;
+        profile ??= await context.ProfileAsync(call.User, aborted);
+        RateLease? lease = null;
+        try
+        {
+            for (var round = 1; ; round++)
+            {
+                if (profile is null)
+                {
+                    return Refuse(StatusCodes.Status403Forbidden, ApiErrors.Forbidden, "This user has no profile in Supabase A.");
+                }
+
+                if (fresh)
+                {
+                    profiles.Remember(call.User, profile);
+                }
+
+                var (plan, refusal) = Plan(call.Request, profile, requestBase);
+                RateDecision? rate = null;
+                if (plan is not null)
+                {
+                    rate = limiter.TryAcquire(call.User, plan.Limits);
+                    call.OnRateDecided(rate);
+                    refusal = rate.Allowed ? null : Refuse(StatusCodes.Status429TooManyRequests, ApiErrors.RateLimitExceeded,
+                        rate.Refusal!, new() { ["limit"] = rate.Limit, ["retry_after"] = rate.RetryAfterSeconds(time.GetUtcNow()) });
+                }
+
+                if (refusal is not null)
+                {
+                    if (fresh)
+                    {
+                        return refusal;
+                    }
+
+                    (profile, fresh) = (await context.ProfileAsync(call.User, aborted), true);
+                    continue;
+                }
+
+                lease = rate!.Lease;
+                switch (await BeginAsync(call.User, plan!.Hold, key, aborted))
+                {
+                    case ChatStart.Held held:
+                        profiles.Remember(call.User, held.Profile);
+                        return await RunKeyedAsync(call, plan, held.Profile, requestBase, key, aborted);
+                    case ChatStart.Changed changed when round < MaxRounds:
+                        lease!.Refund();
+                        (profile, fresh) = (changed.Profile, true);
+                        continue;
+                    case ChatStart.Changed:
+                        return Refuse(StatusCodes.Status503ServiceUnavailable, ApiErrors.ServiceUnavailable,
+                            "Your profile kept changing while this request started; nothing was charged. Try again.");
+                    case ChatStart.Insufficient insufficient:
+                        var (available, worstCase) = (insufficient.Profile.Available, plan.Hold.Amount);
+                        return Refuse(StatusCodes.Status402PaymentRequired, ApiErrors.InsufficientCredits,
+                            $"This request may cost up to {worstCase} credits with {plan.Hold.Provider}; {available} are available.",
+                            new() { ["balance"] = insufficient.Profile.Balance, ["required"] = worstCase });
+                    case ChatStart.Replay replay:
+                        return new ChatOutcome.Answered(
+                            replay.Response with { Metadata = replay.Response.Metadata with { Replayed = true } }, false, null);
+                    case ChatStart.InProgress:
+                        return Refuse(StatusCodes.Status409Conflict, ApiErrors.Conflict,
+                            "A request with this Idempotency-Key is still running.");
+                    default:
+                        return Refuse(StatusCodes.Status422UnprocessableEntity, ApiErrors.InvalidRequest,
+                            "This Idempotency-Key was used with a different body.");
+                }
+            }
+        }
+        finally
+        {
+            lease?.Dispose();
+        }
+    }
+
+    /// <summary>The checks that need the profile, and the first provider's worst-case price; or why the chat is refused.</summary>
+    private (ChatPlan? Plan, ChatOutcome.Refused? Refusal) Plan(ChatRequest request, UserProfile profile, string requestBase)
+    {
         var limits = tiers.Value.For(profile.Tier, profile.MaxTokens, profile.RequestsPerMinute);
         var messageTokens = TokenEstimate.Typical(request.Message);
         if (messageTokens > limits.MaxTokens)
         {
-            return Refuse(StatusCodes.Status413RequestEntityTooLarge, ApiErrors.MessageTooLong,
+            return (null, Refuse(StatusCodes.Status413RequestEntityTooLarge, ApiErrors.MessageTooLong,
                 $"The message is about {messageTokens} tokens; the {profile.Tier} tier allows {limits.MaxTokens}.",
-                new() { ["limit"] = limits.MaxTokens });
+                new() { ["limit"] = limits.MaxTokens }));
         }
 
         if (request.Voice && !limits.Voice)
         {
-            return Refuse(StatusCodes.Status403Forbidden, ApiErrors.Forbidden, $"Voice replies are not part of the {profile.Tier} tier.");
+            return (null, Refuse(StatusCodes.Status403Forbidden, ApiErrors.Forbidden,
+                $"Voice replies are not part of the {profile.Tier} tier."));
         }
 
-        var selected = profile.Symbols;
-        if (request.Symbols is { } asked)
+        var unknown = request.Symbols?.Where(s => profile.Symbols.All(w => w.Symbol != s)).ToList() ?? [];
+        if (unknown.Count > 0)
         {
-            var unknown = asked.Where(s => profile.Symbols.All(w => w.Symbol != s)).ToList();
-            if (unknown.Count > 0)
-            {
-                return Refuse(StatusCodes.Status400BadRequest, ApiErrors.InvalidRequest,
-                    $"context.symbols names symbols you do not watch: {string.Join(", ", unknown)}.");
-            }
-
-            selected = [.. profile.Symbols.Where(w => asked.Contains(w.Symbol))];
+            return (null, Refuse(StatusCodes.Status400BadRequest, ApiErrors.InvalidRequest,
+                $"context.symbols names symbols you do not watch: {string.Join(", ", unknown)}."));
         }
 
-        var rate = limiter.TryAcquire(call.User, limits);
-        call.OnRateDecided(rate);
-        if (!rate.Allowed)
+        var first = Candidates(request.Provider).First();
+        var selected = Selected(profile, request).Count;
+        var promptLines = request.IncludeSignals || request.IncludeWinRates ? selected : 0;
+        var inputUpperBound = TokenEstimate.UpperBound(SystemPrompt.MaxBytes(promptLines), request.Message);
+        var worstCase = pricing.ForChat(first, inputUpperBound, limits.MaxTokens, request.Voice);
+        return (new ChatPlan(limits, inputUpperBound,
+            new ChatHold(profile, request.Symbols, selected, first, worstCase, $"{requestBase}:{first}")), null);
+    }
+
+    private static IReadOnlyList<WatchedSymbol> Selected(UserProfile profile, ChatRequest request) =>
+        request.Symbols is { } asked ? [.. profile.Symbols.Where(w => asked.Contains(w.Symbol))] : profile.Symbols;
+
+    /// <summary>
+    /// When A's answer is lost (the connection broke, the client left), its claim and hold may have been
+    /// written: the hold is freed and the key's run failed, each only if it is this request's.
+    /// </summary>
+    private async Task<ChatStart> BeginAsync(Guid user, ChatHold hold, ChatKey? key, CancellationToken aborted)
+    {
+        try
         {
-            return Refuse(StatusCodes.Status429TooManyRequests, ApiErrors.RateLimitExceeded, rate.Refusal!,
-                new() { ["limit"] = rate.Limit, ["retry_after"] = rate.RetryAfterSeconds(time.GetUtcNow()) });
+            return await chatLedger.BeginAsync(user, hold, key, aborted);
         }
-
-        using var lease = rate.Lease;
-        var requestBase = $"chat:{Guid.NewGuid():N}";
-        if (call.IdempotencyKey is { } key)
+        catch (Exception ex) when (TransientRetry.IsTransient(ex) || (ex is OperationCanceledException && aborted.IsCancellationRequested))
         {
-            switch (await idempotency.ClaimAsync(call.User, key, call.BodyHash, aborted))
-            {
-                case IdempotencyClaim.Replay replay:
-                    return new ChatOutcome.Answered(replay.Response with { Metadata = replay.Response.Metadata with { Replayed = true } }, false, null);
-                case IdempotencyClaim.InProgress:
-                    return Refuse(StatusCodes.Status409Conflict, ApiErrors.Conflict, "A request with this Idempotency-Key is still running.");
-                case IdempotencyClaim.DifferentBody:
-                    return Refuse(StatusCodes.Status422UnprocessableEntity, ApiErrors.InvalidRequest,
-                        "This Idempotency-Key was used with a different body.");
-                case IdempotencyClaim.Run run:
-                    requestBase = $"chat:{call.User:N}:{key}:{run.Attempt}";
-                    break;
-            }
+            await ReleaseAsync(hold.RequestId);
+            await FailKeyAsync(user, key);
+            throw;
         }
+    }
 
+    /// <summary>Runs a held chat; a run that ends without a charge fails its key, so a retry with it runs again.</summary>
+    private async Task<ChatOutcome> RunKeyedAsync(
+        ChatCall call, ChatPlan plan, UserProfile profile, string requestBase, ChatKey? key, CancellationToken aborted)
+    {
         ChatOutcome outcome;
         try
         {
-            outcome = await RunAsync(call, profile, limits, selected, requestBase, aborted);
+            outcome = await RunAsync(call, plan, profile, requestBase, key, aborted);
         }
-        catch (Exception) when (call.IdempotencyKey is { } left)
+        catch (Exception)
         {
-            // Every hold of this run is released (or will expire) and nothing was charged: the key may run again.
-            await RecordAsync(call.User, left, null);
+            // Every hold of this run is released (or will expire) and nothing was charged.
+            await FailKeyAsync(call.User, key);
             throw;
         }
 
-        if (call.IdempotencyKey is { } done)
+        if (outcome is ChatOutcome.Refused)
         {
-            await RecordAsync(call.User, done, outcome as ChatOutcome.Answered);
+            await FailKeyAsync(call.User, key);
         }
 
         return outcome;
     }
 
     /// <summary>
-    /// Records the key's result: the reply (a retry gets it, uncharged) or a failure (a retry runs again).
-    /// A that stays unreachable must not turn a settled reply into an error, so this only logs; the key
-    /// then stays pending until a hold's lifetime has passed.
+    /// A that stays unreachable must not turn a refusal into an error, so this only logs; the key then
+    /// stays pending until a hold's lifetime has passed.
     /// </summary>
-    private async Task RecordAsync(Guid user, string key, ChatOutcome.Answered? answered)
+    private async Task FailKeyAsync(Guid user, ChatKey? key)
     {
+        if (key is null)
+        {
+            return;
+        }
+
         try
         {
             await TransientRetry.RunAsync(
                 async () =>
                 {
-                    await (answered is not null
-                        ? idempotency.CompleteAsync(user, key, answered.Response)
-                        : idempotency.FailAsync(user, key));
+                    await chatLedger.FailAsync(user, key);
                     return true;
                 },
                 credits.Value.SettleRetryWindow, time, (_, _) => { });
@@ -166,58 +258,64 @@ public sealed partial class ChatService(
     }
 
     private async Task<ChatOutcome> RunAsync(
-        ChatCall call, UserProfile profile, TierLimits limits, IReadOnlyList<WatchedSymbol> selected, string requestBase, CancellationToken aborted)
+        ChatCall call, ChatPlan plan, UserProfile profile, string requestBase, ChatKey? key, CancellationToken aborted)
     {
         var request = call.Request;
-        var snapshots = request.IncludeSignals || request.IncludeWinRates
-            ? await context.SnapshotsAsync(call.User, selected, aborted)
-            : [];
+        IReadOnlyList<SymbolSnapshot> snapshots;
+        try
+        {
+            snapshots = request.IncludeSignals || request.IncludeWinRates
+                ? await context.SnapshotsAsync(call.User, Selected(profile, request), aborted)
+                : [];
+        }
+        catch (Exception)
+        {
+            await ReleaseAsync(plan.Hold.RequestId);
+            throw;
+        }
+
         var system = SystemPrompt.Build(snapshots, request.IncludeSignals, request.IncludeWinRates, time.GetUtcNow());
         ChatMessage[] messages = [new SystemChatMessage(system), new UserChatMessage(request.Message)];
-        var inputUpperBound = TokenEstimate.UpperBound([system, request.Message]);
-        var maxTokens = limits.MaxTokens;
-        var available = profile.Available;
+        var maxTokens = plan.Limits.MaxTokens;
+        var available = profile.Available + plan.Hold.Amount;
         var passedOver = new List<string>();
         var refusals = new List<string>();
         var faulted = false;
 
         foreach (var (name, index) in Candidates(request.Provider).Select((name, index) => (name, index)))
         {
-            var worstCase = pricing.ForChat(name, inputUpperBound, maxTokens, request.Voice);
-            if (index > 0 && (worstCase > limits.FallbackPriceCap || worstCase > available))
-            {
-                LogSkipped(logger, name, worstCase, limits.FallbackPriceCap, available);
-                passedOver.Add(name);
-                continue;
-            }
-
             var requestId = $"{requestBase}:{name}";
-            CreditResult hold;
-            try
+            if (index > 0)
             {
-                hold = await ledger.HoldAsync(call.User, worstCase, requestId, new { provider = name, kind = "chat" }, aborted);
-            }
-            catch (Exception ex) when (TransientRetry.IsTransient(ex)
-                || (ex is OperationCanceledException && aborted.IsCancellationRequested))
-            {
-                // The hold may have been written before the connection broke or the client left: free it, then fail.
-                await ReleaseAsync(requestId);
-                throw;
-            }
-            catch (CreditException ex) when (ex.Failure == CreditFailure.Insufficient)
-            {
-                if (index == 0)
+                var worstCase = pricing.ForChat(name, plan.InputUpperBound, maxTokens, request.Voice);
+                if (worstCase > plan.Limits.FallbackPriceCap || worstCase > available)
                 {
-                    return Refuse(StatusCodes.Status402PaymentRequired, ApiErrors.InsufficientCredits,
-                        $"This request may cost up to {worstCase} credits with {name}; {ex.Balance ?? available} are available.",
-                        new() { ["balance"] = ex.Balance ?? available, ["required"] = worstCase });
+                    LogSkipped(logger, name, worstCase, plan.Limits.FallbackPriceCap, available);
+                    passedOver.Add(name);
+                    continue;
                 }
 
-                passedOver.Add(name);
-                continue;
+                CreditResult hold;
+                try
+                {
+                    hold = await ledger.HoldAsync(call.User, worstCase, requestId, new { provider = name, kind = "chat" }, aborted);
+                }
+                catch (Exception ex) when (TransientRetry.IsTransient(ex)
+                    || (ex is OperationCanceledException && aborted.IsCancellationRequested))
+                {
+                    // The hold may have been written before the connection broke or the client left: free it, then fail.
+                    await ReleaseAsync(requestId);
+                    throw;
+                }
+                catch (CreditException ex) when (ex.Failure == CreditFailure.Insufficient)
+                {
+                    passedOver.Add(name);
+                    continue;
+                }
+
+                available = hold.Available + worstCase;
             }
 
-            available = hold.Available + worstCase;
             var provider = providers[name];
             var model = new ModelCall(provider, _router.Timeout, chatOptions.Value.MaxReplyDuration);
             ModelReply reply;
@@ -257,7 +355,7 @@ public sealed partial class ChatService(
             }
 
             call.Timing.AddProvider(model.ProviderTime);
-            return await SettleAsync(call, name, requestId, reply, passedOver, aborted);
+            return await SettleAsync(call, name, requestId, key, reply, passedOver, aborted);
         }
 
         if (refusals.Count > 0 && !faulted)
@@ -303,7 +401,8 @@ public sealed partial class ChatService(
     /// reply one without voice.
     /// </summary>
     private async Task<ChatOutcome> SettleAsync(
-        ChatCall call, string provider, string requestId, ModelReply reply, List<string> passedOver, CancellationToken aborted)
+        ChatCall call, string provider, string requestId, ChatKey? key, ModelReply reply, List<string> passedOver,
+        CancellationToken aborted)
     {
         var finished = reply.FinishReason is not ("error" or "cancelled" or "deadline");
         Guid? audioId = call.Request.Voice && finished && !aborted.IsCancellationRequested
@@ -312,26 +411,10 @@ public sealed partial class ChatService(
         var audioUrl = audioId is { } id ? links.Create(id) : null;
 
         var cost = pricing.ForChat(provider, reply.InputTokens, reply.OutputTokens, voice: audioId is not null);
-        var settled = await SettleWithRetriesAsync(requestId, cost, provider, reply, passedOver, audioId);
-        var timing = call.Timing;
-        var response = new ChatResponse(
-            provider,
-            reply.Text,
-            new ChatUsage(reply.InputTokens, reply.OutputTokens, reply.InputTokens + reply.OutputTokens, reply.ReasoningTokens),
-            settled.Amount,
-            settled.Available,
-            audioUrl,
-            new ChatMetadata(
-                Math.Round(timing.Elapsed.TotalMilliseconds, 3),
-                Math.Round(timing.Overhead.TotalMilliseconds, 3),
-                Math.Round(timing.Provider.TotalMilliseconds, 3),
-                reply.ModelVersion,
-                time.GetUtcNow(),
-                requestId,
-                reply.FinishReason,
-                passedOver,
-                UsageEstimated: !reply.UsageReported,
-                Replayed: false));
+        // The key keeps this reply, with the charge's figures filled in by A; its timings stop before the charge.
+        var kept = Response(call.Timing, provider, requestId, reply, audioUrl, passedOver, charged: 0, remaining: 0);
+        var settled = await SettleWithRetriesAsync(requestId, cost, provider, key, reply, passedOver, audioId, kept);
+        var response = Response(call.Timing, provider, requestId, reply, audioUrl, passedOver, settled.Amount, settled.Available);
         var cut = reply.FinishReason switch
         {
             "error" => new StreamCut("provider_stream_broken",
@@ -344,6 +427,27 @@ public sealed partial class ChatService(
         return new ChatOutcome.Answered(response, call.Stream is not null, cut);
     }
 
+    private ChatResponse Response(
+        RequestTiming timing, string provider, string requestId, ModelReply reply, string? audioUrl, List<string> passedOver,
+        int charged, long remaining) => new(
+        provider,
+        reply.Text,
+        new ChatUsage(reply.InputTokens, reply.OutputTokens, reply.InputTokens + reply.OutputTokens, reply.ReasoningTokens),
+        charged,
+        remaining,
+        audioUrl,
+        new ChatMetadata(
+            Math.Round(timing.Elapsed.TotalMilliseconds, 3),
+            Math.Round(timing.Overhead.TotalMilliseconds, 3),
+            Math.Round(timing.Provider.TotalMilliseconds, 3),
+            reply.ModelVersion,
+            time.GetUtcNow(),
+            requestId,
+            reply.FinishReason,
+            passedOver,
+            UsageEstimated: !reply.UsageReported,
+            Replayed: false));
+
     /// <summary>
     /// Settles even when the client has gone (what was generated is charged once; the request id makes a
     /// repeat harmless), retrying while A is briefly unreachable (a restart) for up to
@@ -351,7 +455,8 @@ public sealed partial class ChatService(
     /// expire: the user is then not charged at all, never twice.
     /// </summary>
     private async Task<CreditResult> SettleWithRetriesAsync(
-        string requestId, int cost, string provider, ModelReply reply, List<string> passedOver, Guid? audioId)
+        string requestId, int cost, string provider, ChatKey? key, ModelReply reply, List<string> passedOver, Guid? audioId,
+        ChatResponse kept)
     {
         var units = new { input_tokens = reply.InputTokens, output_tokens = reply.OutputTokens, reasoning_tokens = reply.ReasoningTokens };
         var metadata = new
@@ -366,7 +471,7 @@ public sealed partial class ChatService(
         try
         {
             return await TransientRetry.RunAsync(
-                () => ledger.SettleAsync(requestId, cost, provider, units, "chat", metadata, CancellationToken.None),
+                () => chatLedger.SettleAsync(requestId, cost, provider, units, metadata, key, kept),
                 credits.Value.SettleRetryWindow, time, (attempt, ex) => LogSettleRetry(logger, requestId, attempt, ex.Message));
         }
         catch (Exception ex) when (TransientRetry.IsTransient(ex))

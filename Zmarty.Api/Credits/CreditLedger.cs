@@ -35,7 +35,8 @@ public sealed class CreditException(CreditFailure failure, string message, long?
 /// </summary>
 public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource chat)
 {
-    private const string Columns = "ledger_id, request_id, user_id, status, amount, balance, held, available, replayed";
+    /// <summary>The columns of <c>public.credit_result</c>, in the order <see cref="ReadResult"/> reads them.</summary>
+    internal const string Columns = "ledger_id, request_id, user_id, status, amount, balance, held, available, replayed";
 
     public Task<CreditResult> HoldAsync(Guid user, int amount, string requestId, object metadata, CancellationToken cancellationToken) =>
         RunAsync("hold", requestId, amount, $"select {Columns} from public.credits_hold($1, $2, $3, $4)", cancellationToken,
@@ -78,26 +79,32 @@ public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource ch
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            var result = new CreditResult(
-                reader.IsDBNull(0) ? null : reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetGuid(2),
-                reader.GetString(3),
-                reader.GetInt32(4),
-                reader.GetInt64(5),
-                reader.GetInt64(6),
-                reader.GetInt64(7),
-                reader.GetBoolean(8));
+            var result = ReadResult(reader, 0);
             activity?.SetTag($"zmarty.credits.{result.Status}", result.Amount);
             activity?.SetTag("zmarty.credits.replayed", result.Replayed);
             return result;
         }
-        catch (PostgresException ex) when (Classify(ex) is { } failure)
+        catch (PostgresException ex) when (Translate(ex) is { } failure)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.SqlState);
-            throw ToCreditException(ex, failure);
+            throw failure;
         }
     }
+
+    internal static CreditResult ReadResult(NpgsqlDataReader reader, int first) => new(
+        reader.IsDBNull(first) ? null : reader.GetInt64(first),
+        reader.GetString(first + 1),
+        reader.GetGuid(first + 2),
+        reader.GetString(first + 3),
+        reader.GetInt32(first + 4),
+        reader.GetInt64(first + 5),
+        reader.GetInt64(first + 6),
+        reader.GetInt64(first + 7),
+        reader.GetBoolean(first + 8));
+
+    /// <summary>The credit failure a refusal by A's credit functions means, or null for any other error.</summary>
+    internal static CreditException? Translate(PostgresException ex) =>
+        Classify(ex) is { } failure ? ToCreditException(ex, failure) : null;
 
     /// <summary>
     /// By SQLSTATE: our ZC codes first, then the standard classes a stricter schema may raise for the

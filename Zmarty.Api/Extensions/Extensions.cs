@@ -76,7 +76,8 @@ internal static class Extensions
         builder.Services.AddSingleton<CreditLedger>();
         builder.Services.AddSingleton<UserContextStore>();
         builder.Services.AddSingleton<UserLimiter>();
-        builder.Services.AddSingleton<ChatIdempotency>();
+        builder.Services.AddSingleton<ChatLedger>();
+        builder.Services.AddSingleton<KnownProfiles>();
         builder.Services.AddSingleton<ChatService>();
         builder.Services.AddSingleton<AudioStore>();
         builder.Services.AddSingleton<AudioLinks>();

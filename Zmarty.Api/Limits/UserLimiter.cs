@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Zmarty.Api.Limits;
 
 /// <summary>The outcome of asking for a chat slot, with what the X-RateLimit-* headers report.</summary>
-public sealed record RateDecision(bool Allowed, int Limit, int Remaining, DateTimeOffset ResetAt, string? Refusal, IDisposable? Lease)
+public sealed record RateDecision(bool Allowed, int Limit, int Remaining, DateTimeOffset ResetAt, string? Refusal, RateLease? Lease)
 {
     public int RetryAfterSeconds(DateTimeOffset now) => Math.Max(1, (int)Math.Ceiling((ResetAt - now).TotalSeconds));
 }
@@ -63,7 +63,7 @@ public sealed class UserLimiter(TimeProvider time)
             Sweep(window);
         }
 
-        return new(true, limits.RequestsPerMinute, remaining, resetAt, null, new Lease(state));
+        return new(true, limits.RequestsPerMinute, remaining, resetAt, null, new RateLease(state, window));
     }
 
     private void Sweep(long window)
@@ -81,24 +81,42 @@ public sealed class UserLimiter(TimeProvider time)
         }
     }
 
-    private sealed class UserWindow
+    internal sealed class UserWindow
     {
         public long Window;
         public int Count;
         public int InFlight;
     }
+}
 
-    private sealed class Lease(UserWindow state) : IDisposable
+/// <summary>A chat's concurrency slot, freed when disposed.</summary>
+public sealed class RateLease : IDisposable
+{
+    private readonly UserLimiter.UserWindow _state;
+    private readonly long _window;
+    private int _disposed;
+
+    internal RateLease(UserLimiter.UserWindow state, long window)
     {
-        private int _disposed;
+        _state = state;
+        _window = window;
+    }
 
-        public void Dispose()
+    public void Dispose() => Free(refund: false);
+
+    /// <summary>Frees the slot and takes the request back out of its window's count: it was decided on stale limits.</summary>
+    public void Refund() => Free(refund: true);
+
+    private void Free(bool refund)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            lock (_state)
             {
-                lock (state)
+                _state.InFlight--;
+                if (refund && _state.Window == _window)
                 {
-                    state.InFlight--;
+                    _state.Count--;
                 }
             }
         }

@@ -165,6 +165,37 @@ public sealed class ChatTests(ChatSystemFixture system) : ChatSystemTest
     }
 
     [Fact]
+    public async Task A_tier_changed_since_the_users_last_chat_decides_the_next_one_and_a_refusal_writes_nothing()
+    {
+        var user = await system.CreateUserAsync("pro");
+        using var api = system.CreateApiClient(user.Token);
+        var voice = new { message = "Say BTC out loud", mode = "voice" };
+        Assert.Equal(HttpStatusCode.OK, (await Chats.PostAsync(api, new { message = "First" })).Response.StatusCode);
+
+        // The Api remembers a pro profile; A now says free, which has no voice.
+        await SetTierAsync(user, "free");
+        var (refused, error) = await Chats.PostAsync(api, voice, "voice-1");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("free tier", error.Str("message"), StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync("chat_requests", user));
+        Assert.Equal(1, await CountAsync("credit_holds", user));
+
+        // Now the Api remembers free; A says pro again, and the key was never claimed.
+        await SetTierAsync(user, "pro");
+        var (answered, reply) = await Chats.PostAsync(api, voice, "voice-1");
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.StartsWith("http", reply.Str("audio_url"), StringComparison.Ordinal);
+        Assert.Equal(0, await system.OpenHoldsAsync(user.Id));
+        Assert.Equal(100 - await system.LedgerChargesAsync(user.Id), reply.GetProperty("credits_remaining").GetInt64());
+    }
+
+    private Task<long> CountAsync(string table, TestUser user) =>
+        system.ScalarAsync<long>(system.Chat, $"select count(*) from public.{table} where user_id = $1", user.Id);
+
+    private Task SetTierAsync(TestUser user, string tier) =>
+        system.ScalarAsync<object>(system.Chat, "update public.user_profiles set tier = $2 where id = $1 returning id", user.Id, tier);
+
+    [Fact]
     public async Task Past_the_tiers_rate_the_chat_is_refused_with_429_and_the_rate_limit_headers()
     {
         var user = await system.CreateUserAsync();

@@ -134,6 +134,28 @@ public sealed class ChatUnitTests
         Assert.EndsWith("watches no symbols yet.", SystemPrompt.Build([], true, true, at), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_system_prompt_stays_within_the_bound_its_symbol_count_gives_the_hold_without_cutting_a_line()
+    {
+        var at = new DateTimeOffset(2026, 11, 24, 6, 0, 0, TimeSpan.Zero);
+        var widest = new SymbolSnapshot(
+            $"{new string('A', 20)}/{new string('B', 20)}", "15m", "short", 0.99m, 0.99m, decimal.MinValue, -1e-28m,
+            [.. Enumerable.Repeat(decimal.MinValue, 50)], at, 0.99m, int.MaxValue, int.MaxValue, decimal.MaxValue);
+
+        foreach (var count in new[] { 0, 1, 7, 60 })
+        {
+            var snapshots = Enumerable.Repeat(widest, count).ToList();
+            var prompt = SystemPrompt.Build(snapshots, includeSignals: true, includeWinRates: true, at);
+
+            Assert.True(System.Text.Encoding.UTF8.GetByteCount(prompt) <= SystemPrompt.MaxBytes(count),
+                $"{count} symbols: {prompt.Length} bytes, bound {SystemPrompt.MaxBytes(count)}");
+            Assert.All(prompt.Split('\n').Skip(2), line => Assert.EndsWith($"(n={int.MaxValue})", line, StringComparison.Ordinal));
+        }
+
+        Assert.Equal(TokenEstimate.UpperBound([SystemPrompt.Persona + " x", "hi"]) - 2,
+            TokenEstimate.UpperBound(System.Text.Encoding.UTF8.GetByteCount(SystemPrompt.Persona), "hi"));
+    }
+
     [Theory]
     [InlineData(401, true)]
     [InlineData(403, true)]

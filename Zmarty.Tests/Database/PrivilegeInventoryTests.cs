@@ -115,7 +115,13 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
     /// <summary>A: what each service does there (migration service_roles.sql, docs/database.md).</summary>
     private static readonly string[] ChatServiceGrants =
     [
+        "zmarty_api function public.chat_begin(p_user_id uuid, p_symbols text[], p_expected_tier text, " +
+            "p_expected_max_tokens integer, p_expected_requests_per_minute integer, p_expected_selected integer, " +
+            "p_hold_amount integer, p_hold_request_id text, p_hold_metadata jsonb, p_idempotency_key text, " +
+            "p_request_hash text, p_run_id text, p_pending_expiry interval)",
         "zmarty_api function public.chat_prune(p_requests_older_than interval, p_audio_older_than interval)",
+        "zmarty_api function public.chat_settle(p_request_id text, p_amount integer, p_provider text, p_units jsonb, " +
+            "p_metadata jsonb, p_idempotency_key text, p_run_id text, p_response jsonb)",
         "zmarty_api function public.credits_hold(p_user_id uuid, p_amount integer, p_request_id text, p_metadata jsonb)",
         "zmarty_api function public.credits_release(p_request_id text)",
         "zmarty_api function public.credits_release_expired(p_older_than interval)",
@@ -127,6 +133,7 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
         "zmarty_api table public.credits_ledger SELECT",
         "zmarty_api table public.user_profiles SELECT",
         "zmarty_api table public.user_symbols SELECT, INSERT, DELETE",
+        "zmarty_api function public.user_context(p_user_id uuid)",
         "zmarty_api column public.user_symbols UPDATE (active)",
         "zmarty_api function public.tier_symbol_limits(p_tier text, OUT active_limit integer, OUT total_limit integer)",
         "zmarty_api view public.credit_balance SELECT",

@@ -5,7 +5,11 @@ using Npgsql;
 namespace Zmarty.Api.Chat.Context;
 
 /// <summary>A user's profile, watched symbols and spendable credits, as A has them.</summary>
-public sealed record UserProfile(string Tier, int MaxTokens, int RequestsPerMinute, long Available, IReadOnlyList<WatchedSymbol> Symbols);
+/// <remarks>
+/// <see cref="MaxTokens"/> and <see cref="RequestsPerMinute"/> are the profile's own columns, not yet raised to the tier's.
+/// </remarks>
+public sealed record UserProfile(
+    string Tier, int MaxTokens, int RequestsPerMinute, long Balance, long Available, IReadOnlyList<WatchedSymbol> Symbols);
 
 public sealed record WatchedSymbol(string Symbol, string Timeframe);
 
@@ -26,9 +30,9 @@ public sealed record SymbolSnapshot(
     decimal? Risk);
 
 /// <summary>
-/// Reads what a chat needs about its user: one round trip to A (profile, active symbols, balance) and
-/// one to B (latest signal, win rate and risk per symbol). Every query is filtered by the caller's
-/// user id, so no user's data reaches another's prompt.
+/// Reads what a chat needs about its user: one round trip to A (profile, active symbols, balance;
+/// <c>public.user_context</c>) and one to B (latest signal, win rate and risk per symbol). Every query
+/// is filtered by the caller's user id, so no user's data reaches another's prompt.
 /// </summary>
 public sealed class UserContextStore(
     [FromKeyedServices("chat")] NpgsqlDataSource chat,
@@ -36,31 +40,10 @@ public sealed class UserContextStore(
 {
     public async Task<UserProfile?> ProfileAsync(Guid user, CancellationToken cancellationToken)
     {
-        await using var command = chat.CreateCommand("""
-            select p.tier, p.max_tokens_per_request, p.max_requests_per_minute,
-                   coalesce((select a.balance - a.held from public.credit_accounts a where a.user_id = p.id), 0),
-                   coalesce(array_agg(s.symbol order by s.symbol, s.timeframe) filter (where s.id is not null), '{}'),
-                   coalesce(array_agg(s.timeframe order by s.symbol, s.timeframe) filter (where s.id is not null), '{}')
-            from public.user_profiles p
-            left join public.user_symbols s on s.user_id = p.id and s.active
-            where p.id = $1
-            group by p.id
-            """);
+        await using var command = chat.CreateCommand($"select {ProfileColumns} from public.user_context($1)");
         command.Parameters.Add(new NpgsqlParameter { Value = user });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        var symbols = reader.GetFieldValue<string[]>(4);
-        var timeframes = reader.GetFieldValue<string[]>(5);
-        return new UserProfile(
-            reader.GetString(0),
-            reader.GetInt32(1),
-            reader.GetInt32(2),
-            reader.GetInt64(3),
-            [.. symbols.Zip(timeframes, (symbol, timeframe) => new WatchedSymbol(symbol, timeframe))]);
+        return await reader.ReadAsync(cancellationToken) ? ReadProfile(reader, 0) : null;
     }
 
     public async Task<IReadOnlyList<SymbolSnapshot>> SnapshotsAsync(
@@ -117,46 +100,118 @@ public sealed class UserContextStore(
         return snapshots;
     }
 
+    /// <summary>The columns of <c>public.user_context</c>, in the order <see cref="ReadProfile"/> reads them.</summary>
+    internal const string ProfileColumns = "tier, max_tokens_per_request, max_requests_per_minute, balance, available, symbols, timeframes";
+
+    internal static UserProfile ReadProfile(NpgsqlDataReader reader, int first)
+    {
+        var symbols = reader.GetFieldValue<string[]>(first + 5);
+        var timeframes = reader.GetFieldValue<string[]>(first + 6);
+        return new UserProfile(
+            reader.GetString(first),
+            reader.GetInt32(first + 1),
+            reader.GetInt32(first + 2),
+            reader.GetInt64(first + 3),
+            reader.GetInt64(first + 4),
+            [.. symbols.Zip(timeframes, (symbol, timeframe) => new WatchedSymbol(symbol, timeframe))]);
+    }
+
     private static T? Nullable<T>(NpgsqlDataReader reader, int ordinal) where T : struct =>
         reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<T>(ordinal);
 }
 
-/// <summary>The compact system prompt: who the assistant is, then one line per symbol with what B knows.</summary>
+/// <summary>
+/// The compact system prompt: who the assistant is, then one line per symbol with what B knows. Its
+/// size has a bound that depends only on the number of symbols (<see cref="MaxBytes"/>), so a chat's
+/// worst-case price is known, and held, before B is read.
+/// </summary>
 public static class SystemPrompt
 {
     public const string Persona =
         "You are Zmarty, a crypto trading assistant. Answer from the data below and say when data is missing. " +
         "Be concise. This is not financial advice.";
 
+    /// <summary>
+    /// The most one symbol's line may take, in UTF-8 bytes. The fields are written with bounded widths
+    /// (10 significant digits, at most <see cref="MaxTakeProfits"/> targets), which keeps a real line
+    /// near 200 bytes; only absurd values could pass this, and such a line is cut to it.
+    /// </summary>
+    public const int MaxLineBytes = 320;
+
+    public const int MaxTakeProfits = 4;
+
+    private const string NoSymbols = " The user watches no symbols yet.";
+    private const string HeaderFormat = "\nData at {0:yyyy-MM-dd HH:mm} UTC:";
+
+    /// <summary>The most <see cref="Build"/> can write for <paramref name="symbols"/> lines, in UTF-8 bytes.</summary>
+    public static int MaxBytes(int symbols) => Encoding.UTF8.GetByteCount(Persona) + (symbols == 0
+        ? Encoding.UTF8.GetByteCount(NoSymbols)
+        : Encoding.UTF8.GetByteCount(string.Format(CultureInfo.InvariantCulture, HeaderFormat, DateTimeOffset.UnixEpoch))
+            + (symbols * MaxLineBytes));
+
     public static string Build(IReadOnlyList<SymbolSnapshot> snapshots, bool includeSignals, bool includeWinRates, DateTimeOffset now)
     {
         var prompt = new StringBuilder(Persona);
         if (snapshots.Count == 0)
         {
-            return prompt.Append(" The user watches no symbols yet.").ToString();
+            return prompt.Append(NoSymbols).ToString();
         }
 
-        prompt.Append(CultureInfo.InvariantCulture, $"\nData at {now:yyyy-MM-dd HH:mm} UTC:");
+        prompt.AppendFormat(CultureInfo.InvariantCulture, HeaderFormat, now);
         foreach (var s in snapshots)
         {
-            prompt.Append(CultureInfo.InvariantCulture, $"\n{s.Symbol} {s.Timeframe}:");
-            if (includeSignals)
-            {
-                prompt.Append(s.Direction is null
-                    ? " no signal;"
-                    : string.Create(CultureInfo.InvariantCulture,
-                        $" signal {s.Direction} score {s.Score:0.##} conf {s.Confidence:0.##} entry {s.Entry} stop {s.StopLoss} tp {string.Join('/', s.TakeProfit ?? [])} at {s.SignalAt:MM-dd HH:mm};"));
-                prompt.Append(s.Risk is { } risk ? string.Create(CultureInfo.InvariantCulture, $" risk {risk:0.###};") : " risk n/a;");
-            }
-
-            if (includeWinRates)
-            {
-                prompt.Append(s.WinRate is { } rate
-                    ? string.Create(CultureInfo.InvariantCulture, $" win rate {s.LookbackDays}d {rate:0.##} (n={s.SampleSize})")
-                    : " win rate n/a");
-            }
+            prompt.Append(Cap(Line(s, includeSignals, includeWinRates)));
         }
 
         return prompt.ToString();
+    }
+
+    private static string Line(SymbolSnapshot s, bool includeSignals, bool includeWinRates)
+    {
+        var line = new StringBuilder();
+        line.Append(CultureInfo.InvariantCulture, $"\n{s.Symbol} {s.Timeframe}:");
+        if (includeSignals)
+        {
+            if (s.Direction is null)
+            {
+                line.Append(" no signal;");
+            }
+            else
+            {
+                var targets = string.Join('/', (s.TakeProfit ?? []).Take(MaxTakeProfits).Select(target => Number(target)));
+                line.Append(CultureInfo.InvariantCulture,
+                    $" signal {s.Direction} score {s.Score:0.##} conf {s.Confidence:0.##} entry {Number(s.Entry)}");
+                line.Append(CultureInfo.InvariantCulture, $" stop {Number(s.StopLoss)} tp {targets} at {s.SignalAt:MM-dd HH:mm};");
+            }
+
+            line.Append(s.Risk is { } risk ? string.Create(CultureInfo.InvariantCulture, $" risk {risk:0.###};") : " risk n/a;");
+        }
+
+        if (includeWinRates)
+        {
+            line.Append(s.WinRate is { } rate
+                ? string.Create(CultureInfo.InvariantCulture, $" win rate {s.LookbackDays}d {rate:0.##} (n={s.SampleSize})")
+                : " win rate n/a");
+        }
+
+        return line.ToString();
+    }
+
+    private static string Number(decimal? value) => value?.ToString("G10", CultureInfo.InvariantCulture) ?? "";
+
+    private static string Cap(string line)
+    {
+        if (Encoding.UTF8.GetByteCount(line) <= MaxLineBytes)
+        {
+            return line;
+        }
+
+        var length = line.Length;
+        while (Encoding.UTF8.GetByteCount(line.AsSpan(0, length)) > MaxLineBytes || char.IsHighSurrogate(line[length - 1]))
+        {
+            length--;
+        }
+
+        return line[..length];
     }
 }

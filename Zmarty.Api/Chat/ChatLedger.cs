@@ -1,0 +1,157 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Zmarty.Api.Chat.Context;
+using Zmarty.Api.Credits;
+using Zmarty.Api.Telemetry;
+
+namespace Zmarty.Api.Chat;
+
+/// <summary>
+/// What a chat was priced with: the profile it expects A to have, the symbols it asked for and how many
+/// of the user's rows they select, and the first provider's worst case, to hold under <paramref name="RequestId"/>.
+/// </summary>
+public sealed record ChatHold(
+    UserProfile Expected, IReadOnlyList<string>? Symbols, int Selected, string Provider, int Amount, string RequestId);
+
+/// <summary>What A did with a chat's first call (<c>public.chat_begin</c>).</summary>
+public abstract record ChatStart
+{
+    /// <summary>Claimed (with a key) and held; the profile's balance and available are after the hold.</summary>
+    public sealed record Held(UserProfile Profile) : ChatStart;
+
+    /// <summary>A's profile is not the expected one (or is gone): nothing was written.</summary>
+    public sealed record Changed(UserProfile? Profile) : ChatStart;
+
+    /// <summary>The hold did not fit the user's available credits: nothing was written.</summary>
+    public sealed record Insufficient(UserProfile Profile) : ChatStart;
+
+    public sealed record Replay(ChatResponse Response) : ChatStart;
+
+    public sealed record InProgress : ChatStart;
+
+    public sealed record DifferentBody : ChatStart;
+}
+
+/// <summary>
+/// A's side of one chat in two round trips: <see cref="BeginAsync"/> (profile, Idempotency-Key claim,
+/// first hold) before the provider is called and <see cref="SettleAsync"/> (charge and the key's
+/// stored reply) after. Fallback holds and releases go through <see cref="CreditLedger"/>.
+/// </summary>
+public sealed class ChatLedger([FromKeyedServices("chat")] NpgsqlDataSource chat, IOptions<CreditsOptions> credits)
+{
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    public async Task<ChatStart> BeginAsync(Guid user, ChatHold hold, ChatKey? key, CancellationToken cancellationToken)
+    {
+        using var activity = ZmartyTelemetry.Source.StartActivity("chat begin");
+        activity?.SetTag("zmarty.credits.request_id", hold.RequestId);
+        activity?.SetTag("zmarty.credits.requested", hold.Amount);
+        await using var command = chat.CreateCommand($"""
+            select outcome, {UserContextStore.ProfileColumns}, response::text
+            from public.chat_begin($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            """);
+        var expected = hold.Expected;
+        command.Parameters.Add(new NpgsqlParameter { Value = user });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = (object?)hold.Symbols?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
+        });
+        command.Parameters.Add(new NpgsqlParameter { Value = expected.Tier });
+        command.Parameters.Add(new NpgsqlParameter { Value = expected.MaxTokens });
+        command.Parameters.Add(new NpgsqlParameter { Value = expected.RequestsPerMinute });
+        command.Parameters.Add(new NpgsqlParameter { Value = hold.Selected });
+        command.Parameters.Add(new NpgsqlParameter { Value = hold.Amount });
+        command.Parameters.Add(new NpgsqlParameter { Value = hold.RequestId });
+        command.Parameters.Add(Jsonb(JsonSerializer.Serialize(new { provider = hold.Provider, kind = "chat" })));
+        command.Parameters.Add(Text(key?.Key));
+        command.Parameters.Add(Text(key?.BodyHash));
+        command.Parameters.Add(Text(key?.RunId));
+        command.Parameters.Add(new NpgsqlParameter { Value = credits.Value.HoldLifetime, NpgsqlDbType = NpgsqlDbType.Interval });
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return new ChatStart.Changed(null);
+            }
+
+            var outcome = reader.GetString(0);
+            activity?.SetTag("zmarty.chat.begin", outcome);
+            var profile = UserContextStore.ReadProfile(reader, 1);
+            return outcome switch
+            {
+                "held" => new ChatStart.Held(profile),
+                "read" => new ChatStart.Changed(profile),
+                "insufficient" => new ChatStart.Insufficient(profile),
+                "replay" => new ChatStart.Replay(JsonSerializer.Deserialize<ChatResponse>(reader.GetString(8), s_json)!),
+                "in_progress" => new ChatStart.InProgress(),
+                "different_body" => new ChatStart.DifferentBody(),
+                _ => throw new InvalidOperationException($"public.chat_begin returned an unknown outcome '{outcome}'."),
+            };
+        }
+        catch (PostgresException ex) when (CreditLedger.Translate(ex) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    /// <summary>
+    /// Charges the hold <paramref name="requestId"/> and, for a run with a key, stores
+    /// <paramref name="reply"/> as the key's result with the charge's figures. A repeat is harmless.
+    /// </summary>
+    public async Task<CreditResult> SettleAsync(
+        string requestId, int amount, string provider, object units, object metadata, ChatKey? key, ChatResponse reply)
+    {
+        using var activity = ZmartyTelemetry.Source.StartActivity("chat settle");
+        activity?.SetTag("zmarty.credits.request_id", requestId);
+        activity?.SetTag("zmarty.credits.requested", amount);
+        await using var command = chat.CreateCommand(
+            $"select {CreditLedger.Columns} from public.chat_settle($1, $2, $3, $4, $5, $6, $7, $8)");
+        command.Parameters.Add(new NpgsqlParameter { Value = requestId });
+        command.Parameters.Add(new NpgsqlParameter { Value = amount });
+        command.Parameters.Add(new NpgsqlParameter { Value = provider });
+        command.Parameters.Add(Jsonb(JsonSerializer.Serialize(units)));
+        command.Parameters.Add(Jsonb(JsonSerializer.Serialize(metadata)));
+        command.Parameters.Add(Text(key?.Key));
+        command.Parameters.Add(Text(key?.RunId));
+        command.Parameters.Add(Jsonb(key is null ? null : JsonSerializer.Serialize(reply, s_json)));
+        try
+        {
+            // Not the request's token: what was generated is charged even when the client has gone.
+            await using var reader = await command.ExecuteReaderAsync(CancellationToken.None);
+            await reader.ReadAsync(CancellationToken.None);
+            var result = CreditLedger.ReadResult(reader, 0);
+            activity?.SetTag("zmarty.credits.settled", result.Amount);
+            activity?.SetTag("zmarty.credits.replayed", result.Replayed);
+            return result;
+        }
+        catch (PostgresException ex) when (CreditLedger.Translate(ex) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    /// <summary>Nothing was charged: a retry with the same key runs again. Only the run that holds the key can fail it.</summary>
+    public async Task FailAsync(Guid user, ChatKey key)
+    {
+        await using var command = chat.CreateCommand("""
+            update public.chat_requests set status = 'failed', updated_at = now()
+            where user_id = $1 and idempotency_key = $2 and run_id = $3 and status = 'pending'
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = user });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Key });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.RunId });
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    private static NpgsqlParameter Text(string? value) =>
+        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Jsonb(string? json) =>
+        new() { Value = (object?)json ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb };
+}
