@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Scalar.AspNetCore;
@@ -19,6 +20,14 @@ namespace Zmarty.Api.Extensions;
 
 internal static class Extensions
 {
+    /// <summary>
+    /// The most connections to each database, unless its connection string names a <c>Maximum Pool Size</c>. Npgsql's
+    /// 100 let a burst open a backend per waiting query: on the 2-core benchmark machine, 200 backends for the two
+    /// databases tripled the chat's p99 against 8 or 16 (docs/benchmarks.md), and a Supabase session pooler refuses
+    /// clients past its pool size. No request holds two connections to one database, so waiting in the pool is safe.
+    /// </summary>
+    internal const int MaxPoolSize = 16;
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         foreach (var name in new[] { "chat", "trading" })
@@ -26,14 +35,20 @@ internal static class Extensions
             var connectionString = builder.Configuration.GetConnectionString(name);
             if (!string.IsNullOrWhiteSpace(connectionString))
             {
-                builder.Configuration[$"ConnectionStrings:{name}"] = new NpgsqlConnectionStringBuilder(connectionString)
+                var settings = new NpgsqlConnectionStringBuilder(connectionString)
                 {
                     // credits_hold reports {balance, available, required} in the error detail, which Npgsql hides by default.
                     IncludeErrorDetail = true,
                     // Every chat runs the same few statements: prepare them once per connection.
                     MaxAutoPrepare = 32,
                     AutoPrepareMinUsages = 2,
-                }.ConnectionString;
+                };
+                if (!NamesPoolSize(connectionString))
+                {
+                    settings.MaxPoolSize = MaxPoolSize;
+                }
+
+                builder.Configuration[$"ConnectionStrings:{name}"] = settings.ConnectionString;
             }
         }
 
@@ -107,5 +122,11 @@ internal static class Extensions
         app.MapUsersApi();
         app.MapAudioApi();
         return app;
+    }
+
+    private static bool NamesPoolSize(string connectionString)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        return given.ContainsKey("Maximum Pool Size") || given.ContainsKey("Max Pool Size") || given.ContainsKey("MaxPoolSize");
     }
 }
