@@ -103,6 +103,14 @@ public sealed class TestSystem : IAsyncDisposable
             });
         }
 
+        // The local PostgreSQL servers listen on their ports themselves, which the testing builder leaves as the
+        // AppHost set them (55432, 55433): systems that run side by side need a free pair each.
+        foreach (var endpoint in builder.Resources.OfType<LocalPostgresServerResource>()
+                     .SelectMany(server => server.Annotations.OfType<EndpointAnnotation>()))
+        {
+            endpoint.Port = endpoint.TargetPort = Ports.PickFree();
+        }
+
         var app = await builder.BuildAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(s_startTimeout);
