@@ -25,7 +25,7 @@ public abstract record ChatStart
     public sealed record Changed(UserProfile? Profile) : ChatStart;
 
     /// <summary>The hold did not fit the user's available credits: nothing was written.</summary>
-    public sealed record Insufficient(UserProfile Profile) : ChatStart;
+    public sealed record Insufficient(long Balance, long Available) : ChatStart;
 
     public sealed record Replay(ChatResponse Response) : ChatStart;
 
@@ -87,12 +87,15 @@ public sealed class ChatLedger([FromKeyedServices("chat")] NpgsqlDataSource chat
             {
                 "held" => new ChatStart.Held(profile),
                 "read" => new ChatStart.Changed(profile),
-                "insufficient" => new ChatStart.Insufficient(profile),
                 "replay" => new ChatStart.Replay(JsonSerializer.Deserialize<ChatResponse>(reader.GetString(8), s_json)!),
                 "in_progress" => new ChatStart.InProgress(),
                 "different_body" => new ChatStart.DifferentBody(),
                 _ => throw new InvalidOperationException($"public.chat_begin returned an unknown outcome '{outcome}'."),
             };
+        }
+        catch (PostgresException ex) when (CreditLedger.Translate(ex) is { Failure: CreditFailure.Insufficient } refusal)
+        {
+            return new ChatStart.Insufficient(refusal.Balance ?? expected.Balance, refusal.Available ?? expected.Available);
         }
         catch (PostgresException ex) when (CreditLedger.Translate(ex) is { } failure)
         {

@@ -129,10 +129,11 @@ public sealed partial class ChatService(
                         return Refuse(StatusCodes.Status503ServiceUnavailable, ApiErrors.ServiceUnavailable,
                             "Your profile kept changing while this request started; nothing was charged. Try again.");
                     case ChatStart.Insufficient insufficient:
-                        var (available, worstCase) = (insufficient.Profile.Available, plan.Hold.Amount);
+                        var worstCase = plan.Hold.Amount;
                         return Refuse(StatusCodes.Status402PaymentRequired, ApiErrors.InsufficientCredits,
-                            $"This request may cost up to {worstCase} credits with {plan.Hold.Provider}; {available} are available.",
-                            new() { ["balance"] = insufficient.Profile.Balance, ["required"] = worstCase });
+                            $"This request may cost up to {worstCase} credits with {plan.Hold.Provider}; " +
+                            $"{insufficient.Available} are available.",
+                            new() { ["balance"] = insufficient.Balance, ["required"] = worstCase });
                     case ChatStart.Replay replay:
                         return new ChatOutcome.Answered(
                             replay.Response with { Metadata = replay.Response.Metadata with { Replayed = true } }, false, null);

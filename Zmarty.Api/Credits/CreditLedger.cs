@@ -19,12 +19,16 @@ public enum CreditFailure
     InvalidInput,
 }
 
-public sealed class CreditException(CreditFailure failure, string message, long? balance = null, long? required = null, Exception? inner = null)
+public sealed class CreditException(
+    CreditFailure failure, string message, long? balance = null, long? required = null, Exception? inner = null, long? available = null)
     : Exception(message, inner)
 {
     public CreditFailure Failure => failure;
 
     public long? Balance => balance;
+
+    /// <summary>What the user could spend (the balance less their open holds), when A said.</summary>
+    public long? Available => available;
 
     public long? Required => required;
 }
@@ -125,7 +129,7 @@ public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource ch
 
     private static CreditException ToCreditException(PostgresException ex, CreditFailure failure)
     {
-        long? balance = null, required = null;
+        long? balance = null, required = null, available = null;
         if (failure == CreditFailure.Insufficient && ex.Detail is { Length: > 0 } detail && detail.StartsWith('{'))
         {
             try
@@ -133,6 +137,7 @@ public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource ch
                 using var json = JsonDocument.Parse(detail);
                 balance = json.RootElement.TryGetProperty("balance", out var b) ? b.GetInt64() : null;
                 required = json.RootElement.TryGetProperty("required", out var r) ? r.GetInt64() : null;
+                available = json.RootElement.TryGetProperty("available", out var a) ? a.GetInt64() : null;
             }
             catch (JsonException)
             {
@@ -140,7 +145,7 @@ public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource ch
             }
         }
 
-        return new CreditException(failure, ex.MessageText, balance, required, ex);
+        return new CreditException(failure, ex.MessageText, balance, required, ex, available);
     }
 
     private static JsonbValue Json(object value) => new(JsonSerializer.Serialize(value));

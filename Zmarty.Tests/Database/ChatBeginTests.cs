@@ -1,10 +1,12 @@
 using System.Text.Json;
+using Npgsql;
 
 namespace Zmarty.Tests.Database;
 
 /// <summary>
 /// A's two calls of a chat: <c>chat_begin</c> holds only for the profile the Api priced with and writes
-/// nothing otherwise; <c>chat_settle</c> charges and completes the key's run in one transaction.
+/// nothing otherwise, nor when the hold does not fit; <c>chat_settle</c> charges and completes the key's
+/// run in one transaction.
 /// </summary>
 [Collection(DatabaseCollection.Name)]
 public sealed class ChatBeginTests(DatabaseFixture db)
@@ -59,8 +61,9 @@ public sealed class ChatBeginTests(DatabaseFixture db)
     {
         var user = await db.CreateUserAsync();
 
-        var refused = await BeginAsync(user, 101, $"chat:{user:N}:k:run-1:grok", key: "k", run: $"chat:{user:N}:k:run-1");
-        Assert.Equal(("insufficient", 100L), (refused.Outcome, refused.Available));
+        var refused = await Assert.ThrowsAsync<PostgresException>(
+            () => BeginAsync(user, 101, $"chat:{user:N}:k:run-1:grok", key: "k", run: $"chat:{user:N}:k:run-1"));
+        Assert.Equal("ZC402", refused.SqlState);
         Assert.Equal(0, await HoldsAsync(user));
         Assert.Equal(0, await KeysAsync(user));
 

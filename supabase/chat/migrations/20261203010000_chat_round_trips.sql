@@ -3,7 +3,7 @@
 --   * user_context(user): a user's profile, spendable credits and active symbols, the one read of
 --     them that the chat and GET /me/signals share.
 --   * chat_begin: that read, and, when the profile is still the one the Api priced the request
---     with, the Idempotency-Key claim and the first provider's hold, in one transaction.
+--     with, the Idempotency-Key claim and the first provider's hold, in one statement.
 --   * chat_settle: the charge, and the key's stored reply, in one transaction: a key is completed
 --     exactly when its reply is charged.
 --   * chat_requests.run_id: the run that holds a key, so that only that run may complete or fail it
@@ -19,6 +19,8 @@ comment on column public.chat_requests.attempt is
 comment on column public.chat_requests.run_id is
   'The run that holds the key: the prefix of its credit request ids, chat:{user}:{key}:{run}.';
 
+-- PL/pgSQL rather than SQL: PostgreSQL 15 plans a SQL function's query on every call, and keeps a
+-- PL/pgSQL function's plan for the session.
 create function public.user_context(p_user_id uuid)
 returns table (
   tier text,
@@ -29,12 +31,14 @@ returns table (
   symbols text[],
   timeframes text[]
 )
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
+begin
+  return query
   select p.tier, p.max_tokens_per_request, p.max_requests_per_minute,
-         coalesce(a.balance, 0), coalesce(a.balance - a.held, 0),
+         coalesce(a.balance, 0)::bigint, coalesce(a.balance - a.held, 0)::bigint,
          coalesce(array_agg(s.symbol order by s.symbol, s.timeframe) filter (where s.id is not null), '{}'),
          coalesce(array_agg(s.timeframe order by s.symbol, s.timeframe) filter (where s.id is not null), '{}')
   from public.user_profiles p
@@ -42,12 +46,14 @@ as $$
   left join public.user_symbols s on s.user_id = p.id and s.active
   where p.id = p_user_id
   group by p.id, a.user_id;
+end;
 $$;
 
--- Outcome: 'read' (the profile differs from what the request was priced with, or none was given:
--- nothing written), 'held', 'insufficient' (nothing written), or, for a key that was not claimed,
--- 'replay' (with the stored reply), 'in_progress' or 'different_body'. No row: no profile.
--- The profile columns are read before the hold; balance and available are after it.
+-- Outcome: 'read' (the profile differs from what the request was priced with: nothing written),
+-- 'held', or, for a key that was not claimed, 'replay' (with the stored reply), 'in_progress' or
+-- 'different_body'. No row: no profile. The profile columns are read before the hold; balance and
+-- available are after it. A hold that does not fit raises credits_hold's ZC402 (detail: balance,
+-- available, required): the call fails whole, the key's claim with it, so nothing is written.
 create function public.chat_begin(
   p_user_id uuid,
   p_symbols text[],
@@ -99,38 +105,33 @@ begin
     return;
   end if;
 
-  -- One subtransaction: a refused hold takes the key's claim back with it.
-  begin
-    if p_idempotency_key is not null then
-      -- A pending row older than a hold's lifetime belongs to a request that died; its hold is released by now.
-      insert into public.chat_requests as r (user_id, idempotency_key, request_hash, run_id)
-      values (p_user_id, p_idempotency_key, p_request_hash, p_run_id)
-      on conflict (user_id, idempotency_key) do update
-        set attempt = r.attempt + 1, status = 'pending', response = null, run_id = excluded.run_id, updated_at = now()
-        where r.request_hash = excluded.request_hash
-          and (r.status = 'failed' or (r.status = 'pending' and r.updated_at < now() - p_pending_expiry));
-      if not found then
-        select r.request_hash, r.status, r.response into v_request
-        from public.chat_requests r
-        where r.user_id = p_user_id and r.idempotency_key = p_idempotency_key;
-        outcome := case
-          when v_request.request_hash is distinct from p_request_hash then 'different_body'
-          when v_request.status = 'completed' and v_request.response is not null then 'replay'
-          else 'in_progress'
-        end;
-        response := case when outcome = 'replay' then v_request.response end;
-        return next;
-        return;
-      end if;
+  if p_idempotency_key is not null then
+    -- A pending row older than a hold's lifetime belongs to a request that died; its hold is released by now.
+    insert into public.chat_requests as r (user_id, idempotency_key, request_hash, run_id)
+    values (p_user_id, p_idempotency_key, p_request_hash, p_run_id)
+    on conflict (user_id, idempotency_key) do update
+      set attempt = r.attempt + 1, status = 'pending', response = null, run_id = excluded.run_id, updated_at = now()
+      where r.request_hash = excluded.request_hash
+        and (r.status = 'failed' or (r.status = 'pending' and r.updated_at < now() - p_pending_expiry));
+    if not found then
+      select r.request_hash, r.status, r.response into v_request
+      from public.chat_requests r
+      where r.user_id = p_user_id and r.idempotency_key = p_idempotency_key;
+      outcome := case
+        when v_request.request_hash is distinct from p_request_hash then 'different_body'
+        when v_request.status = 'completed' and v_request.response is not null then 'replay'
+        else 'in_progress'
+      end;
+      response := case when outcome = 'replay' then v_request.response end;
+      return next;
+      return;
     end if;
+  end if;
 
-    v_hold := public.credits_hold(p_user_id, p_hold_amount, p_hold_request_id, p_hold_metadata);
-    outcome := 'held';
-    balance := v_hold.balance;
-    available := v_hold.available;
-  exception when sqlstate 'ZC402' then
-    outcome := 'insufficient';
-  end;
+  v_hold := public.credits_hold(p_user_id, p_hold_amount, p_hold_request_id, p_hold_metadata);
+  outcome := 'held';
+  balance := v_hold.balance;
+  available := v_hold.available;
   return next;
 end;
 $$;
