@@ -216,7 +216,8 @@ public static class ChatOverhead
     {
         await using var command = chat.CreateCommand("""
             select count(*) from unnest($1::text[], $2::int[]) as r (request_id, credits)
-            where r.credits <> coalesce((select -sum(l.delta) from public.credits_ledger l where l.request_id = r.request_id), 0)
+            where r.credits <> coalesce(
+              (select -sum(l.delta) from public.credits_ledger l where l.kind = 'charge' and l.request_id = r.request_id), 0)
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = charges.Select(c => c.RequestId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = charges.Select(c => c.Credits).ToArray() });
