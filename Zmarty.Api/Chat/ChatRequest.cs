@@ -72,7 +72,8 @@ public static class ChatRequestParser
                     return (null, "context must be an object.");
                 }
 
-                if (!Flag(context, "include_signals", true, out includeSignals) || !Flag(context, "include_win_rates", true, out includeWinRates))
+                if (!Flag(context, "include_signals", true, out includeSignals)
+                    || !Flag(context, "include_win_rates", true, out includeWinRates))
                 {
                     return (null, "context.include_signals and context.include_win_rates must be true or false.");
                 }
@@ -98,7 +99,9 @@ public static class ChatRequestParser
                 }
             }
 
-            return (new ChatRequest(message.GetString()!, mode == "voice", stream, includeSignals, includeWinRates, symbols, provider), null);
+            var request = new ChatRequest(
+                message.GetString()!, mode == "voice", stream, includeSignals, includeWinRates, symbols, provider);
+            return (request, null);
         }
     }
 

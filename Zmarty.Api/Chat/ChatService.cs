@@ -120,7 +120,7 @@ public sealed partial class ChatService(
                 {
                     case ChatStart.Held held:
                         profiles.Remember(call.User, held.Profile);
-                        return await RunKeyedAsync(call, plan, held.Profile, requestBase, key, aborted);
+                        return await RunHeldAsync(call, plan, held.Profile, requestBase, key, aborted);
                     case ChatStart.Changed changed when round < MaxRounds:
                         lease!.Refund();
                         (profile, fresh) = (changed.Profile, true);
@@ -208,7 +208,7 @@ public sealed partial class ChatService(
     }
 
     /// <summary>Runs a held chat; a run that ends without a charge fails its key, so a retry with it runs again.</summary>
-    private async Task<ChatOutcome> RunKeyedAsync(
+    private async Task<ChatOutcome> RunHeldAsync(
         ChatCall call, ChatPlan plan, UserProfile profile, string requestBase, ChatKey? key, CancellationToken aborted)
     {
         ChatOutcome outcome;
@@ -367,7 +367,8 @@ public sealed partial class ChatService(
         }
 
         return Refuse(StatusCodes.Status503ServiceUnavailable, ApiErrors.AllProvidersFailed,
-            $"No provider could answer ({string.Join(", ", passedOver)} failed or did not fit the price cap and balance); nothing was charged.",
+            $"No provider could answer ({string.Join(", ", passedOver)} failed or did not fit the price cap and balance); " +
+            "nothing was charged.",
             new() { ["providers"] = passedOver });
 
         int EstimateInput() => TokenEstimate.Typical([system, request.Message]);

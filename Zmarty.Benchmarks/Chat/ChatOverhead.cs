@@ -36,7 +36,8 @@ public static class ChatOverhead
         var withKeys = args.Contains("--keys");
         args = [.. args.Where(a => a is not ("--dashboard" or "--keys"))];
         var rates = args.Length > 1 ? args[1].Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray() : s_rates;
-        Console.WriteLine($"Starting the whole system ({Environment.ProcessorCount} cores visible); load average {DatabaseBenchmarks.LoadAverage()}");
+        Console.WriteLine(
+            $"Starting the whole system ({Environment.ProcessorCount} cores visible); load average {DatabaseBenchmarks.LoadAverage()}");
         // The chat path is the Api, A, B and the providers. The Worker would ingest the benchmark users'
         // symbols from the emulators meanwhile and the AdminUi poll B: load of other features, which in a
         // deployment runs elsewhere, taking the same two cores.
@@ -44,13 +45,16 @@ public static class ChatOverhead
         builder.RemoveResource("worker");
         builder.RemoveResource("admin");
         await using var app = await TestSystem.StartAsync(builder);
-        Console.WriteLine(withDashboard ? "Telemetry: exported to the dashboard over OTLP/gRPC." : "Telemetry: not exported (no dashboard).");
+        Console.WriteLine(withDashboard
+            ? "Telemetry: exported to the dashboard over OTLP/gRPC."
+            : "Telemetry: not exported (no dashboard).");
         Console.WriteLine(withKeys ? "Idempotency-Key: a new one on every request." : "Idempotency-Key: none.");
         await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
         await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
         var tokens = await CreateUsersAsync(app, chat, trading);
         var api = Process.GetProcessById(app.ServiceProcessId("api"));
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
+        using var http = new HttpClient(handler)
         {
             BaseAddress = app.GetEndpoint("api"),
             Timeout = TimeSpan.FromSeconds(30),
@@ -58,7 +62,8 @@ public static class ChatOverhead
 
         Console.WriteLine($"Each mode warms up first: 5 s at 100 RPS, then 15 s at {rates[0]} RPS.");
         Console.WriteLine();
-        Console.WriteLine("| mode | target RPS | achieved RPS | ok | errors | overhead p50 / p95 / p99 ms | client latency p50 / p99 ms | load gen CPU | Api CPU | load avg | wrong charges |");
+        Console.WriteLine("| mode | target RPS | achieved RPS | ok | errors | overhead p50 / p95 / p99 ms | " +
+            "client latency p50 / p99 ms | load gen CPU | Api CPU | load avg | wrong charges |");
         Console.WriteLine("|---|---:|---:|---:|---:|---|---|---:|---:|---|---:|");
         var failures = 0;
         foreach (var stream in new[] { false, true })
@@ -79,7 +84,8 @@ public static class ChatOverhead
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {(stream ? "SSE" : "JSON")} | {rate} | {step.Ok / step.Wall.TotalSeconds:F0} | {step.Ok} | {step.Errors} | " +
                     $"{Percentile(step.Overhead, 50):F2} / {Percentile(step.Overhead, 95):F2} / {Percentile(step.Overhead, 99):F2} | " +
-                    $"{Percentile(step.Latency, 50):F1} / {Percentile(step.Latency, 99):F1} | {step.GeneratorCpu:P0} | {apiShare:P0} | {DatabaseBenchmarks.LoadAverage()} | {wrong} |"));
+                    $"{Percentile(step.Latency, 50):F1} / {Percentile(step.Latency, 99):F1} | {step.GeneratorCpu:P0} | {apiShare:P0} | " +
+                    $"{DatabaseBenchmarks.LoadAverage()} | {wrong} |"));
             }
         }
 
@@ -101,7 +107,8 @@ public static class ChatOverhead
     }
 
     private sealed record StepResult(
-        TimeSpan Wall, int Ok, int Errors, List<(string RequestId, int Credits)> Charges, List<double> Overhead, List<double> Latency, double GeneratorCpu);
+        TimeSpan Wall, int Ok, int Errors, List<(string RequestId, int Credits)> Charges, List<double> Overhead, List<double> Latency,
+        double GeneratorCpu);
 
     /// <summary>Open loop: request i is sent at i / rate seconds whether or not earlier ones have answered.</summary>
     private static async Task<StepResult> RunStepAsync(
@@ -151,7 +158,8 @@ public static class ChatOverhead
 
         await Task.WhenAll(pending);
         var wall = clock.Elapsed;
-        var generatorCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / wall.TotalSeconds / Environment.ProcessorCount;
+        var generatorCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / wall.TotalSeconds
+            / Environment.ProcessorCount;
         return new StepResult(wall, ok, errors, [.. charges], [.. overhead], [.. latency], generatorCpu);
     }
 
@@ -186,7 +194,9 @@ public static class ChatOverhead
     /// <summary>Enterprise users with a large balance, three watched symbols each, and signals and win rates for them in B.</summary>
     private static async Task<string[]> CreateUsersAsync(TestSystem app, NpgsqlDataSource chat, NpgsqlDataSource trading)
     {
-        await ExecuteAsync(chat, "insert into auth.users (id, email) select gen_random_uuid(), 'chatbench' || i || '@example.com' from generate_series(1, $1) i", Users);
+        await ExecuteAsync(chat,
+            "insert into auth.users (id, email) select gen_random_uuid(), 'chatbench' || i || '@example.com' from generate_series(1, $1) i",
+            Users);
         await ExecuteAsync(chat, "update public.user_profiles set tier = 'enterprise'");
         await ExecuteAsync(chat, "select public.credits_grant(id, 100000000, 'topup', 'bench-' || id) from auth.users");
         await ExecuteAsync(chat, """
@@ -205,7 +215,8 @@ public static class ChatOverhead
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            tokens.Add(DevTokens.CreateAccessToken(app.GetParameterValue("jwt-secret"), reader.GetGuid(0), reader.GetString(1), DateTimeOffset.UtcNow, TimeSpan.FromHours(4)));
+            tokens.Add(DevTokens.CreateAccessToken(
+                app.GetParameterValue("jwt-secret"), reader.GetGuid(0), reader.GetString(1), DateTimeOffset.UtcNow, TimeSpan.FromHours(4)));
         }
 
         return [.. tokens];

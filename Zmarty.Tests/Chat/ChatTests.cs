@@ -30,7 +30,8 @@ public sealed class ChatTests(ChatSystemFixture system) : ChatSystemTest
         Assert.True(reply.GetProperty("metadata").GetProperty("overhead_ms").GetDouble() >= 0);
 
         await using var ledger = system.Chat.CreateCommand(
-            "select delta, provider, units, request_id, metadata ->> 'model' from public.credits_ledger where user_id = $1 and kind = 'charge'");
+            "select delta, provider, units, request_id, metadata ->> 'model' from public.credits_ledger " +
+            "where user_id = $1 and kind = 'charge'");
         ledger.Parameters.Add(new() { Value = user.Id });
         await using var rows = await ledger.ExecuteReaderAsync();
         Assert.True(await rows.ReadAsync());
@@ -88,7 +89,8 @@ public sealed class ChatTests(ChatSystemFixture system) : ChatSystemTest
         await SignalAsync("ETH/USDT", null, 3333.5m);
         using var api = system.CreateApiClient(user.Token);
 
-        var (response, _) = await Chats.PostAsync(api, new { message = "How does BTC look?", context = new { symbols = new[] { "BTC/USDT" } } });
+        var (response, _) = await Chats.PostAsync(
+            api, new { message = "How does BTC look?", context = new { symbols = new[] { "BTC/USDT" } } });
         var (all, _) = await Chats.PostAsync(api, new { message = "And everything?" });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -134,7 +136,7 @@ public sealed class ChatTests(ChatSystemFixture system) : ChatSystemTest
         Assert.Equal(status == 413 ? "message_too_long" : "invalid_request", error.RootElement.Str("error"));
         Assert.Contains(because, error.RootElement.Str("message"), StringComparison.Ordinal);
         Assert.Equal(100, await system.BalanceAsync(user.Id));
-        Assert.Equal(0, await system.ScalarAsync<long>(system.Chat, "select count(*) from public.credit_holds where user_id = $1", user.Id));
+        Assert.Equal(0, await CountAsync("credit_holds", user));
         Assert.Equal(0, await system.ProviderCallsAsync("xai"));
     }
 
@@ -207,7 +209,8 @@ public sealed class ChatTests(ChatSystemFixture system) : ChatSystemTest
         for (var i = 0; i < 11 && refused is null; i++)
         {
             var (response, body) = await Chats.PostAsync(api, new { message = $"Question {i}" });
-            remaining.Add(int.Parse(response.Headers.GetValues("X-RateLimit-Remaining").Single(), System.Globalization.CultureInfo.InvariantCulture));
+            remaining.Add(int.Parse(
+                response.Headers.GetValues("X-RateLimit-Remaining").Single(), System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal("10", response.Headers.GetValues("X-RateLimit-Limit").Single());
             Assert.True(response.Headers.Contains("X-RateLimit-Reset"));
             if (response.StatusCode == HttpStatusCode.TooManyRequests)

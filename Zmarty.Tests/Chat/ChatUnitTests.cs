@@ -127,7 +127,8 @@ public sealed class ChatUnitTests
         var lines = prompt.Split('\n');
         Assert.Equal(4, lines.Length);
         Assert.Equal(
-            "BTC/USDT 1h: signal long score 0.72 conf 0.65 entry 64000 stop 62720 tp 65280/67200 at 11-24 06:00; risk 0.42; win rate 30d 0.58 (n=41)",
+            "BTC/USDT 1h: signal long score 0.72 conf 0.65 entry 64000 stop 62720 tp 65280/67200 at 11-24 06:00; " +
+            "risk 0.42; win rate 30d 0.58 (n=41)",
             lines[2]);
         Assert.Equal("ETH/USDT 4h: no signal; risk n/a; win rate n/a", lines[3]);
         Assert.DoesNotContain("signal", withoutSignals.Split('\n')[2], StringComparison.Ordinal);
