@@ -143,11 +143,14 @@ public static class SystemPrompt
     private const string NoSymbols = " The user watches no symbols yet.";
     private const string HeaderFormat = "\nData at {0:yyyy-MM-dd HH:mm} UTC:";
 
+    private static readonly int s_personaBytes = Encoding.UTF8.GetByteCount(Persona);
+    private static readonly int s_noSymbolsBytes = Encoding.UTF8.GetByteCount(NoSymbols);
+    private static readonly int s_headerBytes =
+        Encoding.UTF8.GetByteCount(string.Format(CultureInfo.InvariantCulture, HeaderFormat, DateTimeOffset.UnixEpoch));
+
     /// <summary>The most <see cref="Build"/> can write for <paramref name="symbols"/> lines, in UTF-8 bytes.</summary>
-    public static int MaxBytes(int symbols) => Encoding.UTF8.GetByteCount(Persona) + (symbols == 0
-        ? Encoding.UTF8.GetByteCount(NoSymbols)
-        : Encoding.UTF8.GetByteCount(string.Format(CultureInfo.InvariantCulture, HeaderFormat, DateTimeOffset.UnixEpoch))
-            + (symbols * MaxLineBytes));
+    public static int MaxBytes(int symbols) =>
+        s_personaBytes + (symbols == 0 ? s_noSymbolsBytes : s_headerBytes + (symbols * MaxLineBytes));
 
     public static string Build(IReadOnlyList<SymbolSnapshot> snapshots, bool includeSignals, bool includeWinRates, DateTimeOffset now)
     {
