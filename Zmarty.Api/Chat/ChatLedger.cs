@@ -37,9 +37,10 @@ public abstract record ChatStart
 /// <summary>
 /// A's side of one chat in two round trips: <see cref="BeginAsync"/> (profile, Idempotency-Key claim,
 /// first hold) before the provider is called and <see cref="SettleAsync"/> (charge and the key's
-/// stored reply) after. Fallback holds and releases go through <see cref="CreditLedger"/>.
+/// stored reply, through <see cref="CreditLedger"/>, as fallback holds and releases) after.
 /// </summary>
-public sealed class ChatLedger([FromKeyedServices("chat")] NpgsqlDataSource chat, IOptions<CreditsOptions> credits)
+public sealed class ChatLedger(
+    [FromKeyedServices("chat")] NpgsqlDataSource chat, CreditLedger ledger, IOptions<CreditsOptions> credits)
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
     {
@@ -93,13 +94,11 @@ public sealed class ChatLedger([FromKeyedServices("chat")] NpgsqlDataSource chat
                 _ => throw new InvalidOperationException($"public.chat_begin returned an unknown outcome '{outcome}'."),
             };
         }
-        catch (PostgresException ex) when (CreditLedger.Translate(ex) is { Failure: CreditFailure.Insufficient } refusal)
-        {
-            return new ChatStart.Insufficient(refusal.Balance ?? expected.Balance, refusal.Available ?? expected.Available);
-        }
         catch (PostgresException ex) when (CreditLedger.Translate(ex) is { } failure)
         {
-            throw failure;
+            return failure.Failure == CreditFailure.Insufficient
+                ? new ChatStart.Insufficient(failure.Balance ?? expected.Balance, failure.Available ?? expected.Available)
+                : throw failure;
         }
     }
 
@@ -107,37 +106,11 @@ public sealed class ChatLedger([FromKeyedServices("chat")] NpgsqlDataSource chat
     /// Charges the hold <paramref name="requestId"/> and, for a run with a key, stores
     /// <paramref name="reply"/> as the key's result with the charge's figures. A repeat is harmless.
     /// </summary>
-    public async Task<CreditResult> SettleAsync(
-        string requestId, int amount, string provider, object units, object metadata, ChatKey? key, ChatResponse reply)
-    {
-        using var activity = ZmartyTelemetry.Source.StartActivity("chat settle");
-        activity?.SetTag("zmarty.credits.request_id", requestId);
-        activity?.SetTag("zmarty.credits.requested", amount);
-        await using var command = chat.CreateCommand(
-            $"select {CreditLedger.Columns} from public.chat_settle($1, $2, $3, $4, $5, $6, $7, $8)");
-        command.Parameters.Add(new NpgsqlParameter { Value = requestId });
-        command.Parameters.Add(new NpgsqlParameter { Value = amount });
-        command.Parameters.Add(new NpgsqlParameter { Value = provider });
-        command.Parameters.Add(Jsonb(JsonSerializer.Serialize(units)));
-        command.Parameters.Add(Jsonb(JsonSerializer.Serialize(metadata)));
-        command.Parameters.Add(Text(key?.Key));
-        command.Parameters.Add(Text(key?.RunId));
-        command.Parameters.Add(Jsonb(key is null ? null : JsonSerializer.Serialize(reply, s_json)));
-        try
-        {
-            // Not the request's token: what was generated is charged even when the client has gone.
-            await using var reader = await command.ExecuteReaderAsync(CancellationToken.None);
-            await reader.ReadAsync(CancellationToken.None);
-            var result = CreditLedger.ReadResult(reader, 0);
-            activity?.SetTag("zmarty.credits.settled", result.Amount);
-            activity?.SetTag("zmarty.credits.replayed", result.Replayed);
-            return result;
-        }
-        catch (PostgresException ex) when (CreditLedger.Translate(ex) is { } failure)
-        {
-            throw failure;
-        }
-    }
+    public Task<CreditResult> SettleAsync(
+        string requestId, int amount, string provider, object units, object metadata, ChatKey? key, ChatResponse reply) =>
+        // Not the request's token: what was generated is charged even when the client has gone.
+        ledger.SettleChatAsync(requestId, amount, provider, units, metadata, key?.Key, key?.RunId,
+            key is null ? null : JsonSerializer.Serialize(reply, s_json), CancellationToken.None);
 
     /// <summary>Nothing was charged: a retry with the same key runs again. Only the run that holds the key can fail it.</summary>
     public async Task FailAsync(Guid user, ChatKey key)

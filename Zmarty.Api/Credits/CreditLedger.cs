@@ -40,7 +40,7 @@ public sealed class CreditException(
 public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource chat)
 {
     /// <summary>The columns of <c>public.credit_result</c>, in the order <see cref="ReadResult"/> reads them.</summary>
-    internal const string Columns = "ledger_id, request_id, user_id, status, amount, balance, held, available, replayed";
+    private const string Columns = "ledger_id, request_id, user_id, status, amount, balance, held, available, replayed";
 
     public Task<CreditResult> HoldAsync(Guid user, int amount, string requestId, object metadata, CancellationToken cancellationToken) =>
         RunAsync("hold", requestId, amount, $"select {Columns} from public.credits_hold($1, $2, $3, $4)", cancellationToken,
@@ -50,6 +50,17 @@ public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource ch
         string requestId, int amount, string provider, object units, string reason, object metadata, CancellationToken cancellationToken) =>
         RunAsync("settle", requestId, amount, $"select {Columns} from public.credits_settle($1, $2, $3, $4, $5, $6)", cancellationToken,
             requestId, amount, provider, Json(units), reason, Json(metadata));
+
+    /// <summary>
+    /// A chat's settle (<c>public.chat_settle</c>): the charge and, for a run with an Idempotency-Key, the key's
+    /// stored reply (<paramref name="replyJson"/>) in the same transaction.
+    /// </summary>
+    public Task<CreditResult> SettleChatAsync(
+        string requestId, int amount, string provider, object units, object metadata, string? key, string? runId, string? replyJson,
+        CancellationToken cancellationToken) =>
+        RunAsync("settle", requestId, amount, $"select {Columns} from public.chat_settle($1, $2, $3, $4, $5, $6, $7, $8)",
+            cancellationToken, requestId, amount, provider, Json(units), Json(metadata), key, runId,
+            replyJson is null ? null : new JsonbValue(replyJson));
 
     public Task<CreditResult> ReleaseAsync(string requestId, CancellationToken cancellationToken) =>
         RunAsync("release", requestId, null, $"select {Columns} from public.credits_release($1)", cancellationToken, requestId);
@@ -66,7 +77,7 @@ public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource ch
     }
 
     private async Task<CreditResult> RunAsync(
-        string operation, string requestId, int? amount, string sql, CancellationToken cancellationToken, params object[] args)
+        string operation, string requestId, int? amount, string sql, CancellationToken cancellationToken, params object?[] args)
     {
         using var activity = ZmartyTelemetry.Source.StartActivity($"credits {operation}");
         activity?.SetTag("zmarty.credits.request_id", requestId);
@@ -76,7 +87,7 @@ public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource ch
         {
             command.Parameters.Add(arg is JsonbValue json
                 ? new NpgsqlParameter { Value = json.Text, NpgsqlDbType = NpgsqlDbType.Jsonb }
-                : new NpgsqlParameter { Value = arg });
+                : new NpgsqlParameter { Value = arg ?? DBNull.Value });
         }
 
         try
@@ -95,7 +106,7 @@ public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource ch
         }
     }
 
-    internal static CreditResult ReadResult(NpgsqlDataReader reader, int first) => new(
+    private static CreditResult ReadResult(NpgsqlDataReader reader, int first) => new(
         reader.IsDBNull(first) ? null : reader.GetInt64(first),
         reader.GetString(first + 1),
         reader.GetGuid(first + 2),
