@@ -3,6 +3,14 @@ using Zmarty.Api.Extensions;
 using Zmarty.Api.Health;
 using Zmarty.Api.Telemetry;
 using Zmarty.Api.Webhooks;
+using Zmarty.Migrations;
+
+// A deploy's step before the services roll (Render's pre-deploy command, the Kubernetes init containers): it needs
+// none of the Api's settings, so it runs before they are read.
+if (MigrateProgram.Handles(args))
+{
+    return await MigrateProgram.RunAsync(args[1..]);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -3,27 +3,43 @@ using Npgsql;
 
 namespace Zmarty.Migrations;
 
-/// <summary>The migrate program's work: wait for the server, apply what is new, give the service roles their logins.</summary>
+/// <summary>
+/// The migrate verb's work, for each project given (A before B): wait for its server, apply what is new, give the
+/// service roles their logins.
+/// </summary>
 public static class MigrateCommand
 {
     public static async Task RunAsync(MigrateOptions options, ILogger logger, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        foreach (var project in SupabaseLayout.Projects)
+        {
+            if (options.ConnectionStrings.GetValueOrDefault(project) is { Length: > 0 } connectionString)
+            {
+                await MigrateAsync(options, project, connectionString, logger, cancellationToken);
+            }
+        }
+    }
+
+    private static async Task MigrateAsync(
+        MigrateOptions options, string project, string connectionString, ILogger logger, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(connectionString);
         // Npgsql 10 tries Kerberos encryption first, which Supabase does not offer and the image cannot load
         // (as the services' AddSupabaseDataSource does: a connection string that names the mode keeps it).
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = options.ConnectionString };
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         if (!given.ContainsKey("Gss Encryption Mode") && !given.ContainsKey("GssEncryptionMode"))
         {
             connection.GssEncryptionMode = GssEncryptionMode.Disable;
-            options.ConnectionString = connection.ConnectionString;
+            connectionString = connection.ConnectionString;
         }
 
-        var database = $"{connection.Host}:{connection.Port}/{connection.Database}";
-        await WaitForServerAsync(options, database, logger, cancellationToken);
+        // The project's name first: a pooler's host is the same for both projects.
+        var database = $"{project} ({connection.Host}:{connection.Port}/{connection.Database})";
+        await WaitForServerAsync(connectionString, options.WaitSeconds, database, logger, cancellationToken);
 
         var result = await MigrationRunner.ApplyAsync(
-            options.ConnectionString, database, SupabaseLayout.Folders(options.Root, options.Migrations, options.Emulation),
-            options.Root, cancellationToken);
+            connectionString, database, SupabaseLayout.Folders(options.Root, SupabaseLayout.MigrationsOf(project), options.Emulation),
+            options.Root, cancellationToken, TimeSpan.FromSeconds(options.LockWaitSeconds));
         foreach (var file in result.Applied)
         {
             MigrateLog.Applied(logger, file);
@@ -31,7 +47,7 @@ public static class MigrateCommand
 
         foreach (var (role, password) in options.RolePasswords)
         {
-            await ServiceRoleLogins.EnableAsync(options.ConnectionString, role, password, cancellationToken);
+            await ServiceRoleLogins.EnableAsync(connectionString, role, password, cancellationToken);
             MigrateLog.RoleLogin(logger, role);
         }
 
@@ -40,14 +56,14 @@ public static class MigrateCommand
 
     /// <summary>A server that is starting refuses connections (or answers 57P03) for a few seconds; that is not a failure yet.</summary>
     private static async Task WaitForServerAsync(
-        MigrateOptions options, string database, ILogger logger, CancellationToken cancellationToken)
+        string connectionString, int waitSeconds, string database, ILogger logger, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(options.WaitSeconds);
+        var deadline = DateTime.UtcNow.AddSeconds(waitSeconds);
         while (true)
         {
             try
             {
-                await using var connection = new NpgsqlConnection(options.ConnectionString);
+                await using var connection = new NpgsqlConnection(connectionString);
                 await connection.OpenAsync(cancellationToken);
                 return;
             }
@@ -59,7 +75,7 @@ public static class MigrateCommand
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
                 throw new MigrationException(
-                    $"Cannot connect to {database}: {ex.Message}. Check Migrate:ConnectionString, and that the server is up.", ex);
+                    $"Cannot connect to {database}: {ex.Message}. Check Migrate:ConnectionStrings, and that the server is up.", ex);
             }
         }
     }

@@ -3,29 +3,32 @@ using Microsoft.Extensions.Options;
 namespace Zmarty.Migrations;
 
 /// <summary>
-/// The migrate program's settings (section <c>Migrate</c>; environment <c>Migrate__ConnectionString</c>, ...).
+/// The migrate verb's settings (section <c>Migrate</c>; environment <c>Migrate__ConnectionStrings__chat</c>, ...).
 /// </summary>
 public sealed class MigrateOptions
 {
-    /// <summary>A superuser's (or the database owner's) connection string: migrations create roles and schemas.</summary>
-    public string ConnectionString { get; set; } = "";
-
     /// <summary>
-    /// The migrations folder, relative to <see cref="Root"/>: <c>supabase/chat/migrations</c> or <c>supabase/trading/migrations</c>.
+    /// Each project to migrate, by its name in <see cref="SupabaseLayout.Projects"/> (<c>chat</c>: A, <c>trading</c>: B):
+    /// the connection string of a role that may create schemas and roles (a Supabase project's <c>postgres</c>).
     /// </summary>
-    public string Migrations { get; set; } = "";
+    public Dictionary<string, string> ConnectionStrings { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Apply the Supabase emulation first: for a plain PostgreSQL server, never for a real Supabase project.</summary>
     public bool Emulation { get; set; }
 
-    /// <summary>Service roles to give a login, by role name (<c>Migrate__RolePasswords__zmarty_api</c>).</summary>
+    /// <summary>
+    /// Service roles to give a login in every project migrated, by role name (<c>Migrate__RolePasswords__zmarty_api</c>).
+    /// </summary>
     public Dictionary<string, string> RolePasswords { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The folder holding <c>supabase/</c>: the program's own folder in the image.</summary>
     public string Root { get; set; } = AppContext.BaseDirectory;
 
-    /// <summary>How long to wait for the server to accept connections (it may still be starting).</summary>
+    /// <summary>How long to wait for a server to accept connections (it may still be starting).</summary>
     public int WaitSeconds { get; set; } = 60;
+
+    /// <summary>How long to wait for another migration of the same database (a concurrent deploy) to finish.</summary>
+    public int LockWaitSeconds { get; set; } = 600;
 }
 
 internal sealed class MigrateOptionsValidator : IValidateOptions<MigrateOptions>
@@ -33,23 +36,35 @@ internal sealed class MigrateOptionsValidator : IValidateOptions<MigrateOptions>
     public ValidateOptionsResult Validate(string? name, MigrateOptions options)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        var given = options.ConnectionStrings.Where(c => !string.IsNullOrWhiteSpace(c.Value)).ToList();
+        if (given.Count == 0)
         {
-            failures.Add("Migrate:ConnectionString is not set: a connection string of a role that may create schemas and roles.");
+            failures.Add("No Migrate:ConnectionStrings:chat or :trading is set: give the connection string of each project to " +
+                "migrate, as a role that may create schemas and roles (postgres).");
         }
 
-        if (string.IsNullOrWhiteSpace(options.Migrations))
+        foreach (var project in options.ConnectionStrings.Keys.Where(p => !SupabaseLayout.Projects.Contains(p)))
         {
-            failures.Add("Migrate:Migrations is not set: supabase/chat/migrations or supabase/trading/migrations.");
+            failures.Add($"Migrate:ConnectionStrings:{project} names no project: chat (Supabase A) or trading (Supabase B).");
         }
-        else if (!Directory.Exists(Path.Combine(options.Root, options.Migrations)))
+
+        foreach (var project in given.Select(c => c.Key).Where(SupabaseLayout.Projects.Contains))
         {
-            failures.Add($"Migrate:Migrations: there is no folder {options.Migrations} under {options.Root}.");
+            var folder = SupabaseLayout.MigrationsOf(project);
+            if (!Directory.Exists(Path.Combine(options.Root, folder)))
+            {
+                failures.Add($"Migrate:Root: there is no folder {folder} under {options.Root}.");
+            }
         }
 
         if (options.WaitSeconds is < 0 or > 600)
         {
             failures.Add($"Migrate:WaitSeconds is {options.WaitSeconds}: between 0 and 600.");
+        }
+
+        if (options.LockWaitSeconds is < 0 or > 3600)
+        {
+            failures.Add($"Migrate:LockWaitSeconds is {options.LockWaitSeconds}: between 0 and 3600.");
         }
 
         failures.AddRange(options.RolePasswords.Where(p => string.IsNullOrWhiteSpace(p.Value))

@@ -6,10 +6,17 @@ namespace Zmarty.Migrations;
 /// <summary>
 /// Applies SQL files in name order, each in its own transaction, and records them in the table the
 /// Supabase CLI keeps (<c>supabase_migrations.schema_migrations</c>), so a file is never applied twice
-/// and a real project migrated with the CLI stays in step.
+/// and a real project migrated with the CLI stays in step. One run at a time per database: several deploys
+/// that start together (Render's pre-deploy command, Kubernetes init containers) wait for each other, and the
+/// later ones find everything applied.
 /// </summary>
 public static partial class MigrationRunner
 {
+    /// <summary>A session advisory lock's key: "zmarty" in ASCII, so no other application's lock is likely to share it.</summary>
+    private const long LockKey = 0x7A6D61727479;
+
+    private static readonly TimeSpan s_lockPoll = TimeSpan.FromSeconds(1);
+
     private const string HistorySchemaSql = """
         create schema if not exists supabase_migrations;
         create table if not exists supabase_migrations.schema_migrations (
@@ -19,17 +26,25 @@ public static partial class MigrationRunner
         );
         """;
 
-    /// <summary>A folder of SQL files, and the prefix that keeps its versions apart in the history table.</summary>
-    public sealed record Folder(string Path, string VersionPrefix = "");
+    /// <summary>
+    /// A folder of SQL files, the prefix that keeps its versions apart in the history table, and a script of checks
+    /// (<paramref name="Requirements"/>) that runs before any of its files, so a server that lacks what they need is
+    /// refused before anything is applied rather than halfway through.
+    /// </summary>
+    public sealed record Folder(string Path, string VersionPrefix = "", string? Requirements = null);
 
     public sealed record Result(IReadOnlyList<string> Applied, int AlreadyApplied);
 
     public static async Task<Result> ApplyAsync(
         string connectionString, string database, IEnumerable<Folder> folders, string repositoryRoot,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, TimeSpan? lockWait = null)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        // Not pooled: the lock below is the session's, and a pooled connection's session outlives its closing.
+        var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+        await using var connection = new NpgsqlConnection(unpooled);
         await connection.OpenAsync(cancellationToken);
+        // Held until the connection closes: a run that dies mid-way frees it with its session.
+        await LockAsync(connection, database, lockWait ?? TimeSpan.FromMinutes(10), cancellationToken);
         await using (var history = new NpgsqlCommand(HistorySchemaSql, connection))
         {
             await history.ExecuteNonQueryAsync(cancellationToken);
@@ -43,6 +58,11 @@ public static partial class MigrationRunner
             if (!Directory.Exists(folder.Path))
             {
                 continue;
+            }
+
+            if (folder.Requirements is { } requirements && File.Exists(requirements))
+            {
+                await CheckRequirementsAsync(connection, requirements, database, repositoryRoot, cancellationToken);
             }
 
             foreach (var file in Directory.GetFiles(folder.Path, "*.sql").Order(StringComparer.Ordinal))
@@ -113,6 +133,60 @@ public static partial class MigrationRunner
         }
     }
 
+    private static async Task LockAsync(NpgsqlConnection connection, string database, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            await using var tryLock = new NpgsqlCommand("select pg_try_advisory_lock($1)", connection);
+            tryLock.Parameters.Add(new() { Value = LockKey });
+            if ((bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new MigrationException(
+                    $"Another migration of {database} has held its lock for over {wait.TotalMinutes:0} minutes; nothing was applied. " +
+                    "Find it with: select pid, application_name, query_start from pg_stat_activity where pid in " +
+                    "(select pid from pg_locks where locktype = 'advisory'); end it or wait, then run again.");
+            }
+
+            await Task.Delay(s_lockPoll, cancellationToken);
+        }
+    }
+
+    /// <summary>Runs the checks in a transaction that is always rolled back: they may look, never change.</summary>
+    private static async Task CheckRequirementsAsync(
+        NpgsqlConnection connection, string file, string database, string repositoryRoot, CancellationToken cancellationToken)
+    {
+        var content = await File.ReadAllTextAsync(file, cancellationToken);
+        var statements = SqlScript.Split(content);
+        var current = 0;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            for (; current < statements.Count; current++)
+            {
+                await using var check = new NpgsqlCommand(statements[current].Text, connection, transaction);
+                await check.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        catch (PostgresException ex)
+        {
+            var displayName = Path.GetRelativePath(repositoryRoot, file).Replace('\\', '/');
+            var where = LineOf(content, statements, current, ex.Position) is { } line ? $" at line {line}" : "";
+            throw new MigrationException(
+                $"{database} does not have what the migrations need ({displayName}{where}): {ex.SqlState}: {ex.MessageText}" +
+                (ex.Hint is { } hint ? $" {hint}" : "") + " Nothing was applied.", ex);
+        }
+        finally
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+        }
+    }
+
     private static async Task<Dictionary<string, string>> ReadHistoryAsync(
         NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -148,7 +222,10 @@ public static partial class MigrationRunner
     /// </summary>
     private static string Normalize(string sql) => Insignificant().Replace(sql, "");
 
-    /// <summary>PostgreSQL's error position counts from the start of the failing statement.</summary>
+    /// <summary>
+    /// PostgreSQL's error position counts from the start of the failing statement; an error without one (a raised
+    /// exception) is on the statement's first line, after the blank lines that precede it.
+    /// </summary>
     private static int? LineOf(string content, IReadOnlyList<SqlScript.Statement> statements, int failed, int position)
     {
         if (failed < 0 || failed >= statements.Count)
@@ -157,7 +234,8 @@ public static partial class MigrationRunner
         }
 
         var statement = statements[failed];
-        var offset = Math.Min(statement.Offset + Math.Max(position - 1, 0), content.Length);
+        var within = position > 0 ? position - 1 : statement.Text.Length - statement.Text.TrimStart().Length;
+        var offset = Math.Min(statement.Offset + within, content.Length);
         return content.AsSpan(0, offset).Count('\n') + 1;
     }
 

@@ -3,7 +3,9 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Npgsql;
 using Zmarty.AppHost;
+using Zmarty.Migrations;
 using Zmarty.Testing;
+using Zmarty.Tests.Startup;
 
 namespace Zmarty.Tests.AppHost;
 
@@ -94,6 +96,82 @@ public sealed class MigrationRunnerTests : IDisposable
         Assert.Equal((1L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
     }
 
+    [Fact]
+    public async Task Requirements_that_are_not_met_stop_the_run_before_any_migration_of_the_project()
+    {
+        Write("trading/requirements.sql", """
+            select 1;
+            do $$ begin raise exception 'no pgmq here' using errcode = '0A000', hint = 'Enable it.'; end $$;
+            """);
+        var data = NewDataDirectory();
+
+        var error = await Assert.ThrowsAsync<AppHostException>(() => StartAsync(data));
+
+        const string expected = "supabase-b does not have what the migrations need (supabase/trading/requirements.sql at line 2): " +
+            "0A000: no pgmq here Enable it. Nothing was applied.";
+        Assert.Equal(expected, error.Message[..Math.Min(expected.Length, error.Message.Length)]);
+    }
+
+    [Fact]
+    public async Task B_s_real_requirements_refuse_a_server_without_pgmq_before_anything_is_applied()
+    {
+        await using var app = await StartAsync(NewDataDirectory());
+        var bare = await NewDatabaseAsync(app.GetConnectionString("trading")!, "no_pgmq");
+
+        var error = await Assert.ThrowsAsync<MigrationException>(() => MigrationRunner.ApplyAsync(
+            bare, "bare", SupabaseLayout.Folders(Checkout.Root, SupabaseLayout.MigrationsOf("trading"), emulation: false),
+            Checkout.Root, CancellationToken.None));
+
+        // Debian's PostgreSQL has no pgmq package: the check says so before the first migration would enable it.
+        Assert.Contains("(supabase/trading/requirements.sql at line", error.Message, StringComparison.Ordinal);
+        Assert.Contains("pgmq 1.5.0 or later is not available on this server", error.Message, StringComparison.Ordinal);
+        await using var connection = new NpgsqlConnection(bare);
+        await connection.OpenAsync();
+        await using var history = new NpgsqlCommand("select count(*) from supabase_migrations.schema_migrations", connection);
+        Assert.Equal(0L, await history.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Runs_that_start_together_take_turns_and_the_later_one_finds_everything_applied()
+    {
+        await using var app = await StartAsync(NewDataDirectory());
+        var database = await NewDatabaseAsync(app.GetConnectionString("chat")!, "raced");
+        // Slow enough that both runs read the history before either commits, were they not to take turns.
+        Write("raced/migrations/20260101000000_slow.sql", "select pg_sleep(1); create table raced (id int primary key);");
+        MigrationRunner.Folder[] folders = [new(Path.Combine(_root, "supabase/raced/migrations"))];
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            MigrationRunner.ApplyAsync(database, "raced", folders, _root, CancellationToken.None)));
+
+        Assert.Equal([1, 0, 0], runs.Select(r => r.Applied.Count).Order().Reverse());
+        Assert.Equal([0, 1, 1], runs.Select(r => r.AlreadyApplied).Order());
+    }
+
+    [Fact]
+    public async Task The_api_s_migrate_verb_brings_a_database_up_to_date_and_a_second_run_applies_nothing()
+    {
+        await using var app = await StartAsync(NewDataDirectory());
+        var database = await NewDatabaseAsync(app.GetConnectionString("chat")!, "deployed");
+        var environment = new Dictionary<string, string>
+        {
+            ["Migrate__ConnectionStrings__chat"] = database,
+            ["Migrate__Emulation"] = "true",
+            ["Migrate__Root"] = _root,
+        };
+
+        var first = await Command.RunAsync("dotnet", [ServiceProcess.AssemblyPath("Zmarty.Api"), "migrate"], environment: environment);
+        var second = await Command.RunAsync("dotnet", [ServiceProcess.AssemblyPath("Zmarty.Api"), "migrate"], environment: environment);
+
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.Contains("file(s) applied now", first.Output, StringComparison.Ordinal);
+        Assert.Contains("applied supabase/chat/migrations/20260102000000_second.sql", first.Output, StringComparison.Ordinal);
+        Assert.True(second.ExitCode == 0, second.Output);
+        Assert.Contains(": 0 file(s) applied now, 3 applied before", second.Output, StringComparison.Ordinal);
+        var wrong = await Command.RunAsync("dotnet", [ServiceProcess.AssemblyPath("Zmarty.Api"), "migrate", "--Migrate:Typo=1"],
+            environment: environment);
+        Assert.Equal(2, wrong.ExitCode);
+    }
+
     public void Dispose()
     {
         Directory.Delete(_root, recursive: true);
@@ -117,6 +195,19 @@ public sealed class MigrationRunnerTests : IDisposable
         builder.WithoutProjects();
         // Kept across starts within a test (that is what these tests check); Dispose deletes it.
         return await TestSystem.StartAsync(builder, keepData: true);
+    }
+
+    /// <summary>A new, empty database on the server behind <paramref name="connectionString"/>; its connection string.</summary>
+    private static async Task<string> NewDatabaseAsync(string connectionString, string name)
+    {
+        await using (var server = new NpgsqlConnection(connectionString))
+        {
+            await server.OpenAsync();
+            await using var create = new NpgsqlCommand($"create database {name}", server);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(connectionString) { Database = name }.ConnectionString;
     }
 
     private void Write(string relativePath, string sql)

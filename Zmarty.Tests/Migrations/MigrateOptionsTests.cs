@@ -3,7 +3,7 @@ using Zmarty.Migrations;
 
 namespace Zmarty.Tests.Migrations;
 
-/// <summary>The migrate program's settings: each mistake named before anything connects.</summary>
+/// <summary>The migrate verb's settings: each mistake named before anything connects.</summary>
 public sealed class MigrateOptionsTests
 {
     private static readonly string s_root = AppHostAssembly.FindRepositoryRoot();
@@ -13,8 +13,7 @@ public sealed class MigrateOptionsTests
     {
         var options = new MigrateOptions
         {
-            ConnectionString = "Host=supabase-a;Username=postgres;Password=x",
-            Migrations = "supabase/chat/migrations",
+            ConnectionStrings = { ["chat"] = "Host=supabase-a;Username=postgres;Password=x", ["trading"] = "Host=supabase-b" },
             Emulation = true,
             RolePasswords = { ["zmarty_api"] = "secret" },
             Root = s_root,
@@ -24,28 +23,37 @@ public sealed class MigrateOptionsTests
     }
 
     [Fact]
-    public void A_missing_connection_an_unknown_folder_and_an_empty_role_password_are_each_named()
+    public void No_connection_an_unknown_project_a_wrong_root_and_an_empty_role_password_are_each_named()
     {
         var options = new MigrateOptions
         {
-            Migrations = "supabase/chats/migrations",
+            ConnectionStrings = { ["chats"] = " " },
             RolePasswords = { ["zmarty_worker"] = " " },
             Root = s_root,
             WaitSeconds = 601,
+            LockWaitSeconds = -1,
         };
 
         var failures = new MigrateOptionsValidator().Validate(null, options).Failures!.ToList();
 
         Assert.Collection(failures,
-            f => Assert.StartsWith("Migrate:ConnectionString is not set", f, StringComparison.Ordinal),
-            f => Assert.StartsWith("Migrate:Migrations: there is no folder supabase/chats/migrations", f, StringComparison.Ordinal),
+            f => Assert.StartsWith("No Migrate:ConnectionStrings:chat or :trading is set", f, StringComparison.Ordinal),
+            f => Assert.StartsWith("Migrate:ConnectionStrings:chats names no project", f, StringComparison.Ordinal),
             f => Assert.StartsWith("Migrate:WaitSeconds is 601", f, StringComparison.Ordinal),
+            f => Assert.StartsWith("Migrate:LockWaitSeconds is -1", f, StringComparison.Ordinal),
             f => Assert.StartsWith("Migrate:RolePasswords:zmarty_worker is empty", f, StringComparison.Ordinal));
+
+        var elsewhere = new MigrateOptions { ConnectionStrings = { ["trading"] = "Host=b" }, Root = Path.GetTempPath() };
+        Assert.StartsWith("Migrate:Root: there is no folder supabase/trading/migrations",
+            Assert.Single(new MigrateOptionsValidator().Validate(null, elsewhere).Failures!), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void The_emulation_comes_first_and_only_when_asked_for()
+    public void The_emulation_comes_first_and_only_when_asked_for_and_a_project_is_checked_against_its_requirements()
     {
+        Assert.Equal(Path.Combine(s_root, "supabase/trading/requirements.sql"),
+            SupabaseLayout.Folders(s_root, "supabase/trading/migrations", emulation: true)[1].Requirements);
+        Assert.True(File.Exists(SupabaseLayout.Folders(s_root, "supabase/trading/migrations", emulation: false)[0].Requirements));
         Assert.Equal(
             [Path.Combine(s_root, "supabase/local"), Path.Combine(s_root, "supabase/trading/migrations")],
             SupabaseLayout.Folders(s_root, "supabase/trading/migrations", emulation: true).Select(f => f.Path));
