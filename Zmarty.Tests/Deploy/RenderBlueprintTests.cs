@@ -39,6 +39,7 @@ public sealed partial class RenderBlueprintTests
         [
             "ConnectionStrings__chat", "ConnectionStrings__trading",
             "Migrate__ConnectionStrings__chat", "Migrate__ConnectionStrings__trading",
+            "Migrate__RolePasswords__zmarty_api", "Migrate__RolePasswords__zmarty_worker", "Migrate__RolePasswords__zmarty_admin",
             "Supabase__JwtIssuer", "Supabase__JwksUrl", "Supabase__JwtSecret", "Webhooks__Secret", "Voice__LinkSecret",
             "Chat__Providers__grok__ApiKey", "Chat__Providers__gpt__ApiKey", "Chat__Providers__claude__ApiKey", "Voice__ApiKey",
             "Browser__AllowedOrigins__0", "Browser__PublicBaseUrl", "OTEL_EXPORTER_OTLP_ENDPOINT",

@@ -3,7 +3,7 @@
 // Then the rules the deployment relies on, which no schema states.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blueprint, images, render } from './manifests.js';
+import { blueprint, images, kubernetesConnections, render } from './manifests.js';
 
 async function modelOf(object) {
   const module = object.apiVersion.startsWith('keda.sh/')
@@ -149,29 +149,14 @@ test('the worker delivers to the api through its Service', () => {
 });
 
 test('connections at full scale, rollouts included, fit the smallest paid compute', () => {
-  const surgeOf = (name, replicas) => {
-    const strategy = named('Deployment', name).spec.strategy;
-    if (strategy?.type === 'Recreate') return 0;
-    const surge = strategy?.rollingUpdate?.maxSurge ?? '25%';
-    return typeof surge === 'number' ? surge : Math.ceil((replicas * parseInt(surge, 10)) / 100);
-  };
-  const poolOf = (name) => Number(envOf(podOf(name).containers[0], 'Database__MaxPoolSize'));
-  const replicas = {
-    'zmarty-api': named('HorizontalPodAutoscaler', 'zmarty-api').spec.maxReplicas,
-    'zmarty-worker': named('ScaledObject', 'zmarty-worker').spec.maxReplicaCount,
-    'zmarty-admin': named('Deployment', 'zmarty-admin').spec.replicas,
-  };
-  let total = 0;
-  for (const name of services) {
-    assert.ok(poolOf(name) >= 1, `${name} sets Database__MaxPoolSize`);
-    // A pod still in its migration holds one connection, fewer than its pool: counting pools covers it.
-    total += (replicas[name] + surgeOf(name, replicas[name])) * poolOf(name);
+  const { services: pools, total } = kubernetesConnections(objects);
+  for (const { name, pool } of pools) {
+    assert.ok(pool >= 1, `${name} sets Database__MaxPoolSize`);
   }
-  // KEDA's scaler reads B as the Worker's role.
-  total += 1;
   assert.ok(total <= microPoolBudget, `${total} connections per project, more than ${microPoolBudget}`);
   const [worker] = podOf('zmarty-worker').containers;
-  assert.ok(poolOf('zmarty-worker') >= 3 * Number(envOf(worker, 'Queues__Concurrency')), 'a Worker holds ~3 per job');
+  const workerPool = pools.find((s) => s.name === 'zmarty-worker').pool;
+  assert.ok(workerPool >= 3 * Number(envOf(worker, 'Queues__Concurrency')), 'a Worker holds about 3 connections per job');
 });
 
 test('network policies select the pods they mean', () => {
