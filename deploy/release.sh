@@ -53,7 +53,8 @@ done
 build=(env ZMARTY_VERSION="$version" ZMARTY_IMAGE_REPOSITORY="$repository" ./zmarty images)
 if [ "$dry_run" -eq 1 ]; then
   # The base image the environment chose, if any, is part of what would run.
-  echo "${ZMARTY_IMAGE_BASE:+ZMARTY_IMAGE_BASE=$ZMARTY_IMAGE_BASE }ZMARTY_VERSION=$version ZMARTY_IMAGE_REPOSITORY=$repository ./zmarty images"
+  base="${ZMARTY_IMAGE_BASE:+ZMARTY_IMAGE_BASE=$ZMARTY_IMAGE_BASE }"
+  echo "${base}ZMARTY_VERSION=$version ZMARTY_IMAGE_REPOSITORY=$repository ./zmarty images"
   for image in "${images[@]}"; do
     echo "podman push $repository/$image:$version"
   done
