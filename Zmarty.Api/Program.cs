@@ -7,9 +7,9 @@ using Zmarty.Migrations;
 
 // A deploy's step before the services roll (Render's pre-deploy command, the Kubernetes init containers): it needs
 // none of the Api's settings, so it runs before they are read.
-if (MigrateProgram.Handles(args))
+if (MigrateProgram.Arguments(args) is { } migrateArgs)
 {
-    return await MigrateProgram.RunAsync(args[1..]);
+    return await MigrateProgram.RunAsync(migrateArgs);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -45,7 +45,7 @@ public static class MigrateCommand
             MigrateLog.Applied(logger, file);
         }
 
-        foreach (var (role, password) in options.RolePasswords)
+        foreach (var (role, password) in options.RolePasswords.Where(p => !string.IsNullOrWhiteSpace(p.Value)))
         {
             await ServiceRoleLogins.EnableAsync(connectionString, role, password, cancellationToken);
             MigrateLog.RoleLogin(logger, role);

@@ -18,6 +18,7 @@ public sealed class MigrateOptions
 
     /// <summary>
     /// Service roles to give a login in every project migrated, by role name (<c>Migrate__RolePasswords__zmarty_api</c>).
+    /// A blank one is left out: a platform that asks for every variable (Render) passes the unanswered ones empty.
     /// </summary>
     public Dictionary<string, string> RolePasswords { get; set; } = new(StringComparer.Ordinal);
 
@@ -67,8 +68,6 @@ internal sealed class MigrateOptionsValidator : IValidateOptions<MigrateOptions>
             failures.Add($"Migrate:LockWaitSeconds is {options.LockWaitSeconds}: between 0 and 3600.");
         }
 
-        failures.AddRange(options.RolePasswords.Where(p => string.IsNullOrWhiteSpace(p.Value))
-            .Select(p => $"Migrate:RolePasswords:{p.Key} is empty: give the role a password, or leave it out."));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

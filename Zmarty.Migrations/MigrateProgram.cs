@@ -17,9 +17,22 @@ public static class MigrateProgram
 {
     public const string Verb = "migrate";
 
-    public static bool Handles(string[] args) => args is [Verb, ..];
+    /// <summary>
+    /// What follows the verb (configuration overrides such as <c>--Migrate:WaitSeconds=10</c>), or null when the arguments
+    /// do not start with it. Render does not say whether a pre-deploy command replaces the image's entry point or is
+    /// appended to it, so <c>/app/zmarty-service migrate</c> may arrive as the arguments of the same program: a first
+    /// argument that names the program itself is passed over.
+    /// </summary>
+    public static string[]? Arguments(string[] args) => args switch
+    {
+        [Verb, .. var rest] => rest,
+        [var self, Verb, .. var rest] when NamesThisProgram(self) => rest,
+        _ => null,
+    };
 
-    /// <param name="args">What follows the verb: configuration overrides (<c>--Migrate:WaitSeconds=10</c>).</param>
+    private static bool NamesThisProgram(string path) =>
+        Path.GetFileName(path) is var name && (name == "zmarty-service" || name == Path.GetFileName(Environment.ProcessPath));
+
     public static async Task<int> RunAsync(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings

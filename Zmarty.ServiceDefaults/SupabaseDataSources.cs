@@ -7,11 +7,21 @@ namespace Microsoft.Extensions.Hosting;
 public static class SupabaseDataSources
 {
     /// <summary>
+    /// The most connections an instance keeps to each database (<c>Database__MaxPoolSize</c>), unless its connection
+    /// string names a <c>Maximum Pool Size</c>: a deployment sizes it so that instances × pool fits the project's pooler
+    /// (docs/deploy.md, "Connections").
+    /// </summary>
+    public const string MaxPoolSizeKey = "Database:MaxPoolSize";
+
+    /// <summary>
     /// Registers the keyed data source <paramref name="name"/> (Aspire.Npgsql: health check, tracing, metrics) from
     /// <c>ConnectionStrings__{name}</c>, and stops the start with a message naming the variable when it is missing:
     /// Aspire.Npgsql would only notice at the first query, leaving a service that runs but can do nothing.
+    /// <paramref name="defaultMaxPoolSize"/> is the service's pool size where neither <see cref="MaxPoolSizeKey"/> nor
+    /// the connection string names one (null: Npgsql's 100).
     /// </summary>
-    public static IHostApplicationBuilder AddSupabaseDataSource(this IHostApplicationBuilder builder, string name)
+    public static IHostApplicationBuilder AddSupabaseDataSource(
+        this IHostApplicationBuilder builder, string name, int? defaultMaxPoolSize = null)
     {
         var connectionString = builder.Configuration.GetConnectionString(name);
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -21,9 +31,16 @@ public static class SupabaseDataSources
                 "(the AppHost does this for local runs; see docs/env.md).");
         }
 
-        var gssNamed = NamesGssEncryption(connectionString);
+        var gssNamed = Names(connectionString, "Gss Encryption Mode", "GssEncryptionMode");
+        var poolSize = Names(connectionString, "Maximum Pool Size", "Max Pool Size", "MaxPoolSize") ? null
+            : MaxPoolSize(builder.Configuration) ?? defaultMaxPoolSize;
         builder.AddKeyedNpgsqlDataSource(name, configureDataSourceBuilder: dataSource =>
         {
+            if (poolSize is { } size)
+            {
+                dataSource.ConnectionStringBuilder.MaxPoolSize = size;
+            }
+
             // Npgsql 10 tries GSS (Kerberos) encryption first unless told otherwise. Supabase offers none, and the
             // .NET container images lack the Kerberos library: each connection would log a failed load of
             // libgssapi_krb5 and pay for the attempt (npgsql/npgsql#6360, #6524). A connection string that names
@@ -36,9 +53,18 @@ public static class SupabaseDataSources
         return builder;
     }
 
-    private static bool NamesGssEncryption(string connectionString)
+    /// <summary>The configured pool size; blank is unset (a platform passes an unanswered variable empty).</summary>
+    private static int? MaxPoolSize(IConfiguration configuration) => configuration[MaxPoolSizeKey] switch
+    {
+        null or "" => null,
+        var text when int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var size) && size is > 0 and <= 1000 => size,
+        var text => throw new InvalidOperationException(
+            $"Database__MaxPoolSize is '{text}': a whole number of connections from 1 to 1000, or unset."),
+    };
+
+    private static bool Names(string connectionString, params string[] keys)
     {
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        return given.ContainsKey("Gss Encryption Mode") || given.ContainsKey("GssEncryptionMode");
+        return keys.Any(given.ContainsKey);
     }
 }

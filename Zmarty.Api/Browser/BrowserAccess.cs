@@ -18,6 +18,14 @@ public sealed class BrowserOptions
 
     public IEnumerable<string> Origins => AllowedOrigins.Where(origin => !string.IsNullOrWhiteSpace(origin));
 
+    /// <summary>
+    /// Origins with one <c>*</c> for a number, such as Netlify's deploy previews
+    /// (<c>https://deploy-preview-*--zmarty.netlify.app</c>); see <see cref="OriginPattern"/>. Blank entries are none.
+    /// </summary>
+    public List<string> AllowedOriginPatterns { get; set; } = [];
+
+    public IEnumerable<string> Patterns => AllowedOriginPatterns.Where(pattern => !string.IsNullOrWhiteSpace(pattern));
+
     /// <summary>In Development, pages on loopback (<c>127.0.0.1</c>, <c>localhost</c>, <c>[::1]</c>, any port) may call too.</summary>
     public bool AllowLoopbackInDevelopment { get; set; } = true;
 
@@ -41,6 +49,9 @@ public sealed class BrowserOptionsValidator : IValidateOptions<BrowserOptions>
                 failures.Add($"Browser:AllowedOrigins: '{origin}' is not an origin (scheme://host[:port], no path, no trailing slash).");
             }
         }
+
+        failures.AddRange(options.Patterns.Select(OriginPattern.Parse).Where(p => p.Problem is not null)
+            .Select(p => "Browser:AllowedOriginPatterns: " + p.Problem));
 
         if (options.PublicBaseUrl is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
         {
@@ -66,8 +77,11 @@ public static class BrowserAccess
         var options = builder.Configuration.GetSection(BrowserOptions.SectionName).Get<BrowserOptions>() ?? new BrowserOptions();
         var loopback = options.AllowLoopbackInDevelopment && builder.Environment.IsDevelopment();
         var origins = options.Origins.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        // An invalid pattern stops the start (the validator), so here each one parses.
+        var patterns = options.Patterns.Select(p => OriginPattern.Parse(p).Pattern).OfType<OriginPattern>().ToList();
         builder.Services.AddCors(cors => cors.AddPolicy(PolicyName, policy => policy
-            .SetIsOriginAllowed(origin => origins.Contains(origin) || (loopback && IsLoopback(origin)))
+            .SetIsOriginAllowed(origin =>
+                origins.Contains(origin) || patterns.Exists(p => p.Matches(origin)) || (loopback && IsLoopback(origin)))
             .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")
             .WithHeaders("Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID")
             .WithExposedHeaders(s_exposed)

@@ -21,7 +21,7 @@ namespace Zmarty.Api.Extensions;
 internal static class Extensions
 {
     /// <summary>
-    /// The most connections to each database, unless its connection string names a <c>Maximum Pool Size</c>. Npgsql's
+    /// The Api's pool size to each database where neither Database__MaxPoolSize nor the connection string names one. Npgsql's
     /// 100 let a burst open a backend per waiting query: on the 2-core benchmark machine, 200 backends for the two
     /// databases tripled the chat's p99 against 8 or 16 (docs/benchmarks.md), and a Supabase session pooler refuses
     /// clients past its pool size. No request holds two connections to one database, so waiting in the pool is safe.
@@ -43,18 +43,13 @@ internal static class Extensions
                     MaxAutoPrepare = 32,
                     AutoPrepareMinUsages = 2,
                 };
-                if (!NamesPoolSize(connectionString))
-                {
-                    settings.MaxPoolSize = MaxPoolSize;
-                }
-
                 builder.Configuration[$"ConnectionStrings:{name}"] = settings.ConnectionString;
             }
         }
 
         // The Api reads users, symbols and credits from A and trading data from B.
-        builder.AddSupabaseDataSource("chat");
-        builder.AddSupabaseDataSource("trading");
+        builder.AddSupabaseDataSource("chat", MaxPoolSize);
+        builder.AddSupabaseDataSource("trading", MaxPoolSize);
 
         // A bad price stops the start, naming its key, instead of failing the first chat request.
         builder.Services.AddValidatedOptions<CreditPricingOptions, CreditPricingOptionsValidator>(CreditPricingOptions.SectionName);
@@ -122,11 +117,5 @@ internal static class Extensions
         app.MapUsersApi();
         app.MapAudioApi();
         return app;
-    }
-
-    private static bool NamesPoolSize(string connectionString)
-    {
-        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        return given.ContainsKey("Maximum Pool Size") || given.ContainsKey("Max Pool Size") || given.ContainsKey("MaxPoolSize");
     }
 }

@@ -12,7 +12,8 @@ public sealed class BrowserAccessTests(ChatSystemFixture system) : ChatSystemTes
     [InlineData(ChatSystemFixture.BrowserOrigin)]
     [InlineData("http://127.0.0.1:43117")]
     [InlineData("http://localhost:5173")]
-    public async Task A_configured_origin_and_in_development_any_loopback_page_pass_the_chat_preflight(string origin)
+    [InlineData("https://deploy-preview-12--zmarty-frontend.netlify.app")]
+    public async Task A_configured_origin_a_deploy_preview_and_in_development_any_loopback_page_pass_the_chat_preflight(string origin)
     {
         using var response = await PreflightAsync(origin, "POST", "authorization,content-type,idempotency-key");
 
@@ -28,6 +29,8 @@ public sealed class BrowserAccessTests(ChatSystemFixture system) : ChatSystemTes
     [InlineData("https://evil.example")]
     [InlineData("https://zmarty-frontend.example.evil.example")]
     [InlineData("http://192.168.1.20:8080")]
+    [InlineData("https://deploy-preview-12--zmarty-frontend-evil.netlify.app")]
+    [InlineData("https://zmarty-frontend.netlify.app")]
     public async Task Any_other_origin_gets_no_cors_grant(string origin)
     {
         using var response = await PreflightAsync(origin, "POST", "authorization");

@@ -61,6 +61,7 @@ public class ChatSystemFixture : IAsyncLifetime
             api.WithEnvironment("Supabase__JwksUnknownKidInterval", "00:00:00");
             // BrowserAccessTests calls as the owner's frontend would.
             api.WithEnvironment("Browser__AllowedOrigins__0", BrowserOrigin);
+            api.WithEnvironment("Browser__AllowedOriginPatterns__0", PreviewOrigins);
             ConfigureCircuitBreaker(api);
         });
         _chat = CreateDataSource(App.GetConnectionString("chat"));
@@ -94,6 +95,9 @@ public class ChatSystemFixture : IAsyncLifetime
 
     /// <summary>The deployed frontend's origin the Api is configured to let call it.</summary>
     public const string BrowserOrigin = "https://zmarty-frontend.example";
+
+    /// <summary>The frontend's deploy previews, as Netlify names them.</summary>
+    public const string PreviewOrigins = "https://deploy-preview-*--zmarty-frontend.netlify.app";
 
     public HttpClient CreateApiClient(string? accessToken = null)
     {

@@ -29,6 +29,15 @@ public sealed class ComposeSmokeTests(ITestOutputHelper output)
 
         Assert.Equal(0, await stack.ExitCodeAsync("migrate-a"));
         Assert.Equal(0, await stack.ExitCodeAsync("migrate-b"));
+        // The api image's migrate, as Render's pre-deploy command runs it, again on every deploy: the second run is a no-op.
+        foreach (var (service, project) in new[] { ("migrate-a", "chat"), ("migrate-b", "trading") })
+        {
+            var (code, log) = await stack.RunAgainAsync(service);
+            Assert.True(code == 0, log);
+            Assert.Contains($"{project} (supabase-", log, StringComparison.Ordinal);
+            Assert.Contains(": 0 file(s) applied now", log, StringComparison.Ordinal);
+        }
+
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{stack.ApiPort}") };
         using (var health = await PipelineSystem.EventuallyAsync(() => OkAsync(http, "/healthz"), "the Api's /healthz", s_patience))
         {
@@ -174,6 +183,13 @@ public sealed class ComposeSmokeTests(ITestOutputHelper output)
             var (code, text) = await RunAsync("podman", ["wait", Container(service)]);
             Assert.True(code == 0, text);
             return int.Parse(text.Trim(), CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>Starts an exited container again, with the same command and settings, and waits for it to exit.</summary>
+        public async Task<(int ExitCode, string Output)> RunAgainAsync(string service)
+        {
+            var (code, text) = await RunAsync("podman", ["start", "--attach", Container(service)]);
+            return (code, text);
         }
 
         /// <summary>One value from SQL run as the server's superuser inside its container (the databases publish no port).</summary>

@@ -23,7 +23,7 @@ public sealed class MigrateOptionsTests
     }
 
     [Fact]
-    public void No_connection_an_unknown_project_a_wrong_root_and_an_empty_role_password_are_each_named()
+    public void No_connection_an_unknown_project_and_a_wrong_root_are_each_named_and_a_blank_role_password_is_none()
     {
         var options = new MigrateOptions
         {
@@ -40,8 +40,7 @@ public sealed class MigrateOptionsTests
             f => Assert.StartsWith("No Migrate:ConnectionStrings:chat or :trading is set", f, StringComparison.Ordinal),
             f => Assert.StartsWith("Migrate:ConnectionStrings:chats names no project", f, StringComparison.Ordinal),
             f => Assert.StartsWith("Migrate:WaitSeconds is 601", f, StringComparison.Ordinal),
-            f => Assert.StartsWith("Migrate:LockWaitSeconds is -1", f, StringComparison.Ordinal),
-            f => Assert.StartsWith("Migrate:RolePasswords:zmarty_worker is empty", f, StringComparison.Ordinal));
+            f => Assert.StartsWith("Migrate:LockWaitSeconds is -1", f, StringComparison.Ordinal));
 
         var elsewhere = new MigrateOptions { ConnectionStrings = { ["trading"] = "Host=b" }, Root = Path.GetTempPath() };
         Assert.StartsWith("Migrate:Root: there is no folder supabase/trading/migrations",
@@ -62,4 +61,19 @@ public sealed class MigrateOptionsTests
             [Path.Combine(s_root, "supabase/trading/migrations")],
             SupabaseLayout.Folders(s_root, "supabase/trading/migrations", emulation: false).Select(f => f.Path));
     }
+
+    [Theory]
+    [InlineData("migrate", "")]
+    [InlineData("migrate --Migrate:WaitSeconds=5", "--Migrate:WaitSeconds=5")]
+    [InlineData("/app/zmarty-service migrate", "")]
+    public void The_api_s_migrate_verb_is_found_with_or_without_the_program_s_own_path_before_it(string args, string rest) =>
+        Assert.Equal(Words(rest), MigrateProgram.Arguments(Words(args)));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("reconcile")]
+    [InlineData("/usr/bin/other migrate")]
+    public void Other_arguments_are_not_the_migrate_verb(string args) => Assert.Null(MigrateProgram.Arguments(Words(args)));
+
+    private static string[] Words(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 }

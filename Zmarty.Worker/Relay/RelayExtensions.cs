@@ -16,6 +16,10 @@ internal static class RelayExtensions
                 o => new[] { o.PollInterval, o.DeliveryTimeout, o.FirstRetryDelay, o.MaxRetryDelay, o.Retention, o.PruneInterval, o.MetricsInterval }
                     .All(t => t > TimeSpan.Zero),
                 "Relay intervals, delays, timeouts and the retention must be positive.")
+            .Validate(
+                o => string.IsNullOrWhiteSpace(o.ApiHostPort) || o.PrivateReceiverUrl() is not null,
+                "Relay:ApiHostPort must be the Api's host and port (zmarty-api:10000), without a scheme or path.")
+            .PostConfigure(o => o.ReceiverUrl = o.PrivateReceiverUrl() ?? o.ReceiverUrl)
             .ValidateOnStart();
         builder.Services.AddOptions<WebhookSigningOptions>()
             .Bind(builder.Configuration.GetSection(WebhookSigningOptions.SectionName))

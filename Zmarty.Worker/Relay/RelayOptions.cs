@@ -11,6 +11,24 @@ public sealed class RelayOptions
     [Required]
     public Uri ReceiverUrl { get; set; } = new("https+http://api/hooks/watchers-upsert");
 
+    /// <summary>
+    /// The Api's <c>host:port</c> on a private network (Render's <c>fromService</c> gives exactly this, without a scheme):
+    /// set, the relay delivers to <c>http://{ApiHostPort}/hooks/watchers-upsert</c> in place of <see cref="ReceiverUrl"/>.
+    /// Blank is unset.
+    /// </summary>
+    public string? ApiHostPort { get; set; }
+
+    /// <summary>The receiver on <see cref="ApiHostPort"/>, or null when that is unset or not a host and port.</summary>
+    internal Uri? PrivateReceiverUrl()
+    {
+        const string path = "/hooks/watchers-upsert";
+        var hostPort = ApiHostPort?.Trim();
+        return string.IsNullOrEmpty(hostPort) || !hostPort.Contains(':', StringComparison.Ordinal)
+            || !Uri.TryCreate($"http://{hostPort}{path}", UriKind.Absolute, out var url) || url.AbsolutePath != path || url.Query != ""
+            ? null
+            : url;
+    }
+
     /// <summary>Loops that each claim a batch and deliver it; while one delivers, another claims the next keys.</summary>
     [Range(1, 64)]
     public int Lanes { get; set; } = 4;
