@@ -7,6 +7,7 @@ using Zmarty.AppHost.Supabase;
 // `./zmarty env|token|reconcile` read the same model without running it (Commands/).
 // README.md "What runs where" explains each line.
 var invocation = LocalCommands.Split(args);
+ContainerEngine.UseRepositorySettings(AppHostAssembly.FindRepositoryRoot());
 var builder = DistributedApplication.CreateBuilder(invocation.AspireArgs);
 
 var databasePassword = builder.AddParameter("database-password", new GenerateParameterDefault { MinLength = 32, Special = false },

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 
 namespace Zmarty.AppHost.Supabase;
@@ -25,18 +24,23 @@ internal sealed record SupabaseSettings(
     /// </summary>
     public const string DefaultBaseImage = "localhost/zmarty/debian-postgres:15";
 
+    /// <summary>Where the resolved mode is kept for the rest of the run (the startup report prints it).</summary>
+    public const string ResolvedModeKey = Section + ":ResolvedMode";
+
+    /// <summary>Why auto chose processes, when it did.</summary>
+    public const string ResolvedReasonKey = Section + ":ResolvedModeReason";
+
     /// <summary>Read once per model: the container probe takes a moment, and both databases must agree.</summary>
     public static SupabaseSettings Of(IDistributedApplicationBuilder builder)
     {
-        const string resolvedKey = Section + ":ResolvedMode";
         var section = builder.Configuration.GetSection(Section);
-        var mode = builder.Configuration[resolvedKey] switch
+        var mode = builder.Configuration[ResolvedModeKey] switch
         {
             nameof(PostgresMode.Container) => PostgresMode.Container,
             nameof(PostgresMode.Process) => PostgresMode.Process,
-            _ => ResolveMode(section["Mode"], section["BaseImage"] ?? DefaultBaseImage),
+            _ => ResolveMode(builder, section["Mode"], section["BaseImage"] ?? DefaultBaseImage),
         };
-        builder.Configuration[resolvedKey] = mode.ToString();
+        builder.Configuration[ResolvedModeKey] = mode.ToString();
 
         // The checkout whose supabase/ folders are applied; a test points it at a folder of its own.
         var root = section["RepositoryRoot"] ?? Commands.AppHostAssembly.FindRepositoryRoot();
@@ -50,38 +54,22 @@ internal sealed record SupabaseSettings(
             section["BaseImage"] ?? DefaultBaseImage);
     }
 
-    private static PostgresMode ResolveMode(string? configured, string baseImage) => configured?.ToLowerInvariant() switch
+    private static PostgresMode ResolveMode(IDistributedApplicationBuilder builder, string? configured, string baseImage)
     {
-        null or "" or "auto" => ContainerEngineWorks(baseImage) ? PostgresMode.Container : PostgresMode.Process,
-        "container" => PostgresMode.Container,
-        "process" => PostgresMode.Process,
-        _ => throw new AppHostException($"--postgres (Supabase:Mode) must be container, process or auto, not '{configured}'."),
-    };
-
-    /// <summary>
-    /// Containers when the engine Aspire would use answers and holds the base image; else processes. An
-    /// engine without it means the base script has not run (./zmarty runs it where podman works).
-    /// </summary>
-    private static bool ContainerEngineWorks(string baseImage)
-    {
-        var engine = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") ?? "podman";
-        try
+        switch (configured?.ToLowerInvariant())
         {
-            using var probe = Process.Start(new ProcessStartInfo(engine, ["image", "inspect", baseImage])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            });
-            if (probe is null || !probe.WaitForExit(TimeSpan.FromSeconds(20)))
-            {
-                return false;
-            }
-
-            return probe.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
+            case null or "" or "auto":
+                // Containers only where one really starts: an engine that answers but cannot run one would leave the
+                // databases "Created" for good.
+                var why = ContainerEngine.WhyContainersCannotRun(baseImage);
+                builder.Configuration[ResolvedReasonKey] = why;
+                return why is null ? PostgresMode.Container : PostgresMode.Process;
+            case "container":
+                return PostgresMode.Container;
+            case "process":
+                return PostgresMode.Process;
+            default:
+                throw new AppHostException($"--postgres (Supabase:Mode) must be container, process or auto, not '{configured}'.");
         }
     }
 }

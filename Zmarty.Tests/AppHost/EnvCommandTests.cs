@@ -45,6 +45,18 @@ public sealed class EnvCommandTests
         Assert.Equal("No kept value for jwt-secret yet: run ./zmarty up once first.", error.Message);
     }
 
+    [Fact]
+    public async Task Env_works_with_real_provider_keys_given_from_outside_and_prints_no_key()
+    {
+        var variables = await VariablesAsync(
+            [.. UnstartedModel.KeptSecrets, "--Cryptometer:ApiKey=real-key", "--KingFisher:ApiKey=owner-key",
+             "--KingFisher:BaseUrl=https://owner.supabase.co/"]);
+
+        Assert.Equal("https://owner.supabase.co/", variables["ZMARTY_KINGFISHER_URL"]);
+        Assert.False(variables.ContainsKey("ZMARTY_CRYPTOMETER_URL"));
+        Assert.Equal("real-key", variables["ZMARTY_WORKER_CRYPTOMETER_APIKEY"]);
+    }
+
     private static Task<Dictionary<string, string>> VariablesAsync(string[] args) =>
         UnstartedModel.ReadAsync(args, async (model, configuration) =>
             (await EnvCommand.VariablesAsync(model, configuration)).ToDictionary(v => v.Name, v => v.Value));
