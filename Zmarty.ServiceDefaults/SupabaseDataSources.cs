@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 
@@ -41,6 +42,10 @@ public static class SupabaseDataSources
                 dataSource.ConnectionStringBuilder.MaxPoolSize = size;
             }
 
+            dataSource.ConfigureTracing(tracing => tracing
+                .ConfigureCommandFilter(_ => IsPartOfWork())
+                .ConfigureBatchFilter(_ => IsPartOfWork()));
+
             // Npgsql 10 tries GSS (Kerberos) encryption first unless told otherwise. Supabase offers none, and the
             // .NET container images lack the Kerberos library: each connection would log a failed load of
             // libgssapi_krb5 and pay for the attempt (npgsql/npgsql#6360, #6524). A connection string that names
@@ -52,6 +57,14 @@ public static class SupabaseDataSources
         });
         return builder;
     }
+
+    /// <summary>
+    /// Whether a command gets a span: only inside work that has one (a request, a job, a cron run). A background poll
+    /// outside any (a queue that found nothing, the admin's refresh, the hold releaser) would otherwise start a trace of
+    /// its own every second or two and bury the chats in the dashboard; a poll that finds work records itself in that
+    /// work's trace (QueueTracing in the Worker).
+    /// </summary>
+    public static bool IsPartOfWork() => Activity.Current is not null;
 
     /// <summary>The configured pool size; blank is unset (a platform passes an unanswered variable empty).</summary>
     private static int? MaxPoolSize(IConfiguration configuration) => configuration[MaxPoolSizeKey] switch

@@ -43,9 +43,12 @@ public sealed class QueueConsumer(
                 List<QueueMessage> messages;
                 try
                 {
+                    var started = time.GetUtcNow();
                     messages = await queue.ReadAsync(_options.VisibilityTimeoutSeconds, free, stoppingToken);
                     if (messages.Count > 0)
                     {
+                        var ended = time.GetUtcNow();
+                        messages.ForEach(message => tracing.RecordReceive(job.Queue, message, started, ended));
                         Interlocked.Exchange(ref _depth, await queue.DepthAsync(stoppingToken));
                     }
 

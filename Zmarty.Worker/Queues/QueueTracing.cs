@@ -15,6 +15,25 @@ public sealed class QueueTracing(IHostEnvironment environment) : IDisposable
     /// <summary>A consumer span for <paramref name="message"/>, child of the sender's span when the headers carry one.</summary>
     public Activity? StartProcess(string queue, QueueMessage message)
     {
+        var activity = _source.StartActivity($"{queue} process", ActivityKind.Consumer, SenderOf(message));
+        Tag(activity, queue, message);
+        return activity;
+    }
+
+    /// <summary>
+    /// The read that received <paramref name="message"/>, in the message's trace beside its processing. The read itself
+    /// runs outside any span (an idle one must start no trace), so it is recorded here once it found work.
+    /// </summary>
+    public void RecordReceive(string queue, QueueMessage message, DateTimeOffset started, DateTimeOffset ended)
+    {
+        using var activity = _source.StartActivity(
+            $"{queue} receive", ActivityKind.Consumer, SenderOf(message), startTime: started);
+        Tag(activity, queue, message);
+        activity?.SetEndTime(ended.UtcDateTime);
+    }
+
+    private static ActivityContext SenderOf(QueueMessage message)
+    {
         ActivityContext parent = default;
         if (message.Headers is { ValueKind: JsonValueKind.Object } headers
             && headers.TryGetProperty("traceparent", out var traceparent) && traceparent.GetString() is { } id)
@@ -23,11 +42,14 @@ public sealed class QueueTracing(IHostEnvironment environment) : IDisposable
             ActivityContext.TryParse(id, state, isRemote: true, out parent);
         }
 
-        var activity = _source.StartActivity($"{queue} process", ActivityKind.Consumer, parent);
+        return parent;
+    }
+
+    private static void Tag(Activity? activity, string queue, QueueMessage message)
+    {
         activity?.SetTag("messaging.system", "pgmq");
         activity?.SetTag("messaging.destination.name", queue);
         activity?.SetTag("messaging.message.id", message.MsgId);
-        return activity;
     }
 
     /// <summary>The headers for a message sent now: the current span's context, if any.</summary>
