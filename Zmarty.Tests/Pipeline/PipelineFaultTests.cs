@@ -48,7 +48,7 @@ public sealed class PipelineFaultTests
     {
         await using var system = await PipelineSystem.StartAsync(configure: builder =>
             TestModel.GetResource<ProjectResource>(builder, "worker").WithReplicas(2));
-        Assert.Equal(2, ProcessesOf(system, "worker"));
+        Assert.Equal(2, system.RunningReplicas("worker"));
 
         var symbols = Enumerable.Range(0, 30).Select(i => $"COIN{i}/USDT").ToList();
         var messages = new List<long>();
@@ -67,29 +67,6 @@ public sealed class PipelineFaultTests
             "every compute_signals job");
         Assert.Equal(symbols.Count, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from public.signals"));
         Assert.Equal(0L, await Sql.ScalarAsync<long>(system.Trading, "select count(*) from ops.job_runs where outcome <> 'succeeded' or attempt <> 1"));
-        Assert.Equal(2, ProcessesOf(system, "worker"));
-    }
-
-    /// <summary>How many running replicas the orchestrator has of <paramref name="resource"/> (a watch gives every current state first).</summary>
-    private static int ProcessesOf(PipelineSystem system, string resource)
-    {
-        var running = new HashSet<string>(StringComparer.Ordinal);
-        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        try
-        {
-            foreach (var update in system.App.ResourceNotifications.WatchAsync(enough.Token).ToBlockingEnumerable(enough.Token))
-            {
-                if (update.Resource.Name == resource && update.Snapshot.State?.Text == KnownResourceStates.Running)
-                {
-                    running.Add(update.ResourceId);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Every current state was given before the watch went quiet.
-        }
-
-        return running.Count;
+        Assert.Equal(2, system.RunningReplicas("worker"));
     }
 }
