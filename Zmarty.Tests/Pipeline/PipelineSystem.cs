@@ -141,7 +141,8 @@ internal sealed class PipelineSystem : IAsyncDisposable
     /// <summary>The runs of message <paramref name="msgId"/>, oldest attempt first.</summary>
     public async Task<List<(int Attempt, string Outcome, string? Error)>> RunsAsync(string queue, long msgId)
     {
-        await using var command = Sql.Command(Trading, "select attempt, outcome, error from ops.job_runs where queue = $1 and msg_id = $2 order by attempt", queue, msgId);
+        await using var command = Sql.Command(Trading,
+            "select attempt, outcome, error from ops.job_runs where queue = $1 and msg_id = $2 order by attempt", queue, msgId);
         await using var reader = await command.ExecuteReaderAsync();
         List<(int, string, string?)> runs = [];
         while (await reader.ReadAsync())
@@ -152,7 +153,9 @@ internal sealed class PipelineSystem : IAsyncDisposable
         return runs;
     }
 
-    /// <summary>Waits until message <paramref name="msgId"/> has a final run (succeeded, failed or archived), and returns its runs.</summary>
+    /// <summary>
+    /// Waits until message <paramref name="msgId"/> has a final run (succeeded, failed or archived), and returns its runs.
+    /// </summary>
     public async Task<List<(int Attempt, string Outcome, string? Error)>> FinishedAsync(string queue, long msgId)
     {
         return await EventuallyAsync(async () =>

@@ -49,7 +49,8 @@ public sealed class ProviderClientTests
     {
         using var response = new HttpResponseMessage(status) { Content = new StringContent("""{"success":"false","error":"Forbidden"}""") };
 
-        var error = await Assert.ThrowsAsync<ProviderException>(() => ProviderEnvelope.ReadAsync(response, "ticker", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ProviderException>(
+            () => ProviderEnvelope.ReadAsync(response, "ticker", CancellationToken.None));
 
         Assert.Equal(failure, error.Failure);
         Assert.Contains("Forbidden", error.Message, StringComparison.Ordinal);
@@ -63,7 +64,8 @@ public sealed class ProviderClientTests
     {
         using var response = new HttpResponseMessage(status) { Content = new StringContent("") };
 
-        var error = await Assert.ThrowsAsync<HttpRequestException>(() => ProviderEnvelope.ReadAsync(response, "ohlcv", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(
+            () => ProviderEnvelope.ReadAsync(response, "ohlcv", CancellationToken.None));
 
         Assert.Equal(status, error.StatusCode);
     }
@@ -95,7 +97,8 @@ public sealed class ProviderClientTests
 
         var clusters = KingFisherClient.ParseMap(map.RootElement, price: 110);
 
-        Assert.Equal([new LiquidationCluster(97.5, 4, LiquidationSide.Long), new LiquidationCluster(120, 2, LiquidationSide.Short)], clusters);
+        Assert.Equal(
+            [new LiquidationCluster(97.5, 4, LiquidationSide.Long), new LiquidationCluster(120, 2, LiquidationSide.Short)], clusters);
     }
 
     [Theory]

@@ -107,7 +107,7 @@ internal static class PipelineExtensions
             });
         client.AddHttpMessageHandler(provider => new ProviderGateHandler(
                 provider.GetRequiredKeyedService<ProviderGate>(section), provider.GetRequiredService<TimeProvider>()));
-        client.AddResilienceHandler("attempt", (pipeline, context) =>
-                pipeline.AddTimeout(TimeSpan.FromSeconds(context.ServiceProvider.GetRequiredService<IOptions<TOptions>>().Value.AttemptTimeoutSeconds)));
+        client.AddResilienceHandler("attempt", (pipeline, context) => pipeline.AddTimeout(
+                TimeSpan.FromSeconds(context.ServiceProvider.GetRequiredService<IOptions<TOptions>>().Value.AttemptTimeoutSeconds)));
     }
 }
