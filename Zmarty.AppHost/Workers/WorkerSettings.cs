@@ -12,7 +12,10 @@ internal static class WorkerSettings
 {
     public const string ReplicasKey = "Worker:Replicas";
 
-    /// <summary>More would not fit a 2-core machine, and each holds its own connections to A and B.</summary>
+    /// <summary>
+    /// KEDA runs up to six in a deployment; past 16 the local Workers would only crowd a 2-core machine and the local
+    /// servers' connections (each Worker holds up to about 3 × <c>Queues:Concurrency</c>).
+    /// </summary>
     public const int MaxReplicas = 16;
 
     /// <summary>How many Workers to run: 1 unless configured.</summary>
