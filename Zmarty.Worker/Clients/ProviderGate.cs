@@ -14,6 +14,7 @@ public sealed class ProviderGate : IDisposable
     /// <summary>A call reaches the provider a little after B gave it its place: the window is kept this much longer.</summary>
     private static readonly TimeSpan s_arrivalMargin = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The name the window and the budget are kept under in B (<c>cryptometer</c>, <c>kingfisher</c>).</summary>
     private readonly string _provider;
     private readonly int _permits;
     private readonly TimeSpan _window;
@@ -43,9 +44,6 @@ public sealed class ProviderGate : IDisposable
         _time = time;
         _logger = logger;
     }
-
-    /// <summary>The name the window and the budget are kept under in B (<c>cryptometer</c>, <c>kingfisher</c>).</summary>
-    public string Provider => _provider;
 
     /// <summary>Waits for a pause to end and for a place in the window, and counts the call against the month's budget.</summary>
     /// <exception cref="ProviderException"><see cref="ProviderFailure.BudgetSpent"/>: this call would exceed the budget.</exception>
