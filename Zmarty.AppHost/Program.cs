@@ -1,6 +1,7 @@
 using Zmarty.AppHost.Commands;
 using Zmarty.AppHost.Providers;
 using Zmarty.AppHost.Supabase;
+using Zmarty.AppHost.Workers;
 
 // The whole local system as a .NET Aspire app model. `dotnet run --project Zmarty.AppHost` (or
 // `./zmarty up`, which installs what is missing first) runs it with the Aspire dashboard;
@@ -47,7 +48,8 @@ var worker = builder.AddProject<Projects.Zmarty_Worker>("worker")
     .WithServiceRole(trading, "zmarty_worker").WaitFor(trading)
     .WithReference(emulators).WaitFor(emulators)
     .WithReference(api)
-    .WithEnvironment("Webhooks__Secret", webhookSecret);
+    .WithEnvironment("Webhooks__Secret", webhookSecret)
+    .WithConfiguredReplicas(builder);
 foreach (var (section, path) in new[] { ("Cryptometer", "/cryptometer/"), ("KingFisher", "/kingfisher/") })
 {
     if (!ProviderSettings.HasCredentials(builder.Configuration, section))

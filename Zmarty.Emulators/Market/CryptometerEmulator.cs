@@ -109,8 +109,9 @@ internal static class CryptometerEmulator
     }
 
     /// <summary>
-    /// One answer: the fault a test set, else the key's rate limit, else a refusal of a missing key or parameter, else
-    /// the data. Every call is recorded, as Cryptometer counts every call against the plan.
+    /// One answer: a refusal of a missing key, else the key's rate limit, else the fault a test set, else a refusal of a
+    /// missing parameter, else the data. Every call with a key counts against its rate, whatever it is answered, as
+    /// the Worker counts it; every call is recorded, as Cryptometer counts every call against the plan.
     /// </summary>
     private sealed class Answerer(MarketFaults faults, KeyRateLimit limit)
     {
@@ -121,15 +122,14 @@ internal static class CryptometerEmulator
                 : query.TryGetValue("market_pair", out var m) ? m.ToString()
                 : null;
             var symbol = pair is not null ? Base(pair) : query["symbol"].ToString().ToUpperInvariant();
-            var fault = faults.Take(endpoint, symbol);
-            var result = await FaultOrNull(fault, http.RequestAborted, Absence(endpoint));
+            var key = query["api_key"].ToString();
+            (int Status, IResult Result)? result = string.IsNullOrWhiteSpace(key) ? Refusal("Invalid API key")
+                : limit.TryAcquire(key) is { } retryAfter ? (429, new RetryAfter(retryAfter))
+                : await FaultOrNull(faults.Take(endpoint, symbol), http.RequestAborted, Absence(endpoint));
             if (result is null)
             {
-                var key = query["api_key"].ToString();
                 var missing = required.Where(r => string.IsNullOrWhiteSpace(query[r])).ToList();
-                result = string.IsNullOrWhiteSpace(key) ? Refusal("Invalid API key")
-                    : limit.TryAcquire(key) is { } retryAfter ? (429, new RetryAfter(retryAfter))
-                    : missing.Count > 0 ? Refusal("Parameter is missing")
+                result = missing.Count > 0 ? Refusal("Parameter is missing")
                     : query.ContainsKey("timeframe") && !MarketWalk.Timeframes.ContainsKey(query["timeframe"]!)
                         ? Refusal("Invalid timeframe")
                     : (200, Results.Json(new { success = "true", error = "false", data = data(query) }));

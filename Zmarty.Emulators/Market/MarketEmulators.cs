@@ -11,10 +11,9 @@ public static class MarketEmulators
         var time = TimeProvider.System;
         var walk = new MarketWalk(app.Configuration.GetValue("Market:Seed", DefaultSeed));
         var faults = new MarketFaults(time);
-        var limit = new KeyRateLimit(
-            app.Configuration.GetValue("Market:RequestsPerWindow", 10),
-            TimeSpan.FromSeconds(app.Configuration.GetValue("Market:WindowSeconds", 5)),
-            time);
+        var permits = app.Configuration.GetValue("Market:RequestsPerWindow", 10);
+        var windowSeconds = app.Configuration.GetValue("Market:WindowSeconds", 5);
+        var limit = new KeyRateLimit(permits, TimeSpan.FromSeconds(windowSeconds), time);
 
         CryptometerEmulator.Map(app, walk, faults, limit, time);
         var risk = new OwnerRiskTables(walk);
@@ -27,9 +26,12 @@ public static class MarketEmulators
         control.MapDelete("/faults", () =>
         {
             faults.Reset();
+            limit.ResetCounts();
             return TypedResults.NoContent();
         });
         control.MapGet("/calls", () => TypedResults.Ok(faults.Calls));
+        // Counted apart from the call log, which keeps only the latest calls and cannot tell the limit's 429s from a fault's.
+        control.MapGet("/rate-limit", () => TypedResults.Ok(new RateLimitReport(permits, windowSeconds, limit.Counts())));
         control.MapPut("/risk-grids/{symbol}", (string symbol, OwnerRiskTables.GridRow[] rows) =>
         {
             risk.Replace(symbol, rows);
@@ -43,3 +45,8 @@ public static class MarketEmulators
         return app;
     }
 }
+
+/// <summary>
+/// Cryptometer's rate limit as the emulator applies it, and per key what it let through and refused since the counts' reset.
+/// </summary>
+public sealed record RateLimitReport(int RequestsPerWindow, int WindowSeconds, IReadOnlyList<KeyCalls> Keys);

@@ -216,7 +216,9 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
         }),
         .. new[] { "indicators", "liq_clusters", "risk_metric", "signals", "win_rate" }
             .Select(table => $"zmarty_worker sequence public.{table}_id_seq USAGE"),
+        "zmarty_worker function ops.pause_provider(p_provider text, p_for interval)",
         "zmarty_worker function ops.spend_provider_call(p_provider text, p_budget bigint)",
+        "zmarty_worker function ops.take_provider_slot(p_provider text, p_permits integer, p_window interval, p_budget bigint)",
         "zmarty_worker table ops.error_log INSERT",
         "zmarty_worker table ops.job_runs SELECT, INSERT",
         "zmarty_worker table ops.risk_grid_status SELECT, INSERT, UPDATE",

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Zmarty.Emulators.Market;
 using Zmarty.Tests.Chat;
 
 namespace Zmarty.Tests.Emulators;
@@ -13,6 +14,8 @@ namespace Zmarty.Tests.Emulators;
 public sealed class MarketEmulatorTests(ChatSystemFixture system) : ChatSystemTest
 {
     protected override ChatSystemFixture Running => system;
+
+    private static readonly JsonSerializerOptions s_controlJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>A key of its own per test, so no other caller's calls count against its rate limit.</summary>
     private readonly string _key = $"test-{Guid.NewGuid():N}";
@@ -78,6 +81,26 @@ public sealed class MarketEmulatorTests(ChatSystemFixture system) : ChatSystemTe
 
         Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.OK, 10), HttpStatusCode.TooManyRequests], statuses);
         Assert.InRange(retryAfter!.Value.TotalSeconds, 1, 5);
+        Assert.Equal(new KeyCalls(_key, 10, 1), await KeyCallsAsync());
+    }
+
+    [Fact]
+    public async Task A_call_a_fault_answers_still_counts_against_the_keys_rate()
+    {
+        using var http = system.CreateEmulatorsClient();
+        var symbol = $"T{Guid.NewGuid():N}"[..12].ToUpperInvariant();
+        var fault = new Fault("ticker", FaultMode.Refuse, Times: 10, Symbol: symbol);
+        (await http.PostAsJsonAsync("/market/faults", fault, s_controlJson)).EnsureSuccessStatusCode();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 11; i++)
+        {
+            using var response = await http.GetAsync($"/cryptometer/ticker/?e=binance&market_pair={symbol}USDT&api_key={_key}");
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.OK, 10), HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal(new KeyCalls(_key, 10, 1), await KeyCallsAsync());
     }
 
     [Fact]
@@ -138,6 +161,15 @@ public sealed class MarketEmulatorTests(ChatSystemFixture system) : ChatSystemTe
         Assert.Equal(HttpStatusCode.BadRequest, await MapAsync(new { pair = "BTC-USDT", type = "all_leverage" }));
         Assert.Equal(HttpStatusCode.BadRequest, await MapAsync(new { pair = "BTC/USDT", type = "liquidation" }));
         Assert.Equal(HttpStatusCode.OK, await MapAsync(new { pair = "BTC/USDT", type = "high_leverage" }));
+    }
+
+    /// <summary>What the emulator's rate limit let through and refused for this test's key.</summary>
+    private async Task<KeyCalls> KeyCallsAsync()
+    {
+        using var http = system.CreateEmulatorsClient();
+        var report = await http.GetFromJsonAsync<RateLimitReport>("/market/rate-limit", s_controlJson);
+        Assert.Equal((10, 5), (report!.RequestsPerWindow, report.WindowSeconds));
+        return Assert.Single(report.Keys, k => k.Key == _key);
     }
 
     private async Task<JsonElement> GetAsync(string path)

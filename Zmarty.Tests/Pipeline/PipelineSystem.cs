@@ -42,29 +42,29 @@ internal sealed class PipelineSystem : IAsyncDisposable
     /// <summary>
     /// Starts the system with the Worker's <paramref name="settings"/> over the fast retries; <paramref name="configure"/>
     /// may change the model further. Cryptometer's rate limit (10 calls per 5 s) is lifted on both sides unless
-    /// <paramref name="freeTier"/> keeps it, as on a free key.
+    /// <paramref name="freeTier"/> keeps it, as on a free key. <paramref name="appHostArgs"/> are the AppHost's own
+    /// settings (<c>--Worker:Replicas=3</c>).
     /// </summary>
     public static async Task<PipelineSystem> StartAsync(
         IReadOnlyDictionary<string, string>? settings = null, Action<IDistributedApplicationTestingBuilder>? configure = null,
-        bool freeTier = false)
+        bool freeTier = false, string[]? appHostArgs = null)
     {
-        var app = await TestSystem.StartAsync(builder =>
+        var builder = await TestSystem.CreateBuilderAsync(appHostArgs ?? []);
+        builder.RemoveResource("admin");
+        var worker = builder.GetResource<ProjectResource>("worker");
+        Dictionary<string, string> unlimited = freeTier ? [] : new() { ["Cryptometer__RequestsPerWindow"] = "0" };
+        foreach (var (key, value) in s_fastRetries.Concat(unlimited).Concat(settings ?? new Dictionary<string, string>()))
         {
-            builder.RemoveResource("admin");
-            var worker = builder.GetResource<ProjectResource>("worker");
-            Dictionary<string, string> unlimited = freeTier ? [] : new() { ["Cryptometer__RequestsPerWindow"] = "0" };
-            foreach (var (key, value) in s_fastRetries.Concat(unlimited).Concat(settings ?? new Dictionary<string, string>()))
-            {
-                worker.WithEnvironment(key, value);
-            }
+            worker.WithEnvironment(key, value);
+        }
 
-            if (!freeTier)
-            {
-                builder.GetResource<ProjectResource>("emulators").WithEnvironment("Market__RequestsPerWindow", "0");
-            }
+        if (!freeTier)
+        {
+            builder.GetResource<ProjectResource>("emulators").WithEnvironment("Market__RequestsPerWindow", "0");
+        }
 
-            configure?.Invoke(builder);
-        });
+        configure?.Invoke(builder);
+        var app = await TestSystem.StartAsync(builder);
         return new PipelineSystem(app);
     }
 
@@ -102,6 +102,35 @@ internal sealed class PipelineSystem : IAsyncDisposable
         return (parsed ?? throw new InvalidOperationException($"The emulators' grid of {symbol} is refused: {refusal}"), bands);
     }
 
+    /// <summary>Cryptometer's rate limit as the emulators apply it, with what each key was let through and refused.</summary>
+    public async Task<RateLimitReport> RateLimitAsync() =>
+        (await _emulators.GetFromJsonAsync<RateLimitReport>("/market/rate-limit", MarketJson.Options))!;
+
+    /// <summary>
+    /// How many running replicas the orchestrator has of <paramref name="resource"/> (a watch gives every current state first).
+    /// </summary>
+    public int RunningReplicas(string resource)
+    {
+        var running = new HashSet<string>(StringComparer.Ordinal);
+        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            foreach (var update in App.ResourceNotifications.WatchAsync(enough.Token).ToBlockingEnumerable(enough.Token))
+            {
+                if (update.Resource.Name == resource && update.Snapshot.State?.Text == KnownResourceStates.Running)
+                {
+                    running.Add(update.ResourceId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Every current state was given before the watch went quiet.
+        }
+
+        return running.Count;
+    }
+
     public async Task<List<MarketCall>> AllCallsAsync() =>
         (await _emulators.GetFromJsonAsync<List<MarketCall>>("/market/calls", MarketJson.Options))!;
 
@@ -112,7 +141,8 @@ internal sealed class PipelineSystem : IAsyncDisposable
     /// <summary>The runs of message <paramref name="msgId"/>, oldest attempt first.</summary>
     public async Task<List<(int Attempt, string Outcome, string? Error)>> RunsAsync(string queue, long msgId)
     {
-        await using var command = Sql.Command(Trading, "select attempt, outcome, error from ops.job_runs where queue = $1 and msg_id = $2 order by attempt", queue, msgId);
+        await using var command = Sql.Command(Trading,
+            "select attempt, outcome, error from ops.job_runs where queue = $1 and msg_id = $2 order by attempt", queue, msgId);
         await using var reader = await command.ExecuteReaderAsync();
         List<(int, string, string?)> runs = [];
         while (await reader.ReadAsync())
@@ -123,7 +153,9 @@ internal sealed class PipelineSystem : IAsyncDisposable
         return runs;
     }
 
-    /// <summary>Waits until message <paramref name="msgId"/> has a final run (succeeded, failed or archived), and returns its runs.</summary>
+    /// <summary>
+    /// Waits until message <paramref name="msgId"/> has a final run (succeeded, failed or archived), and returns its runs.
+    /// </summary>
     public async Task<List<(int Attempt, string Outcome, string? Error)>> FinishedAsync(string queue, long msgId)
     {
         return await EventuallyAsync(async () =>

@@ -4,7 +4,7 @@ using Zmarty.Worker.Clients;
 
 namespace Zmarty.Tests.Pipeline;
 
-/// <summary>A provider key's monthly budget, counted in B for every Worker at once.</summary>
+/// <summary>A provider key's monthly budget, counted in B for every Worker at once, through the gate each call passes.</summary>
 [Collection(DatabaseCollection.Name)]
 public sealed class ProviderBudgetTests(DatabaseFixture db)
 {
@@ -12,14 +12,14 @@ public sealed class ProviderBudgetTests(DatabaseFixture db)
     public async Task Calls_are_counted_until_the_budget_is_spent_then_refused_before_they_are_made()
     {
         var provider = $"test-{Guid.NewGuid():N}";
-        var budget = new ProviderBudget(provider, 3, db.Trading, TimeProvider.System, NullLogger.Instance);
+        using var gate = Gate(provider, budget: 3);
 
         for (var i = 0; i < 3; i++)
         {
-            await budget.SpendAsync("ohlcv", CancellationToken.None);
+            await gate.EnterAsync("ohlcv", CancellationToken.None);
         }
 
-        var refused = await Assert.ThrowsAsync<ProviderException>(() => budget.SpendAsync("ticker", CancellationToken.None).AsTask());
+        var refused = await Assert.ThrowsAsync<ProviderException>(() => gate.EnterAsync("ticker", CancellationToken.None).AsTask());
 
         Assert.Equal(ProviderFailure.BudgetSpent, refused.Failure);
         Assert.Contains("budget of 3 calls", refused.Message, StringComparison.Ordinal);
@@ -31,14 +31,13 @@ public sealed class ProviderBudgetTests(DatabaseFixture db)
     public async Task Workers_spending_at_once_never_make_more_calls_than_the_budget()
     {
         var provider = $"test-{Guid.NewGuid():N}";
-        var budgets = Enumerable.Range(0, 4)
-            .Select(_ => new ProviderBudget(provider, 50, db.Trading, TimeProvider.System, NullLogger.Instance));
+        var gates = Enumerable.Range(0, 4).Select(_ => Gate(provider, budget: 50)).ToList();
 
-        var outcomes = await Task.WhenAll(budgets.SelectMany(b => Enumerable.Range(0, 20).Select(async _ =>
+        var outcomes = await Task.WhenAll(gates.SelectMany(g => Enumerable.Range(0, 20).Select(async _ =>
         {
             try
             {
-                await b.SpendAsync("ohlcv", CancellationToken.None);
+                await g.EnterAsync("ohlcv", CancellationToken.None);
                 return true;
             }
             catch (ProviderException ex) when (ex.Failure == ProviderFailure.BudgetSpent)
@@ -46,8 +45,17 @@ public sealed class ProviderBudgetTests(DatabaseFixture db)
                 return false;
             }
         })));
+        gates.ForEach(g => g.Dispose());
 
         Assert.Equal(50, outcomes.Count(allowed => allowed));
         Assert.Equal(50L, await Sql.ScalarAsync<long>(db.Trading, "select calls from ops.provider_calls where provider = $1", provider));
     }
+
+    /// <summary>A Worker's gate on B without a rate window, so only the budget decides.</summary>
+    private ProviderGate Gate(string provider, long budget) => new(
+        provider,
+        new CryptometerOptions { RequestsPerWindow = 0, MonthlyCallBudget = budget },
+        new TradingProviderSlots(db.Trading),
+        TimeProvider.System,
+        NullLogger.Instance);
 }

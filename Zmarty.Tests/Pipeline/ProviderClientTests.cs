@@ -49,7 +49,8 @@ public sealed class ProviderClientTests
     {
         using var response = new HttpResponseMessage(status) { Content = new StringContent("""{"success":"false","error":"Forbidden"}""") };
 
-        var error = await Assert.ThrowsAsync<ProviderException>(() => ProviderEnvelope.ReadAsync(response, "ticker", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ProviderException>(
+            () => ProviderEnvelope.ReadAsync(response, "ticker", CancellationToken.None));
 
         Assert.Equal(failure, error.Failure);
         Assert.Contains("Forbidden", error.Message, StringComparison.Ordinal);
@@ -63,7 +64,8 @@ public sealed class ProviderClientTests
     {
         using var response = new HttpResponseMessage(status) { Content = new StringContent("") };
 
-        var error = await Assert.ThrowsAsync<HttpRequestException>(() => ProviderEnvelope.ReadAsync(response, "ohlcv", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(
+            () => ProviderEnvelope.ReadAsync(response, "ohlcv", CancellationToken.None));
 
         Assert.Equal(status, error.StatusCode);
     }
@@ -95,7 +97,8 @@ public sealed class ProviderClientTests
 
         var clusters = KingFisherClient.ParseMap(map.RootElement, price: 110);
 
-        Assert.Equal([new LiquidationCluster(97.5, 4, LiquidationSide.Long), new LiquidationCluster(120, 2, LiquidationSide.Short)], clusters);
+        Assert.Equal(
+            [new LiquidationCluster(97.5, 4, LiquidationSide.Long), new LiquidationCluster(120, 2, LiquidationSide.Short)], clusters);
     }
 
     [Theory]
@@ -145,25 +148,6 @@ public sealed class ProviderClientTests
         var vendor = Owner();
         vendor.Source = ClusterSource.VendorApi;
         Assert.Contains(vendor.Problems("KingFisher"), p => p.Contains("Login and Password", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task A_keys_gate_lets_ten_calls_through_in_any_five_seconds_and_no_eleventh()
-    {
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
-        using var gate = new ProviderGate(new CryptometerOptions(), time);
-        for (var i = 0; i < 10; i++)
-        {
-            time.Advance(TimeSpan.FromMilliseconds(400));
-            await gate.EnterAsync(CancellationToken.None);
-        }
-
-        var eleventh = gate.EnterAsync(CancellationToken.None).AsTask();
-        // The first call went at 0.4 s: the eleventh, asked for at 4 s, goes once that one is 5 s (and the arrival margin) old.
-        time.Advance(TimeSpan.FromSeconds(1.3));
-        Assert.False(eleventh.IsCompleted);
-        time.Advance(TimeSpan.FromSeconds(0.4));
-        await eleventh.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
     [Fact]

@@ -15,6 +15,10 @@ internal static partial class ProviderLog
         Message = "{provider} has made {calls} of its {budget} calls this month ({month}): 80 % of the budget")]
     public static partial void BudgetNearlySpent(ILogger logger, string provider, long calls, long budget, string month);
 
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "{provider} answered 429: calls with its key wait {pause_ms} ms (every Worker, when the key has a rate window)")]
+    public static partial void Paused(ILogger logger, string provider, long pause_ms);
+
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "King Fisher's newest clusters for {pair} are from {at:u}, older than {max_age_hours} h: none are used")]
     public static partial void ClustersTooOld(ILogger logger, string pair, DateTimeOffset at, int max_age_hours);

@@ -11,8 +11,9 @@ public abstract class ProviderOptions
     public string ApiKey { get; set; } = "";
 
     /// <summary>
-    /// Requests allowed per <see cref="WindowSeconds"/> for this key; 0 lifts the limit (benchmarks against the
-    /// emulators). The default is Cryptometer's free tier: 10 per 5 s (premium plans allow up to 50).
+    /// Requests allowed per <see cref="WindowSeconds"/> for this key, by every Worker together (the window is kept in B);
+    /// 0 lifts the limit (benchmarks against the emulators). The default is Cryptometer's free tier: 10 per 5 s (premium
+    /// plans allow up to 50).
     /// </summary>
     public int RequestsPerWindow { get; set; } = 10;
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -65,22 +66,22 @@ internal static class PipelineExtensions
 
     /// <summary>
     /// A typed client for one provider key. Its pipeline, outermost first: retries (Retry-After honoured, else
-    /// exponential), the key's gate (rate limit, pause after a 429), then the per-call timeout, so waiting for the
-    /// rate limit never counts against a call's time.
+    /// exponential), the key's gate (the rate window, pause after a 429 and monthly budget, kept in B for every
+    /// Worker), then the per-call timeout, so waiting for the rate limit never counts against a call's time.
     /// </summary>
     private static void AddProvider<TClient, TOptions>(this IServiceCollection services, string section)
         where TClient : class
         where TOptions : ProviderOptions
     {
         services.AddValidatedOptions<TOptions, ProviderOptionsValidator<TOptions>>(section);
-        services.AddKeyedSingleton(section, (provider, _) =>
-            new ProviderGate(provider.GetRequiredService<IOptions<TOptions>>().Value, provider.GetRequiredService<TimeProvider>()));
-        services.AddKeyedSingleton(section, (provider, _) => new ProviderBudget(
+        services.TryAddSingleton<IProviderSlots>(provider =>
+            new TradingProviderSlots(provider.GetRequiredKeyedService<NpgsqlDataSource>("trading")));
+        services.AddKeyedSingleton(section, (provider, _) => new ProviderGate(
             section.ToLowerInvariant(),
-            provider.GetRequiredService<IOptions<TOptions>>().Value.MonthlyCallBudget,
-            provider.GetRequiredKeyedService<NpgsqlDataSource>("trading"),
+            provider.GetRequiredService<IOptions<TOptions>>().Value,
+            provider.GetRequiredService<IProviderSlots>(),
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILoggerFactory>().CreateLogger<ProviderBudget>()));
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger<ProviderGate>()));
 
         var client = services.AddHttpClient<TClient>((provider, http) =>
                 http.BaseAddress = BaseAddress(provider.GetRequiredService<IOptions<TOptions>>().Value));
@@ -105,10 +106,8 @@ internal static class PipelineExtensions
                 }
             });
         client.AddHttpMessageHandler(provider => new ProviderGateHandler(
-                provider.GetRequiredKeyedService<ProviderGate>(section),
-                provider.GetRequiredKeyedService<ProviderBudget>(section),
-                provider.GetRequiredService<TimeProvider>()));
-        client.AddResilienceHandler("attempt", (pipeline, context) =>
-                pipeline.AddTimeout(TimeSpan.FromSeconds(context.ServiceProvider.GetRequiredService<IOptions<TOptions>>().Value.AttemptTimeoutSeconds)));
+                provider.GetRequiredKeyedService<ProviderGate>(section), provider.GetRequiredService<TimeProvider>()));
+        client.AddResilienceHandler("attempt", (pipeline, context) => pipeline.AddTimeout(
+                TimeSpan.FromSeconds(context.ServiceProvider.GetRequiredService<IOptions<TOptions>>().Value.AttemptTimeoutSeconds)));
     }
 }
