@@ -28,7 +28,11 @@ public sealed class AdminOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.200", "00:05:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>An active symbol whose newest indicator is older than this is listed as stale (three missed ingestion runs by default).</summary>
+    /// <summary>
+    /// How long after a bar closes its data may take to arrive before the pair is listed as stale: the ingestion cron runs
+    /// every 5 minutes, so 15 allows three missed runs. Judged per timeframe: a 4h pair is late only once a 4h bar it lacks
+    /// closed that long ago.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(15);
 

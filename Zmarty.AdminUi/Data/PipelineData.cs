@@ -2,7 +2,10 @@ using Npgsql;
 
 namespace Zmarty.AdminUi.Data;
 
-/// <summary>An active (symbol, timeframe) whose newest indicator is older than the staleness limit, or that has none.</summary>
+/// <summary>
+/// An active (symbol, timeframe) that has no indicators, or whose newest is late: the bar after it closed more than the
+/// grace period ago and should have been fetched by now.
+/// </summary>
 public sealed record StalePair(string Symbol, string Timeframe, DateTimeOffset? LastDataAt);
 
 public sealed record SignalRow(
@@ -79,7 +82,7 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
             from (select distinct symbol, timeframe from public.watchers where active) w
             left join lateral (
               select max(i.at) as at from public.indicators i where i.symbol = w.symbol and i.timeframe = w.timeframe) last on true
-            where last.at is null or last.at < now() - $1
+            where last.at is null or last.at < ops.last_closed_bar(w.timeframe, now() - $1)
             order by last.at nulls first, w.symbol, w.timeframe
             limit $2
             """,

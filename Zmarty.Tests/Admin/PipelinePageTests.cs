@@ -15,16 +15,23 @@ public sealed class PipelinePageTests(DatabaseFixture db)
         var tag = Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
         var fresh = $"F{tag}/USDT";
         var stale = $"S{tag}/USDT";
+        // Its newest bar is the newest 1h bar that has closed, however long ago the hour began: not late.
+        var upToDate = $"U{tag}/USDT";
         foreach (var statement in new[]
         {
             "insert into public.watchers (user_id, symbol, timeframe) values (gen_random_uuid(), $1, '1h'), (gen_random_uuid(), $2, '4h')",
-            "insert into public.indicators (symbol, timeframe, at, source) values ($1, '1h', now(), 'internal'), ($2, '4h', now() - interval '2 hours', 'internal')",
+            "insert into public.indicators (symbol, timeframe, at, source) values ($1, '1h', now(), 'internal'), ($2, '4h', now() - interval '1 day', 'internal')",
             "insert into public.signals (symbol, timeframe, at, direction, score, confidence) values ($1, '1h', now() + interval '1 day', 'long', 0.83, 0.7)",
             "insert into public.win_rate (symbol, timeframe, lookback_days, win_rate, sample_size, computed_at) values ($1, '1h', 30, 0.625, 16, now() + interval '1 day')",
         })
         {
             await Sql.ExecuteAsync(db.Trading, statement, fresh, stale);
         }
+
+        await Sql.ExecuteAsync(db.Trading,
+            "insert into public.watchers (user_id, symbol, timeframe) values (gen_random_uuid(), $1, '1h')", upToDate);
+        await Sql.ExecuteAsync(db.Trading,
+            "insert into public.indicators (symbol, timeframe, at, source) values ($1, '1h', ops.last_closed_bar('1h'), 'internal')", upToDate);
 
         var user = await db.CreateUserAsync();
         var request = $"admin-{tag}";
@@ -49,8 +56,9 @@ public sealed class PipelinePageTests(DatabaseFixture db)
             Assert.Contains("claude", credits, StringComparison.Ordinal);
             Assert.Contains(chargedBefore.ToString(System.Globalization.CultureInfo.InvariantCulture), credits, StringComparison.Ordinal);
         }, s_wait);
-        // The fresh pair has data from now: it is not listed as stale.
+        // The fresh pair has data from now, the up-to-date one the newest closed bar: neither is listed as stale.
         Assert.DoesNotContain(fresh, page.Find("[data-testid='stale']").TextContent + StaleTable(page), StringComparison.Ordinal);
+        Assert.DoesNotContain(upToDate, StaleTable(page), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -235,6 +235,7 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
         "zmarty_admin function ops.cron_jobs()",
         "zmarty_admin function ops.cron_run_now(p_jobname text)",
         "zmarty_admin function ops.cron_runs(p_per_job integer)",
+        "zmarty_admin function ops.last_closed_bar(p_timeframe text, p_now timestamp with time zone)",
         "zmarty_admin function ops.cron_set_active(p_jobname text, p_active boolean)",
         "zmarty_admin function ops.purge_archived(p_queue_name text, p_msg_ids bigint[])",
         "zmarty_admin function ops.queue_metrics()",
