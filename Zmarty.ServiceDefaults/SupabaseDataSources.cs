@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 
@@ -70,7 +71,7 @@ public static class SupabaseDataSources
     private static int? MaxPoolSize(IConfiguration configuration) => configuration[MaxPoolSizeKey] switch
     {
         null or "" => null,
-        var text when int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var size) && size is > 0 and <= 1000 => size,
+        var text when int.TryParse(text, CultureInfo.InvariantCulture, out var size) && size is > 0 and <= 1000 => size,
         var text => throw new InvalidOperationException(
             $"Database__MaxPoolSize is '{text}': a whole number of connections from 1 to 1000, or unset."),
     };

@@ -39,7 +39,8 @@ public sealed class BareRunTests(ITestOutputHelper output)
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var key in start.Environment.Keys.Where(k => s_removedPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList())
+        var inherited = start.Environment.Keys.Where(k => s_removedPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)));
+        foreach (var key in inherited.ToList())
         {
             start.Environment.Remove(key);
         }

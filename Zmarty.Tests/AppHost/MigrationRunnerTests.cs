@@ -72,7 +72,8 @@ public sealed class MigrationRunnerTests : IDisposable
 
         var error = await Assert.ThrowsAsync<AppHostException>(() => StartAsync(data));
 
-        Assert.StartsWith("Migration supabase/chat/migrations/20260103000000_broken.sql failed on supabase-a at line 3: 42601", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Migration supabase/chat/migrations/20260103000000_broken.sql failed on supabase-a at line 3: 42601",
+            error.Message, StringComparison.Ordinal);
         Assert.Contains("syntax error", error.Message, StringComparison.Ordinal);
         Assert.Empty(ProcessProbe.ProcessesUsing(data));
     }

@@ -52,7 +52,8 @@ public sealed class TracingTests(DatabaseFixture db)
         lock (spans)
         {
             // A physical open is traced wherever it happens (rare: the pool keeps its connections); commands are the flood.
-            var database = Assert.Single(spans, s => s.Source.Name == "Npgsql" && !s.DisplayName.StartsWith("CONNECT", StringComparison.Ordinal));
+            var database = Assert.Single(
+                spans, s => s.Source.Name == "Npgsql" && !s.DisplayName.StartsWith("CONNECT", StringComparison.Ordinal));
             Assert.Equal(work!.SpanId, database.ParentSpanId);
         }
     }

@@ -115,8 +115,10 @@ public sealed class QueueConsumer(
             if (message.ReadCount > _options.MaxAttempts)
             {
                 // Delivered again after a crash on its last attempt: it has had its tries.
-                await queue.ArchiveAsync(message, Run(JobOutcome.Failed, $"no attempts left after {_options.MaxAttempts}"), CancellationToken.None);
-                QueueLog.GaveUp(logger, null, job.Queue, key.Symbol, key.Timeframe, 0, message.ReadCount, _options.MaxAttempts, depth, message.MsgId);
+                await queue.ArchiveAsync(
+                    message, Run(JobOutcome.Failed, $"no attempts left after {_options.MaxAttempts}"), CancellationToken.None);
+                QueueLog.GaveUp(
+                    logger, null, job.Queue, key.Symbol, key.Timeframe, 0, message.ReadCount, _options.MaxAttempts, depth, message.MsgId);
                 return;
             }
 
@@ -140,7 +142,8 @@ public sealed class QueueConsumer(
         }
         catch (OperationCanceledException) when (jobsToken.IsCancellationRequested)
         {
-            await BookAsync(() => queue.RetryLaterAsync(message, Run(JobOutcome.Retrying, "released at shutdown"), 0, CancellationToken.None));
+            await BookAsync(() =>
+                queue.RetryLaterAsync(message, Run(JobOutcome.Retrying, "released at shutdown"), 0, CancellationToken.None));
             QueueLog.Released(logger, job.Queue, key?.Symbol, key?.Timeframe, message.MsgId, clock.ElapsedMilliseconds, depth);
         }
         catch (Exception ex)
@@ -149,12 +152,15 @@ public sealed class QueueConsumer(
             if (message.ReadCount >= _options.MaxAttempts)
             {
                 await BookAsync(() => queue.ArchiveAsync(message, Run(JobOutcome.Failed, ex.Message), CancellationToken.None));
-                QueueLog.GaveUp(logger, ex, job.Queue, key?.Symbol, key?.Timeframe, clock.ElapsedMilliseconds, message.ReadCount, _options.MaxAttempts, depth, message.MsgId);
+                QueueLog.GaveUp(logger, ex, job.Queue, key?.Symbol, key?.Timeframe, clock.ElapsedMilliseconds, message.ReadCount,
+                    _options.MaxAttempts, depth, message.MsgId);
             }
             else
             {
-                await BookAsync(() => queue.RetryLaterAsync(message, Run(JobOutcome.Retrying, ex.Message), _options.RetryDelaySeconds, CancellationToken.None));
-                QueueLog.Retrying(logger, ex, job.Queue, key?.Symbol, key?.Timeframe, clock.ElapsedMilliseconds, message.ReadCount, _options.MaxAttempts, depth, _options.RetryDelaySeconds);
+                await BookAsync(() => queue.RetryLaterAsync(
+                    message, Run(JobOutcome.Retrying, ex.Message), _options.RetryDelaySeconds, CancellationToken.None));
+                QueueLog.Retrying(logger, ex, job.Queue, key?.Symbol, key?.Timeframe, clock.ElapsedMilliseconds, message.ReadCount,
+                    _options.MaxAttempts, depth, _options.RetryDelaySeconds);
             }
         }
     }

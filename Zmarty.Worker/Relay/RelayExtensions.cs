@@ -6,15 +6,19 @@ namespace Zmarty.Worker.Relay;
 
 internal static class RelayExtensions
 {
-    /// <summary>The symbol relay: A's outbox delivered as signed webhooks to the Api's receiver. Needs the <c>chat</c> data source.</summary>
+    /// <summary>
+    /// The symbol relay: A's outbox delivered as signed webhooks to the Api's receiver. Needs the <c>chat</c> data source.
+    /// </summary>
     public static void AddSymbolRelay(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<RelayOptions>()
             .Bind(builder.Configuration.GetSection(RelayOptions.SectionName))
             .ValidateDataAnnotations()
             .Validate(
-                o => new[] { o.PollInterval, o.DeliveryTimeout, o.FirstRetryDelay, o.MaxRetryDelay, o.Retention, o.PruneInterval, o.MetricsInterval }
-                    .All(t => t > TimeSpan.Zero),
+                o => new[]
+                    {
+                        o.PollInterval, o.DeliveryTimeout, o.FirstRetryDelay, o.MaxRetryDelay, o.Retention, o.PruneInterval, o.MetricsInterval,
+                    }.All(t => t > TimeSpan.Zero),
                 "Relay intervals, delays, timeouts and the retention must be positive.")
             .Validate(
                 o => string.IsNullOrWhiteSpace(o.ApiHostPort) || o.PrivateReceiverUrl() is not null,
