@@ -37,11 +37,12 @@ internal sealed record FuzzCase(
 {
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
-    public bool Violates(HttpStatusCode status) => Expectation switch
+    /// <summary>Whether an answer with <paramref name="status"/> breaks this request's rule.</summary>
+    public bool Violates(HttpStatusCode status) => (int)status switch
     {
-        _ when (int)status >= 500 => Expectation != FuzzExpectation.ProvidersFailing || status != HttpStatusCode.ServiceUnavailable,
-        FuzzExpectation.Unauthorized => status != HttpStatusCode.Unauthorized,
-        FuzzExpectation.Refused => (int)status is < 400 or >= 500,
+        >= 500 => Expectation != FuzzExpectation.ProvidersFailing || status != HttpStatusCode.ServiceUnavailable,
+        _ when Expectation == FuzzExpectation.Unauthorized => status != HttpStatusCode.Unauthorized,
+        < 400 => Expectation == FuzzExpectation.Refused,
         _ => false,
     };
 }

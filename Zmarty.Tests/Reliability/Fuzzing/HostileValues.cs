@@ -163,7 +163,6 @@ internal static class HostileValues
         ("101 characters", new string('k', 101)),
         ("8 KB", new string('k', 8 * 1024)),
         ("non-ASCII", "clé-ü-€"),
-        ("a lone surrogate", "\ud800"),
         ("a tab inside", "a\tb"),
         ("SQL", "'; drop table public.chat_requests; --"),
     ];
