@@ -50,8 +50,13 @@ public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
             }
         };
 
-        // Signs in with a token, as ./zmarty token prints one.
+        // A link naming the Api: the page shows its address and takes it only once the user accepts it.
         await page.GotoAsync($"{site.Origin}/?api={Uri.EscapeDataString(api)}");
+        await Expect(page.GetByTestId("api-confirm-origin")).ToHaveTextAsync(new Uri(api).GetLeftPart(UriPartial.Authority));
+        await page.ClickAsync("#api-accept");
+        await Expect(page.Locator("#api-url")).ToHaveValueAsync(api);
+
+        // Signs in with a token, as ./zmarty token prints one.
         await page.FillAsync("#token", user.Token);
         await page.ClickAsync("#sign-in-form button[type=submit]");
         await Expect(page.GetByTestId("account")).ToContainTextAsync("pro tier", s_patientContains);
@@ -111,6 +116,63 @@ public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
         Assert.Contains(answers, a => a.Method == "PATCH");
         Assert.All(answers.Where(a => !a.Url.Contains("/audio/", StringComparison.Ordinal)),
             a => Assert.Equal(site.Origin, a.AllowedOrigin));
+    }
+
+    [Fact]
+    public async Task A_link_naming_another_api_is_shown_and_taken_only_once_the_user_accepts_it()
+    {
+        Browser.AssertInstalled();
+        FrontendFiles.AssertClientBuilt();
+        await using var site = await StaticSite.StartAsync();
+        // Nothing listens there: the page must not even try it unless told to.
+        var trap = $"http://127.0.0.1:{Ports.PickFree()}";
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Browser.Chromium, Headless = true });
+        var page = await browser.NewPageAsync();
+        var toTrap = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.StartsWith(trap, StringComparison.Ordinal))
+            {
+                lock (toTrap)
+                {
+                    toTrap.Add(request.Url);
+                }
+            }
+        };
+        var link = $"{site.Origin}/?api={Uri.EscapeDataString(trap + "/")}";
+
+        // Shown, not taken: the field keeps the page's own default, and signing in waits for an answer.
+        await page.GotoAsync(link);
+        var confirm = page.GetByTestId("api-confirm");
+        await Expect(confirm).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("api-confirm-origin")).ToHaveTextAsync(trap);
+        await Expect(page.Locator("#api-url")).ToHaveValueAsync("http://127.0.0.1:5100");
+        await Expect(page.Locator("#sign-in-button")).ToBeDisabledAsync();
+        Assert.DoesNotContain("api=", page.Url, StringComparison.Ordinal);
+
+        // Refused: the default stays, and signing in is possible again.
+        await page.ClickAsync("#api-reject");
+        await Expect(confirm).ToBeHiddenAsync();
+        await Expect(page.Locator("#api-url")).ToHaveValueAsync("http://127.0.0.1:5100");
+        await Expect(page.Locator("#sign-in-button")).ToBeEnabledAsync();
+
+        // Accepted: only then is the field the link's address.
+        await page.GotoAsync(link);
+        await page.ClickAsync("#api-accept");
+        await Expect(page.Locator("#api-url")).ToHaveValueAsync(trap + "/");
+        await Expect(page.Locator("#sign-in-button")).ToBeEnabledAsync();
+
+        // An address that is no http(s) one is not offered at all.
+        await page.GotoAsync($"{site.Origin}/?api={Uri.EscapeDataString("javascript:alert(1)")}");
+        await Expect(page.GetByTestId("error")).ToContainTextAsync("not an http(s) address");
+        await Expect(confirm).ToBeHiddenAsync();
+        await Expect(page.Locator("#api-url")).ToHaveValueAsync("http://127.0.0.1:5100");
+
+        lock (toTrap)
+        {
+            Assert.Empty(toTrap);
+        }
     }
 
     private static int Number(string text) => int.Parse(text.Trim(), CultureInfo.InvariantCulture);

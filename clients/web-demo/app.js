@@ -7,8 +7,47 @@ let client;
 let nextBefore = null;
 let running;
 
-const saved = new URLSearchParams(location.search);
-$("api-url").value = saved.get("api") ?? localStorage.getItem("zmarty.api") ?? "http://127.0.0.1:5100";
+// The page signs in wherever the Api field says, with the user's token. A link's ?api= could name anyone's server, so it
+// only fills the field once the user has seen its address and accepted it.
+$("api-url").value = localStorage.getItem("zmarty.api") ?? "http://127.0.0.1:5100";
+offerLinkedApi(new URLSearchParams(location.search).get("api"));
+
+function offerLinkedApi(linked) {
+  if (linked == null || linked === $("api-url").value) return;
+  let url;
+  try {
+    url = new URL(linked);
+  } catch {
+    url = null;
+  }
+  forgetLinkedApi();
+  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+    $("error").textContent = `The link's Api address is not an http(s) address, so it is ignored: ${linked}`;
+    $("error").hidden = false;
+    return;
+  }
+
+  $("api-confirm-origin").textContent = url.origin;
+  $("api-confirm-url").textContent = linked;
+  $("api-current").textContent = $("api-url").value;
+  $("api-confirm").hidden = false;
+  $("sign-in-button").disabled = true;
+  $("api-accept").onclick = () => decide(linked);
+  $("api-reject").onclick = () => decide(null);
+}
+
+function decide(accepted) {
+  if (accepted != null) $("api-url").value = accepted;
+  $("api-confirm").hidden = true;
+  $("sign-in-button").disabled = false;
+}
+
+/** Drops ?api= from the address bar: the choice is made once, here, and neither a reload nor a copied link carries it on. */
+function forgetLinkedApi() {
+  const address = new URL(location.href);
+  address.searchParams.delete("api");
+  history.replaceState(null, "", address);
+}
 
 $("sign-in-form").addEventListener("submit", async (event) => {
   event.preventDefault();

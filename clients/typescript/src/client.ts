@@ -134,10 +134,16 @@ export class ZmartyClient {
 
   /**
    * A voice reply's audio as a Blob, for players that cannot take `audio_url` directly. `audio_url` is signed for a
-   * day and plays in an `<audio>` element as it is; with the caller's token this also works after it expired.
+   * day and plays in an `<audio>` element as it is. On the Api's own origin the caller's token goes with it, so this
+   * also works after the link expired; a link to any other origin is fetched as it is, without the token.
    */
   async audio(audioUrl: string, options?: SendOptions): Promise<Blob> {
-    const response = await this.#send("GET", new URL(audioUrl, this.#baseUrl).toString(), undefined, options);
+    const url = new URL(audioUrl, this.#baseUrl);
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new ZmartyError(0, { error: "invalid_request", message: `An audio link must be http or https, not ${url.protocol}` });
+    }
+
+    const response = await this.#send("GET", url.toString(), undefined, options);
     return response.blob();
   }
 
@@ -160,8 +166,10 @@ export class ZmartyClient {
     idempotent = method === "GET" || method === "DELETE" || method === "PATCH",
   ): Promise<Response> {
     const url = new URL(path, this.#baseUrl);
+    // The token is the user's session: it goes to the Api's own origin only, whatever address an answer names.
+    const ownOrigin = url.origin === this.#baseUrl.origin;
     for (let attempt = 0; ; attempt++) {
-      const token = await this.#getAccessToken();
+      const token = ownOrigin ? await this.#getAccessToken() : undefined;
       const request: RequestInit = {
         method,
         headers: {
