@@ -55,7 +55,8 @@ public sealed partial record SymbolChange(string Operation, long Version, Watche
             throw new InvalidPayloadException($"Unknown table '{schema}.{table}': this receiver takes public.user_symbols only.");
         }
 
-        if (!root.TryGetProperty("version", out var versionElement) || !versionElement.TryGetInt64(out var version) || version <= 0)
+        if (!root.TryGetProperty("version", out var versionElement) || versionElement.ValueKind != JsonValueKind.Number
+            || !versionElement.TryGetInt64(out var version) || version <= 0)
         {
             throw new InvalidPayloadException("'version' must be a positive integer (the change's version in Supabase A).");
         }

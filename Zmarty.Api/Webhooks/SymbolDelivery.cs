@@ -29,7 +29,7 @@ public sealed record SymbolDelivery(IReadOnlyList<SymbolChange> Changes, bool Is
         {
             var root = document.RootElement;
             var isBatch = root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == BatchType;
+                && root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && IsBatchType(type);
             try
             {
                 var changes = isBatch ? ReadBatch(root, maxEvents) : [SymbolChange.Read(root)];
@@ -41,6 +41,24 @@ public sealed record SymbolDelivery(IReadOnlyList<SymbolChange> Changes, bool Is
                 error = ex.Message;
                 return null;
             }
+            catch (InvalidOperationException)
+            {
+                // Valid JSON can escape a lone surrogate, which no .NET string holds: System.Text.Json throws on reading it.
+                error = "The body holds a string with a lone surrogate (\\ud800-\\udfff unpaired): not text.";
+                return null;
+            }
+        }
+    }
+
+    private static bool IsBatchType(JsonElement type)
+    {
+        try
+        {
+            return type.ValueEquals(BatchType);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -56,4 +56,20 @@ public sealed class SymbolChangeTests
         Assert.Equal(TimeSpan.Zero, change.Writes[0].SourceUpdatedAt!.Value.Offset);
         Assert.Equal(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero), change.Writes[0].SourceUpdatedAt);
     }
+
+    [Theory]
+    [InlineData("\"version\": 42}", "\"version\": \"42\"}", "'version' must be a positive integer")]
+    [InlineData("\"version\": 42}", "\"version\": [42]}", "'version' must be a positive integer")]
+    [InlineData("\"type\": \"INSERT\"", "\"type\": \"\\ud800\"", "a lone surrogate")]
+    public void A_signed_body_of_the_wrong_shape_is_refused_saying_what_not_thrown(string part, string hostile, string expected)
+    {
+        var payload = Payload.Insert(s_user, "BTC/USDT", 42);
+        Assert.Contains(part, payload, StringComparison.Ordinal);
+
+        var delivery = SymbolDelivery.Parse(
+            Encoding.UTF8.GetBytes(payload.Replace(part, hostile, StringComparison.Ordinal)), maxEvents: 1, out var error);
+
+        Assert.Null(delivery);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
 }
