@@ -137,6 +137,10 @@ public sealed partial class ChatService(
                     case ChatStart.Replay replay:
                         return new ChatOutcome.Answered(
                             replay.Response with { Metadata = replay.Response.Metadata with { Replayed = true } }, false, null);
+                    case ChatStart.NotKept:
+                        return Refuse(StatusCodes.Status410Gone, ApiErrors.ReplyNotKept,
+                            "The request with this Idempotency-Key was answered and charged, but its reply could not be kept " +
+                            "for a replay; the charge is in your ledger. Send a new request with a new key to ask again.");
                     case ChatStart.InProgress:
                         return Refuse(StatusCodes.Status409Conflict, ApiErrors.Conflict,
                             "A request with this Idempotency-Key is still running.");
