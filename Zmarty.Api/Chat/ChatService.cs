@@ -284,8 +284,11 @@ public sealed partial class ChatService(
         var maxTokens = plan.Limits.MaxTokens;
         var available = profile.Available + plan.Hold.Amount;
         var passedOver = new List<string>();
-        var refusals = new List<string>();
+        // Why each provider gave no answer, for the client; and whether any of them may answer a retry.
+        var reasons = new List<string>();
+        var refused = false;
         var faulted = false;
+        var passing = false;
 
         foreach (var (name, index) in Candidates(request.Provider).Select((name, index) => (name, index)))
         {
@@ -297,6 +300,7 @@ public sealed partial class ChatService(
                 {
                     LogSkipped(logger, name, worstCase, plan.Limits.FallbackPriceCap, available);
                     passedOver.Add(name);
+                    reasons.Add($"{name} did not fit the price cap and balance");
                     continue;
                 }
 
@@ -315,6 +319,7 @@ public sealed partial class ChatService(
                 catch (CreditException ex) when (ex.Failure == CreditFailure.Insufficient)
                 {
                     passedOver.Add(name);
+                    reasons.Add($"{name} did not fit the price cap and balance");
                     continue;
                 }
 
@@ -343,12 +348,15 @@ public sealed partial class ChatService(
                 if (ProviderFailure.IsProviderFault(ex) || ex is BrokenCircuitException)
                 {
                     LogProviderFailed(logger, name, ProviderFailure.ErrorType(ex), ex);
+                    reasons.Add($"{name} {ProviderFailure.Describe(ex)}");
                     faulted = true;
+                    passing |= ProviderFailure.Passes(ex);
                 }
                 else if (ProviderFailure.RefusedRequest(ex) is { } refusal)
                 {
                     LogRequestRefused(logger, name, refusal);
-                    refusals.Add($"{name}: {refusal}");
+                    reasons.Add($"{name}: {refusal}");
+                    refused = true;
                 }
                 else
                 {
@@ -363,17 +371,24 @@ public sealed partial class ChatService(
             return await SettleAsync(call, name, requestId, key, reply, passedOver, aborted);
         }
 
-        if (refusals.Count > 0 && !faulted)
+        var why = string.Join("; ", reasons);
+        var extra = new Dictionary<string, object?> { ["providers"] = passedOver };
+        if (refused && !faulted)
         {
             return Refuse(StatusCodes.Status400BadRequest, ApiErrors.InvalidRequest,
-                $"The providers refused this request ({string.Join("; ", refusals)}); nothing was charged.",
-                new() { ["providers"] = passedOver });
+                $"The providers refused this request ({why}); nothing was charged.", extra);
+        }
+
+        // A retry cannot mend what every provider tried answered (a refused key, a retired model, an unpaid account): not a 503
+        // a client would retry, but the providers' error.
+        if (faulted && !passing)
+        {
+            return Refuse(StatusCodes.Status502BadGateway, ApiErrors.ProviderError,
+                $"No provider could answer ({why}); nothing was charged.", extra);
         }
 
         return Refuse(StatusCodes.Status503ServiceUnavailable, ApiErrors.AllProvidersFailed,
-            $"No provider could answer ({string.Join(", ", passedOver)} failed or did not fit the price cap and balance); " +
-            "nothing was charged.",
-            new() { ["providers"] = passedOver });
+            $"No provider could answer ({why}); nothing was charged.", extra);
 
         int EstimateInput() => TokenEstimate.Typical([system, request.Message]);
     }

@@ -21,6 +21,7 @@ public static class ApiErrors
     public const string SymbolLimitReached = "symbol_limit_reached";
     public const string ServiceUnavailable = "service_unavailable";
     public const string ReplyNotKept = "reply_not_kept";
+    public const string ProviderError = "provider_error";
 
     public static ProblemHttpResult Problem(int status, string error, string message, IDictionary<string, object?>? extra = null)
     {
@@ -83,6 +84,7 @@ public static class ApiErrors
         SymbolLimitReached => "Symbol limit reached",
         ServiceUnavailable => "Service unavailable",
         ReplyNotKept => "Reply not kept",
+        ProviderError => "Provider error",
         _ => "Server error",
     };
 }

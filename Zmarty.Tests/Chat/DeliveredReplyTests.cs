@@ -94,6 +94,27 @@ public sealed class DeliveredReplyTests(ChatSystemFixture system) : ChatSystemTe
         Assert.Equal(1, await system.ProviderCallsAsync("xai"));
     }
 
+    [Fact]
+    public async Task A_stream_whose_provider_sends_a_lone_surrogate_after_some_tokens_is_charged_for_what_was_delivered()
+    {
+        var user = await system.CreateUserAsync("pro");
+        await system.SetFaultAsync("xai", new { mode = "lone_surrogate", break_after = 4 });
+        using var api = system.CreateApiClient(user.Token);
+
+        var (response, events) = await Chats.StreamAsync(api, new { message = "Stream BTC", stream = true }, "lone-stream");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tokens = events.Count(e => e.Type() == "token");
+        Assert.True(tokens >= 4, $"{tokens} tokens were delivered");
+        var done = events[^1];
+        Assert.Equal("done", done.Type());
+        Assert.Equal(Chats.ExpectedCost("grok", done.GetProperty("usage")), done.Int("credits_charged"));
+        Assert.True(done.Int("credits_charged") > 0);
+        Assert.Equal(done.Int("credits_charged"), await system.LedgerChargesAsync(user.Id));
+        Assert.Equal(0, await system.OpenHoldsAsync(user.Id));
+        Assert.Equal(0, await system.ProviderCallsAsync("openai"));
+    }
+
     private Task<string> KeyStatusAsync(TestUser user, string key) => system.ScalarAsync<string>(
         system.Chat, "select status from public.chat_requests where user_id = $1 and idempotency_key = $2", user.Id, key);
 
