@@ -54,7 +54,7 @@ public static class ChatApi
         var (request, error) = ChatRequestParser.Parse(body, options.Value.Providers.Keys);
         if (request is null)
         {
-            await ApiErrors.BadRequest(error!).ExecuteAsync(http);
+            await ApiErrors.Problem(StatusCodes.Status400BadRequest, error!.Error, error.Message).ExecuteAsync(http);
             return;
         }
 

@@ -20,6 +20,7 @@ public static class ApiErrors
     public const string Forbidden = "forbidden";
     public const string SymbolLimitReached = "symbol_limit_reached";
     public const string ServiceUnavailable = "service_unavailable";
+    public const string InvalidText = "invalid_text";
     public const string ReplyNotKept = "reply_not_kept";
     public const string ProviderError = "provider_error";
 
@@ -83,6 +84,7 @@ public static class ApiErrors
         Forbidden => "Forbidden",
         SymbolLimitReached => "Symbol limit reached",
         ServiceUnavailable => "Service unavailable",
+        InvalidText => "Invalid text",
         ReplyNotKept => "Reply not kept",
         ProviderError => "Provider error",
         _ => "Server error",
