@@ -63,6 +63,7 @@ public class ChatSystemFixture : IAsyncLifetime
             api.WithEnvironment("Browser__AllowedOrigins__0", BrowserOrigin);
             api.WithEnvironment("Browser__AllowedOriginPatterns__0", PreviewOrigins);
             ConfigureCircuitBreaker(api);
+            ConfigureApi(api);
         });
         _chat = CreateDataSource(App.GetConnectionString("chat"));
         _trading = CreateDataSource(App.GetConnectionString("trading"));
@@ -74,6 +75,11 @@ public class ChatSystemFixture : IAsyncLifetime
     /// </summary>
     protected virtual void ConfigureCircuitBreaker(IResourceBuilder<ProjectResource> api) =>
         api.WithEnvironment("Chat__Router__MinimumThroughput", "1000000");
+
+    /// <summary>A system's own settings for the Api, applied after the others.</summary>
+    protected virtual void ConfigureApi(IResourceBuilder<ProjectResource> api)
+    {
+    }
 
     public async Task DisposeAsync()
     {
