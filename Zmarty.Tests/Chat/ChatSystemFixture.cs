@@ -197,7 +197,8 @@ public class ChatSystemFixture : IAsyncLifetime
         ScalarAsync<long>(Chat, "select balance from public.credit_accounts where user_id = $1", user);
 
     public Task<long> LedgerChargesAsync(Guid user) =>
-        ScalarAsync<long>(Chat, "select coalesce(-sum(delta), 0)::bigint from public.credits_ledger where user_id = $1 and kind = 'charge'", user);
+        ScalarAsync<long>(
+            Chat, "select coalesce(-sum(delta), 0)::bigint from public.credits_ledger where user_id = $1 and kind = 'charge'", user);
 
     public Task<long> OpenHoldsAsync(Guid user) =>
         ScalarAsync<long>(Chat, "select count(*) from public.credit_holds where user_id = $1 and status = 'held'", user);
