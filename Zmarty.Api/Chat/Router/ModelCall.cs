@@ -176,6 +176,7 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, Time
                 // Tokens were delivered: whatever else broke, what was delivered is charged, so the reply ends here.
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 activity?.SetTag("error.type", ex.GetType().Name);
+                activity?.AddException(ex);
                 return Record(activity, Partial(
                     !deadline.IsCancellationRequested ? "error" : cancellationToken.IsCancellationRequested ? "cancelled" : "deadline"));
             }
