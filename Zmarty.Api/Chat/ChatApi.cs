@@ -35,8 +35,9 @@ public static class ChatApi
             .WithMetadata(new ChatStreamDocument())
             .ProducesErrors(
                 StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status402PaymentRequired,
-                StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict, StatusCodes.Status413RequestEntityTooLarge,
-                StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
+                StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict, StatusCodes.Status410Gone,
+                StatusCodes.Status413RequestEntityTooLarge, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests,
+                StatusCodes.Status502BadGateway, StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -54,7 +55,7 @@ public static class ChatApi
         var (request, error) = ChatRequestParser.Parse(body, options.Value.Providers.Keys);
         if (request is null)
         {
-            await ApiErrors.BadRequest(error!).ExecuteAsync(http);
+            await ApiErrors.Problem(StatusCodes.Status400BadRequest, error!.Error, error.Message).ExecuteAsync(http);
             return;
         }
 

@@ -29,6 +29,9 @@ public abstract record ChatStart
 
     public sealed record Replay(ChatResponse Response) : ChatStart;
 
+    /// <summary>The key's run was answered and charged, but its reply could not be kept for replays.</summary>
+    public sealed record NotKept : ChatStart;
+
     public sealed record InProgress : ChatStart;
 
     public sealed record DifferentBody : ChatStart;
@@ -39,13 +42,13 @@ public abstract record ChatStart
 /// first hold) before the provider is called and <see cref="SettleAsync"/> (charge and the key's
 /// stored reply, through <see cref="CreditLedger"/>, as fallback holds and releases) after.
 /// </summary>
-public sealed class ChatLedger(
-    [FromKeyedServices("chat")] NpgsqlDataSource chat, CreditLedger ledger, IOptions<CreditsOptions> credits)
+public sealed partial class ChatLedger(
+    [FromKeyedServices("chat")] NpgsqlDataSource chat, CreditLedger ledger, IOptions<CreditsOptions> credits, ILogger<ChatLedger> logger)
 {
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
+    private static readonly JsonSerializerOptions s_json = StorableText.WithCleanStrings(new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
+    });
 
     public async Task<ChatStart> BeginAsync(Guid user, ChatHold hold, ChatKey? key, CancellationToken cancellationToken)
     {
@@ -89,6 +92,7 @@ public sealed class ChatLedger(
                 "held" => new ChatStart.Held(profile),
                 "read" => new ChatStart.Changed(profile),
                 "replay" => new ChatStart.Replay(JsonSerializer.Deserialize<ChatResponse>(reader.GetString(8), s_json)!),
+                "not_kept" => new ChatStart.NotKept(),
                 "in_progress" => new ChatStart.InProgress(),
                 "different_body" => new ChatStart.DifferentBody(),
                 _ => throw new InvalidOperationException($"public.chat_begin returned an unknown outcome '{outcome}'."),
@@ -103,14 +107,36 @@ public sealed class ChatLedger(
     }
 
     /// <summary>
-    /// Charges the hold <paramref name="requestId"/> and, for a run with a key, stores
-    /// <paramref name="reply"/> as the key's result with the charge's figures. A repeat is harmless.
+    /// Charges the hold <paramref name="requestId"/> and, for a run with a key, stores <paramref name="reply"/> (its text
+    /// cleaned for A) as the key's result with the charge's figures. The copy is for replays only: when A refuses it, the
+    /// charge is made without it, and the key is completed without a reply. A repeat is harmless.
     /// </summary>
-    public Task<CreditResult> SettleAsync(
-        string requestId, int amount, string provider, object units, object metadata, ChatKey? key, ChatResponse reply) =>
+    public async Task<CreditResult> SettleAsync(
+        string requestId, int amount, string provider, object units, object metadata, ChatKey? key, ChatResponse reply)
+    {
         // Not the request's token: what was generated is charged even when the client has gone.
-        ledger.SettleChatAsync(requestId, amount, provider, units, metadata, key?.Key, key?.RunId,
-            key is null ? null : JsonSerializer.Serialize(reply, s_json), CancellationToken.None);
+        if (key is null)
+        {
+            return await ledger.SettleChatAsync(requestId, amount, provider, units, metadata, null, null, null, CancellationToken.None);
+        }
+
+        try
+        {
+            return await ledger.SettleChatAsync(requestId, amount, provider, units, metadata, key.Key, key.RunId,
+                JsonSerializer.Serialize(reply, s_json), CancellationToken.None);
+        }
+        catch (Exception ex) when (!TransientRetry.IsTransient(ex) && !IsCreditRefusal(ex))
+        {
+            // A second round trip only on this path: a copy refused is the only cost, never the charge.
+            LogReplyNotKept(logger, requestId, ex);
+            return await ledger.SettleChatAsync(requestId, amount, provider, units, metadata, key.Key, key.RunId, null,
+                CancellationToken.None);
+        }
+    }
+
+    /// <summary>The credit functions' own refusals (class ZC): settling again without the copy would be refused alike.</summary>
+    private static bool IsCreditRefusal(Exception exception) =>
+        exception is CreditException { InnerException: PostgresException { SqlState: ['Z', 'C', ..] } };
 
     /// <summary>Nothing was charged: a retry with the same key runs again. Only the run that holds the key can fail it.</summary>
     public async Task FailAsync(Guid user, ChatKey key)
@@ -124,6 +150,10 @@ public sealed class ChatLedger(
         command.Parameters.Add(new NpgsqlParameter { Value = key.RunId });
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "The reply of {RequestId} could not be kept for replays; it is charged without it, and its key answers reply_not_kept")]
+    private static partial void LogReplyNotKept(ILogger logger, string requestId, Exception exception);
 
     private static NpgsqlParameter Text(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };

@@ -56,12 +56,14 @@ public sealed partial class ChatService(
     AudioStore audio,
     AudioLinks links,
     TimeProvider time,
-    ILogger<ChatService> logger)
+    ILogger<ChatService> logger) : IAsyncDisposable
 {
     /// <summary>How many times a chat is decided before it gives up on a profile that keeps changing under it.</summary>
     private const int MaxRounds = 3;
 
     private readonly RouterOptions _router = chatOptions.Value.Router;
+
+    private readonly ChatCleanup _cleanup = new(credits.Value.SettleRetryWindow, time, logger);
 
     /// <summary>What a chat was decided with: its limits, the bound on its input tokens, and its first hold.</summary>
     private sealed record ChatPlan(TierLimits Limits, int InputUpperBound, ChatHold Hold);
@@ -137,6 +139,10 @@ public sealed partial class ChatService(
                     case ChatStart.Replay replay:
                         return new ChatOutcome.Answered(
                             replay.Response with { Metadata = replay.Response.Metadata with { Replayed = true } }, false, null);
+                    case ChatStart.NotKept:
+                        return Refuse(StatusCodes.Status410Gone, ApiErrors.ReplyNotKept,
+                            "The request with this Idempotency-Key was answered and charged, but its reply could not be kept " +
+                            "for a replay; the charge is in your ledger. Send a new request with a new key to ask again.");
                     case ChatStart.InProgress:
                         return Refuse(StatusCodes.Status409Conflict, ApiErrors.Conflict,
                             "A request with this Idempotency-Key is still running.");
@@ -232,31 +238,12 @@ public sealed partial class ChatService(
     }
 
     /// <summary>
-    /// A that stays unreachable must not turn a refusal into an error, so this only logs; the key then
-    /// stays pending until a hold's lifetime has passed.
+    /// The key's run failed without a charge, so a retry with it runs again; while A is unreachable, in the background
+    /// (<see cref="ChatCleanup"/>), and a retry meanwhile finds the key still running (409).
     /// </summary>
-    private async Task FailKeyAsync(Guid user, ChatKey? key)
-    {
-        if (key is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await TransientRetry.RunAsync(
-                async () =>
-                {
-                    await chatLedger.FailAsync(user, key);
-                    return true;
-                },
-                credits.Value.SettleRetryWindow, time, (_, _) => { });
-        }
-        catch (Exception ex) when (TransientRetry.IsTransient(ex))
-        {
-            LogIdempotencyNotRecorded(logger, ex);
-        }
-    }
+    private Task FailKeyAsync(Guid user, ChatKey? key) => key is null
+        ? Task.CompletedTask
+        : _cleanup.RunAsync($"failing of Idempotency-Key run {key.RunId}", () => chatLedger.FailAsync(user, key));
 
     private async Task<ChatOutcome> RunAsync(
         ChatCall call, ChatPlan plan, UserProfile profile, string requestBase, ChatKey? key, CancellationToken aborted)
@@ -280,8 +267,11 @@ public sealed partial class ChatService(
         var maxTokens = plan.Limits.MaxTokens;
         var available = profile.Available + plan.Hold.Amount;
         var passedOver = new List<string>();
-        var refusals = new List<string>();
+        // Why each provider gave no answer, for the client; and whether any of them may answer a retry.
+        var reasons = new List<string>();
+        var refused = false;
         var faulted = false;
+        var passing = false;
 
         foreach (var (name, index) in Candidates(request.Provider).Select((name, index) => (name, index)))
         {
@@ -293,6 +283,7 @@ public sealed partial class ChatService(
                 {
                     LogSkipped(logger, name, worstCase, plan.Limits.FallbackPriceCap, available);
                     passedOver.Add(name);
+                    reasons.Add($"{name} did not fit the price cap and balance");
                     continue;
                 }
 
@@ -311,6 +302,7 @@ public sealed partial class ChatService(
                 catch (CreditException ex) when (ex.Failure == CreditFailure.Insufficient)
                 {
                     passedOver.Add(name);
+                    reasons.Add($"{name} did not fit the price cap and balance");
                     continue;
                 }
 
@@ -339,12 +331,15 @@ public sealed partial class ChatService(
                 if (ProviderFailure.IsProviderFault(ex) || ex is BrokenCircuitException)
                 {
                     LogProviderFailed(logger, name, ProviderFailure.ErrorType(ex), ex);
+                    reasons.Add($"{name} {ProviderFailure.Describe(ex)}");
                     faulted = true;
+                    passing |= ProviderFailure.Passes(ex);
                 }
                 else if (ProviderFailure.RefusedRequest(ex) is { } refusal)
                 {
                     LogRequestRefused(logger, name, refusal);
-                    refusals.Add($"{name}: {refusal}");
+                    reasons.Add($"{name}: {refusal}");
+                    refused = true;
                 }
                 else
                 {
@@ -359,43 +354,44 @@ public sealed partial class ChatService(
             return await SettleAsync(call, name, requestId, key, reply, passedOver, aborted);
         }
 
-        if (refusals.Count > 0 && !faulted)
+        var why = string.Join("; ", reasons);
+        var extra = new Dictionary<string, object?> { ["providers"] = passedOver };
+        if (refused && !faulted)
         {
             return Refuse(StatusCodes.Status400BadRequest, ApiErrors.InvalidRequest,
-                $"The providers refused this request ({string.Join("; ", refusals)}); nothing was charged.",
-                new() { ["providers"] = passedOver });
+                $"The providers refused this request ({why}); nothing was charged.", extra);
+        }
+
+        // A retry cannot mend what every provider tried answered (a refused key, a retired model, an unpaid account): not a 503
+        // a client would retry, but the providers' error.
+        if (faulted && !passing)
+        {
+            return Refuse(StatusCodes.Status502BadGateway, ApiErrors.ProviderError,
+                $"No provider could answer ({why}); nothing was charged.", extra);
         }
 
         return Refuse(StatusCodes.Status503ServiceUnavailable, ApiErrors.AllProvidersFailed,
-            $"No provider could answer ({string.Join(", ", passedOver)} failed or did not fit the price cap and balance); " +
-            "nothing was charged.",
-            new() { ["providers"] = passedOver });
+            $"No provider could answer ({why}); nothing was charged.", extra);
 
         int EstimateInput() => TokenEstimate.Typical([system, request.Message]);
     }
 
     /// <summary>
-    /// Frees a hold whose attempt produced nothing, retrying while A restarts; if A stays unreachable
-    /// the hold expires and is released later. A hold that was never written (its creation failed) is
-    /// nothing to free.
+    /// Frees a hold whose attempt produced nothing; while A is unreachable, in the background (<see cref="ChatCleanup"/>),
+    /// so that the next provider's hold, or the client's 503, does not wait for A. A hold that was never written (its
+    /// creation failed) is nothing to free.
     /// </summary>
-    private async Task ReleaseAsync(string requestId)
+    private Task ReleaseAsync(string requestId) => _cleanup.RunAsync($"release of hold {requestId}", async () =>
     {
         try
         {
-            await TransientRetry.RunAsync(
-                () => ledger.ReleaseAsync(requestId, CancellationToken.None),
-                credits.Value.SettleRetryWindow, time, (attempt, ex) => LogReleaseRetry(logger, requestId, attempt, ex.Message));
+            await ledger.ReleaseAsync(requestId, CancellationToken.None);
         }
         catch (CreditException ex) when (ex.Failure == CreditFailure.UnknownUserOrRequest)
         {
             // No such hold: nothing to free.
         }
-        catch (Exception ex) when (TransientRetry.IsTransient(ex))
-        {
-            LogReleaseFailed(logger, requestId, ex);
-        }
-    }
+    });
 
     /// <summary>
     /// Charges a reply the client has (all or part of it): from here on nothing may skip the settle,
@@ -512,6 +508,9 @@ public sealed partial class ChatService(
         }
     }
 
+    /// <summary>A graceful stop waits for the clean-ups still retrying in the background.</summary>
+    public ValueTask DisposeAsync() => _cleanup.DisposeAsync();
+
     private IEnumerable<string> Candidates(string? asked)
     {
         var first = asked ?? _router.Default;
@@ -538,15 +537,6 @@ public sealed partial class ChatService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Provider {Provider} refused the request: {Refusal}")]
     private static partial void LogRequestRefused(ILogger logger, string provider, string refusal);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release hold {RequestId}; it is released when it expires")]
-    private static partial void LogReleaseFailed(ILogger logger, string requestId, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The result of an Idempotency-Key could not be recorded in A; the key stays pending")]
-    private static partial void LogIdempotencyNotRecorded(ILogger logger, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing {RequestId} failed (attempt {Attempt}: {Error}); retrying")]
-    private static partial void LogReleaseRetry(ILogger logger, string requestId, int attempt, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Settling {RequestId} failed (attempt {Attempt}: {Error}); retrying")]
     private static partial void LogSettleRetry(ILogger logger, string requestId, int attempt, string error);

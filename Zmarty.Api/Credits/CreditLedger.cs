@@ -159,7 +159,7 @@ public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource ch
         return new CreditException(failure, ex.MessageText, balance, required, ex, available);
     }
 
-    private static JsonbValue Json(object value) => new(JsonSerializer.Serialize(value));
+    private static JsonbValue Json(object value) => new(JsonSerializer.Serialize(value, StorableText.Json));
 
     private sealed record JsonbValue(string Text);
 }

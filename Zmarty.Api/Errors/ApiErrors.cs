@@ -20,6 +20,9 @@ public static class ApiErrors
     public const string Forbidden = "forbidden";
     public const string SymbolLimitReached = "symbol_limit_reached";
     public const string ServiceUnavailable = "service_unavailable";
+    public const string InvalidText = "invalid_text";
+    public const string ReplyNotKept = "reply_not_kept";
+    public const string ProviderError = "provider_error";
 
     public static ProblemHttpResult Problem(int status, string error, string message, IDictionary<string, object?>? extra = null)
     {
@@ -81,6 +84,9 @@ public static class ApiErrors
         Forbidden => "Forbidden",
         SymbolLimitReached => "Symbol limit reached",
         ServiceUnavailable => "Service unavailable",
+        InvalidText => "Invalid text",
+        ReplyNotKept => "Reply not kept",
+        ProviderError => "Provider error",
         _ => "Server error",
     };
 }

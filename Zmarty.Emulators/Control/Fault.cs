@@ -25,6 +25,13 @@ public enum FaultMode
     /// <summary>Sends <see cref="Fault.BreakAfter"/> pieces of the answer, then drops the connection.</summary>
     [JsonStringEnumMemberName("break_stream")]
     BreakStream,
+
+    /// <summary>
+    /// Sends <see cref="Fault.BreakAfter"/> pieces of the answer, then a piece whose JSON escapes a lone surrogate
+    /// (<c>"\ud800"</c>): valid JSON, invalid Unicode, which a client's JSON reader refuses.
+    /// </summary>
+    [JsonStringEnumMemberName("lone_surrogate")]
+    LoneSurrogate,
 }
 
 /// <summary>A provider's fault plan. <see cref="Times"/> limits it to the next N requests; null keeps it until reset.</summary>
@@ -62,4 +69,11 @@ public sealed record Fault
     /// <summary>Length of generated replies in tokens (before the caller's max tokens); null: the emulator's default.</summary>
     [JsonPropertyName("reply_tokens")]
     public int? ReplyTokens { get; init; }
+
+    /// <summary>
+    /// The reply's text instead of the generated one, split into tokens the usual way (cut by the caller's max tokens),
+    /// so a test can make a provider say what a real one might, U+0000 included; null: the generated text.
+    /// </summary>
+    [JsonPropertyName("reply_text")]
+    public string? ReplyText { get; init; }
 }

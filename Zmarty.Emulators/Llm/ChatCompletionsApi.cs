@@ -22,6 +22,12 @@ public static class ChatCompletionsApi
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Stands for a lone surrogate in a payload until <see cref="Serialize"/> writes it (a private-use character).</summary>
+    private const string LoneSurrogateMark = "\uE000";
+
+    /// <summary>How the default encoder writes <see cref="LoneSurrogateMark"/>.</summary>
+    private const string LoneSurrogateMarkEscaped = @"\uE000";
+
     public static IEndpointRouteBuilder MapChatCompletionsApi(this IEndpointRouteBuilder app)
     {
         foreach (var vendor in Vendors)
@@ -75,7 +81,7 @@ public static class ChatCompletionsApi
         // A reasoning model's thinking counts against max_completion_tokens too, wherever its vendor reports it.
         var reasoning = VendorModels.Reasons(vendor, request.Model) ? ReasoningTokens(request.PromptTokens, request.MaxTokens) : 0;
         var (tokens, truncated) = ReplyWriter.Write(
-            request.Model, request.Conversation, request.Question, request.MaxTokens - reasoning, fault.ReplyTokens);
+            request.Model, request.Conversation, request.Question, request.MaxTokens - reasoning, fault.ReplyTokens, fault.ReplyText);
         var reply = new Reply(
             Id: "chatcmpl-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.Model + request.Conversation)))[..24],
             Created: DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
@@ -98,7 +104,8 @@ public static class ChatCompletionsApi
 
     private static async Task RespondAsync(HttpContext context, Reply reply, Fault fault, CancellationToken aborted)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(new
+        var loneSurrogate = fault.Mode == FaultMode.LoneSurrogate;
+        var json = Serialize(new
         {
             id = reply.Id,
             @object = "chat.completion",
@@ -109,7 +116,12 @@ public static class ChatCompletionsApi
                 new
                 {
                     index = 0,
-                    message = new { role = "assistant", content = string.Concat(reply.Tokens), refusal = (string?)null },
+                    message = new
+                    {
+                        role = "assistant",
+                        content = string.Concat(reply.Tokens) + (loneSurrogate ? LoneSurrogateMark : ""),
+                        refusal = (string?)null,
+                    },
                     logprobs = (object?)null,
                     finish_reason = reply.FinishReason,
                 },
@@ -141,6 +153,11 @@ public static class ChatCompletionsApi
             {
                 await FaultGate.BreakConnectionAsync(context);
                 return;
+            }
+
+            if (fault.Mode == FaultMode.LoneSurrogate && i == fault.BreakAfter)
+            {
+                await WriteChunkAsync(context, reply, new { content = LoneSurrogateMark }, finishReason: null, aborted);
             }
 
             if (fault.TokenLatencyMs > 0)
@@ -182,10 +199,17 @@ public static class ChatCompletionsApi
     private static async Task WriteEventAsync(HttpContext context, object payload, CancellationToken aborted)
     {
         await context.Response.WriteAsync("data: ", aborted);
-        await JsonSerializer.SerializeAsync(context.Response.Body, payload, s_json, aborted);
+        await context.Response.Body.WriteAsync(Serialize(payload), aborted);
         await context.Response.WriteAsync("\n\n", aborted);
         await context.Response.Body.FlushAsync(aborted);
     }
+
+    /// <summary>
+    /// The JSON of <paramref name="payload"/>, where <see cref="LoneSurrogateMark"/> becomes the escape of a lone surrogate:
+    /// a JSON writer never writes one, so it is put in afterwards.
+    /// </summary>
+    private static byte[] Serialize(object payload) => Encoding.UTF8.GetBytes(
+        JsonSerializer.Serialize(payload, s_json).Replace(LoneSurrogateMarkEscaped, @"\ud800", StringComparison.Ordinal));
 
     /// <summary>How long a reasoning model thinks: longer for a longer prompt, as real ones do, at most half the limit.</summary>
     private static int ReasoningTokens(int promptTokens, int? maxTokens) =>

@@ -20,14 +20,23 @@ public static class ReplyWriter
         "neutral", "confirmation", "divergence", "cluster", "timeframe", "position",
     ];
 
-    /// <summary>The reply's tokens, and whether it was cut by <paramref name="maxTokens"/>.</summary>
-    public static (IReadOnlyList<string> Tokens, bool Truncated) Write(string model, string conversation, string question, int? maxTokens, int? length)
+    /// <summary>
+    /// The reply's tokens, and whether it was cut by <paramref name="maxTokens"/>. A <paramref name="text"/> is the reply as
+    /// it is, tokenized; without one the reply is generated, <paramref name="length"/> tokens long.
+    /// </summary>
+    public static (IReadOnlyList<string> Tokens, bool Truncated) Write(
+        string model, string conversation, string question, int? maxTokens, int? length, string? text = null)
     {
+        if (text is not null)
+        {
+            return Cut([.. LlmTokens.Split(text)], maxTokens);
+        }
+
         var wanted = Math.Max(1, length ?? DefaultTokens);
         var quoted = question.Length > 60 ? question[..60] + "…" : question;
-        var text = new StringBuilder($"Emulated {model} answering \"{quoted.ReplaceLineEndings(" ")}\":");
+        var opening = $"Emulated {model} answering \"{quoted.ReplaceLineEndings(" ")}\":";
         var seed = SHA256.HashData(Encoding.UTF8.GetBytes(model + "\n" + conversation));
-        var tokens = LlmTokens.Split(text.ToString()).ToList();
+        var tokens = LlmTokens.Split(opening).ToList();
         var natural = Math.Max(wanted, tokens.Count);
         for (var i = 0; tokens.Count < wanted; i++)
         {
@@ -38,7 +47,9 @@ public static class ReplyWriter
             }
         }
 
-        tokens = tokens[..natural];
-        return maxTokens is { } max && max < tokens.Count ? (tokens[..Math.Max(1, max)], true) : (tokens, false);
+        return Cut(tokens[..natural], maxTokens);
     }
+
+    private static (IReadOnlyList<string> Tokens, bool Truncated) Cut(List<string> tokens, int? maxTokens) =>
+        maxTokens is { } max && max < tokens.Count ? (tokens[..Math.Max(1, max)], true) : (tokens, false);
 }

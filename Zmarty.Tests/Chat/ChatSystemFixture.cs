@@ -63,6 +63,7 @@ public class ChatSystemFixture : IAsyncLifetime
             api.WithEnvironment("Browser__AllowedOrigins__0", BrowserOrigin);
             api.WithEnvironment("Browser__AllowedOriginPatterns__0", PreviewOrigins);
             ConfigureCircuitBreaker(api);
+            ConfigureApi(api);
         });
         _chat = CreateDataSource(App.GetConnectionString("chat"));
         _trading = CreateDataSource(App.GetConnectionString("trading"));
@@ -74,6 +75,11 @@ public class ChatSystemFixture : IAsyncLifetime
     /// </summary>
     protected virtual void ConfigureCircuitBreaker(IResourceBuilder<ProjectResource> api) =>
         api.WithEnvironment("Chat__Router__MinimumThroughput", "1000000");
+
+    /// <summary>A system's own settings for the Api, applied after the others.</summary>
+    protected virtual void ConfigureApi(IResourceBuilder<ProjectResource> api)
+    {
+    }
 
     public async Task DisposeAsync()
     {
@@ -191,7 +197,8 @@ public class ChatSystemFixture : IAsyncLifetime
         ScalarAsync<long>(Chat, "select balance from public.credit_accounts where user_id = $1", user);
 
     public Task<long> LedgerChargesAsync(Guid user) =>
-        ScalarAsync<long>(Chat, "select coalesce(-sum(delta), 0)::bigint from public.credits_ledger where user_id = $1 and kind = 'charge'", user);
+        ScalarAsync<long>(
+            Chat, "select coalesce(-sum(delta), 0)::bigint from public.credits_ledger where user_id = $1 and kind = 'charge'", user);
 
     public Task<long> OpenHoldsAsync(Guid user) =>
         ScalarAsync<long>(Chat, "select count(*) from public.credit_holds where user_id = $1 and status = 'held'", user);

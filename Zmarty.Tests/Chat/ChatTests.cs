@@ -140,6 +140,74 @@ public sealed class ChatTests(ChatSystemFixture system) : ChatSystemTest
         Assert.Equal(0, await system.ProviderCallsAsync("xai"));
     }
 
+    /// <summary>The fuzzer's findings (issue 31) and their kin: each is a 400 naming what was wrong, never a 500.</summary>
+    public static TheoryData<string, string, string> MalformedBodies => new()
+    {
+        { """{"message":"BTC\u0000?"}""", "invalid_text", "message contains U+0000" },
+        { """{"message":"BTC \ud800?"}""", "invalid_text", "message is not valid Unicode" },
+        { """{"message":"BTC \udc00"}""", "invalid_text", "message is not valid Unicode" },
+        { """{"message":"hi","mode":"\ud800"}""", "invalid_text", "mode is not valid Unicode" },
+        { """{"message":"hi","provider":"gr\u0000ok"}""", "invalid_text", "provider contains U+0000" },
+        { """{"message":"hi","context":{"symbols":["BTC/USDT","\udfff"]}}""", "invalid_text", "context.symbols[1] is not valid Unicode" },
+        { """{"\ud800":1,"message":"hi"}""", "invalid_text", "name escapes a lone surrogate" },
+        { "1e400", "invalid_request", "must be a JSON object" },
+        { """{"message":"hi","stream":1e400}""", "invalid_request", "stream must be true or false" },
+        { """{"message":1e400}""", "invalid_request", "message is required" },
+        { """{"message":"hi","context":{"symbols":[1e400]}}""", "invalid_request", "context.symbols must be an array" },
+        { "\"How does BTC look?\"", "invalid_request", "must be a JSON object" },
+        { "42", "invalid_request", "must be a JSON object" },
+        { "null", "invalid_request", "must be a JSON object" },
+        { """{"message":["hi"]}""", "invalid_request", "message is required" },
+        { """{"message":"   "}""", "invalid_request", "non-empty string" },
+        { """{"message":"hi","context":"BTC"}""", "invalid_request", "context must be an object" },
+        { """{"message":"hi","context":{"include_signals":1}}""", "invalid_request", "context.include_signals" },
+        { """{"message":"hi","provider":7}""", "invalid_request", "provider must be one of" },
+        { """{"message":"hi"} {"message":"again"}""", "invalid_request", "not valid JSON" },
+        { """{"message":"hi","message":"again"}""", "invalid_request", "Duplicate property" },
+        { new string('[', 100) + new string(']', 100), "invalid_request", "not valid JSON" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedBodies))]
+    public async Task A_malformed_body_is_a_400_that_names_what_was_wrong_before_anything_is_held(string body, string code, string because)
+    {
+        var user = await system.CreateUserAsync();
+        using var api = system.CreateApiClient(user.Token);
+
+        using var response = await api.PostAsync("/chat", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        await AssertRefusedAsync(response, user, code, because);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_utf8_is_a_400_invalid_text_before_anything_is_held()
+    {
+        var user = await system.CreateUserAsync();
+        using var api = system.CreateApiClient(user.Token);
+        // "BTC" and then a lone surrogate as UTF-8 would encode it (CESU-8), which UTF-8 forbids.
+        byte[] body = [.. "{\"message\":\"BTC"u8, 0xED, 0xA0, 0x80, .. "\"}"u8];
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await api.PostAsync("/chat", content);
+
+        await AssertRefusedAsync(response, user, "invalid_text", "not valid UTF-8");
+    }
+
+    private async Task AssertRefusedAsync(HttpResponseMessage response, TestUser user, string code, string because)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var error = JsonDocument.Parse(text);
+        Assert.Equal(code, error.RootElement.Str("error"));
+        Assert.Contains(because, error.RootElement.Str("message"), StringComparison.Ordinal);
+        Assert.Equal(100, await system.BalanceAsync(user.Id));
+        Assert.Equal(0, await CountAsync("credit_holds", user));
+        Assert.Equal(0, await CountAsync("chat_requests", user));
+        Assert.Equal(0, await system.ProviderCallsAsync("xai"));
+    }
+
     [Fact]
     public async Task Retries_with_the_same_idempotency_key_return_the_first_result_and_charge_once()
     {

@@ -174,6 +174,33 @@ public sealed class ChatUnitTests
     }
 
     [Fact]
+    public void Every_status_a_provider_may_answer_is_a_refusal_or_a_fault_and_only_the_passing_ones_are_worth_a_retry()
+    {
+        for (var status = 100; status < 600; status++)
+        {
+            var exception = new ClientResultException(new StatusResponse(status, "{}"));
+            var refused = ProviderFailure.RefusedRequest(exception) is not null;
+
+            Assert.True(refused != ProviderFailure.IsProviderFault(exception), $"HTTP {status} is both or neither");
+            Assert.Equal(status is 400 or 413 or 422, refused);
+            Assert.Equal(status is 408 or 429 or >= 500, ProviderFailure.Passes(exception));
+            Assert.Equal($"answered HTTP {status}", ProviderFailure.Describe(exception));
+        }
+    }
+
+    [Fact]
+    public void An_answer_the_sdk_cannot_read_is_a_provider_fault_a_retry_will_not_mend()
+    {
+        var unreadable = new ProviderAnswerException(new InvalidOperationException("missing low surrogate"));
+
+        Assert.True(ProviderAnswerException.IsUnreadable(new System.Text.Json.JsonException()));
+        Assert.False(ProviderAnswerException.IsUnreadable(new ObjectDisposedException("stream")));
+        Assert.True(ProviderFailure.IsProviderFault(unreadable));
+        Assert.False(ProviderFailure.Passes(unreadable));
+        Assert.Equal("invalid_response", ProviderFailure.ErrorType(unreadable));
+    }
+
+    [Fact]
     public void A_reply_that_could_outlive_its_credit_hold_stops_the_start_naming_the_keys()
     {
         static ValidateOptionsResult Validate(TimeSpan holdLifetime) =>

@@ -24,9 +24,15 @@ internal static class Chats
         return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
-    public static async Task<(HttpResponseMessage Response, List<JsonElement> Events)> StreamAsync(HttpClient api, object body)
+    public static async Task<(HttpResponseMessage Response, List<JsonElement> Events)> StreamAsync(
+        HttpClient api, object body, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/chat") { Content = JsonContent.Create(body) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         var response = await api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         var events = new List<JsonElement>();
         if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")

@@ -32,6 +32,94 @@ public sealed class RouterTests(ChatSystemFixture system) : ChatSystemTest
         Assert.Equal(0, await system.OpenHoldsAsync(user.Id));
     }
 
+    [Theory]
+    [InlineData(302)]
+    [InlineData(402)]
+    [InlineData(405)]
+    [InlineData(409)]
+    [InlineData(410)]
+    [InlineData(415)]
+    [InlineData(418)]
+    [InlineData(451)]
+    public async Task Any_other_status_from_grok_is_a_provider_fault_and_gpt_answers_with_nothing_left_held(int status)
+    {
+        var user = await system.CreateUserAsync("pro");
+        await system.SetFaultAsync("xai", new { mode = "fail", status });
+        using var api = system.CreateApiClient(user.Token);
+
+        var (response, reply) = await Chats.PostAsync(api, new { message = "How does BTC look?" }, idempotencyKey: $"status-{status}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("gpt", reply.Str("provider"));
+        Assert.Equal(["grok"], reply.GetProperty("metadata").GetProperty("fallback_from").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(Chats.ExpectedCost("gpt", reply.GetProperty("usage")), reply.Int("credits_charged"));
+        Assert.Equal(reply.Int("credits_charged"), await system.LedgerChargesAsync(user.Id));
+        Assert.Equal(0, await system.OpenHoldsAsync(user.Id));
+    }
+
+    [Fact]
+    public async Task When_every_provider_answers_a_status_a_retry_cannot_mend_the_answer_is_502_naming_each_and_nothing_is_held()
+    {
+        var user = await system.CreateUserAsync("pro");
+        await system.SetFaultAsync("xai", new { mode = "fail", status = 402 });
+        await system.SetFaultAsync("openai", new { mode = "fail", status = 410 });
+        await system.SetFaultAsync("anthropic", new { mode = "fail", status = 415 });
+        using var api = system.CreateApiClient(user.Token);
+        var body = new { message = "Anyone?" };
+
+        var (response, error) = await Chats.PostAsync(api, body, idempotencyKey: "provider-errors");
+        var (streamed, events) = await Chats.StreamAsync(api, new { message = "Anyone, streaming?", stream = true });
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("provider_error", error.Str("error"));
+        Assert.Contains("grok answered HTTP 402", error.Str("message"), StringComparison.Ordinal);
+        Assert.Contains("gpt answered HTTP 410", error.Str("message"), StringComparison.Ordinal);
+        Assert.Contains("claude answered HTTP 415", error.Str("message"), StringComparison.Ordinal);
+        Assert.Equal(["grok", "gpt", "claude"], error.GetProperty("providers").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(HttpStatusCode.BadGateway, streamed.StatusCode);
+        Assert.Equal("provider_error", events.Single().Str("error"));
+        Assert.Equal(100, await system.BalanceAsync(user.Id));
+        Assert.Equal(0, await system.OpenHoldsAsync(user.Id));
+
+        await system.ResetEmulatorsAsync();
+        var (retried, reply) = await Chats.PostAsync(api, body, idempotencyKey: "provider-errors");
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(reply.Int("credits_charged"), await system.LedgerChargesAsync(user.Id));
+    }
+
+    [Fact]
+    public async Task When_one_provider_fails_for_a_while_and_the_others_answer_statuses_a_retry_cannot_mend_the_answer_is_503()
+    {
+        var user = await system.CreateUserAsync("pro");
+        await system.SetFaultAsync("xai", new { mode = "fail", status = 402 });
+        await system.SetFaultAsync("openai", new { mode = "rate_limit" });
+        await system.SetFaultAsync("anthropic", new { mode = "fail", status = 410 });
+        using var api = system.CreateApiClient(user.Token);
+
+        var (response, error) = await Chats.PostAsync(api, new { message = "Anyone?" });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("all_providers_failed", error.Str("error"));
+        Assert.Contains("gpt answered HTTP 429", error.Str("message"), StringComparison.Ordinal);
+        Assert.Equal(100, await system.BalanceAsync(user.Id));
+        Assert.Equal(0, await system.OpenHoldsAsync(user.Id));
+    }
+
+    [Fact]
+    public async Task A_reply_grok_sends_that_cannot_be_read_is_a_provider_fault_and_gpt_answers()
+    {
+        var user = await system.CreateUserAsync("pro");
+        await system.SetFaultAsync("xai", new { mode = "lone_surrogate" });
+        using var api = system.CreateApiClient(user.Token);
+
+        var (response, reply) = await Chats.PostAsync(api, new { message = "How does BTC look?" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("gpt", reply.Str("provider"));
+        Assert.Equal(reply.Int("credits_charged"), await system.LedgerChargesAsync(user.Id));
+        Assert.Equal(0, await system.OpenHoldsAsync(user.Id));
+    }
+
     [Fact]
     public async Task A_fallback_whose_worst_case_is_beyond_the_price_cap_is_skipped_and_nothing_is_charged()
     {

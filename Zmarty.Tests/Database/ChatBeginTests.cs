@@ -103,6 +103,28 @@ public sealed class ChatBeginTests(DatabaseFixture db)
             "select sum(delta)::bigint from public.credits_ledger where user_id = $1 and kind = 'charge'", user));
     }
 
+    [Fact]
+    public async Task A_run_settled_without_its_reply_is_charged_and_its_key_is_then_not_kept_never_in_progress_or_run_again()
+    {
+        var user = await db.CreateUserAsync();
+        var run = $"chat:{user:N}:k:run-1";
+        Assert.Equal("held", (await BeginAsync(user, 20, $"{run}:grok", key: "k", run: run)).Outcome);
+
+        await Sql.ExecuteAsync(db.Chat, """
+            select public.chat_settle($1, 7, 'grok', '{"input_tokens":1}', '{}', 'k', $2, null)
+            """, $"{run}:grok", run);
+
+        var again = await BeginAsync(user, 20, $"chat:{user:N}:k:run-2:grok", key: "k", run: $"chat:{user:N}:k:run-2");
+        Assert.Equal("not_kept", again.Outcome);
+        Assert.Null(again.Response);
+        Assert.Equal(93, again.Available);
+        Assert.Equal($"completed {run}", await Sql.ScalarAsync<string>(db.Chat,
+            "select status || ' ' || run_id from public.chat_requests where user_id = $1 and idempotency_key = 'k'", user));
+        Assert.Equal(-7L, await Sql.ScalarAsync<long>(db.Chat,
+            "select sum(delta)::bigint from public.credits_ledger where user_id = $1 and kind = 'charge'", user));
+        Assert.Equal(1, await HoldsAsync(user));
+    }
+
     private Task<int> SettleAsync(string requestId, int amount, string key, string run) => Sql.ExecuteAsync(db.Chat, """
         select public.chat_settle($1, $2, 'grok', '{"input_tokens":1}', '{}', $3, $4, '{"text":"hello","credits_charged":0}')
         """, requestId, amount, key, run);

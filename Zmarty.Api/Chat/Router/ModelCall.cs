@@ -26,8 +26,9 @@ public interface IReplyStream
 /// <summary>
 /// One call to one provider through its Polly pipeline, as an OpenTelemetry GenAI client span
 /// (<c>chat {model}</c>: provider, model, tokens, finish reason, error type). A failure before the
-/// first token throws, so the router can fall back; after it, the stream is the caller's and a
-/// break returns what was produced, marked <see cref="ModelReply.FinishReason"/> <c>error</c>.
+/// first token throws, so the router can fall back (an answer the SDK cannot read as a
+/// <see cref="ProviderAnswerException"/>); after it, the stream is the caller's and any failure, whatever
+/// it is, returns what was produced, marked <see cref="ModelReply.FinishReason"/> <c>error</c>.
 /// A stream never runs past <paramref name="maxDuration"/>, however slowly the provider writes or the
 /// client reads: the reply's credit hold must still be there when it is settled.
 /// </summary>
@@ -45,11 +46,19 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, Time
         try
         {
             _providerTime.Start();
-            ChatCompletion completion = await provider.Pipeline.ExecuteAsync(
-                async token => (ChatCompletion)await provider.Client.CompleteChatAsync(messages, Options(maxTokens), token),
-                cancellationToken);
+            var (completion, text) = await provider.Pipeline.ExecuteAsync(async token =>
+            {
+                try
+                {
+                    ChatCompletion answer = await provider.Client.CompleteChatAsync(messages, Options(maxTokens), token);
+                    return (answer, string.Concat(answer.Content.Select(part => part.Text)));
+                }
+                catch (Exception ex) when (ProviderAnswerException.IsUnreadable(ex))
+                {
+                    throw new ProviderAnswerException(ex);
+                }
+            }, cancellationToken);
             _providerTime.Stop();
-            var text = string.Concat(completion.Content.Select(part => part.Text));
             var usage = completion.Usage;
             // Without a usage block the reply is priced from estimates, as a stream cut short is: never as 0/0.
             var reply = usage is null
@@ -86,10 +95,19 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, Time
 
         bool Take(StreamingChatCompletionUpdate update)
         {
-            model ??= update.Model;
-            usage ??= update.Usage;
-            finish ??= update.FinishReason;
-            var content = string.Concat(update.ContentUpdate.Select(part => part.Text));
+            string content;
+            try
+            {
+                model ??= update.Model;
+                usage ??= update.Usage;
+                finish ??= update.FinishReason;
+                content = string.Concat(update.ContentUpdate.Select(part => part.Text));
+            }
+            catch (Exception ex) when (ProviderAnswerException.IsUnreadable(ex))
+            {
+                throw new ProviderAnswerException(ex);
+            }
+
             if (content.Length == 0)
             {
                 return false;
@@ -153,6 +171,15 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, Time
                 activity?.SetTag("error.type", clientLeft ? "client_disconnected" : "reply_deadline");
                 return Record(activity, Partial(clientLeft ? "cancelled" : "deadline"));
             }
+            catch (Exception ex)
+            {
+                // Tokens were delivered: whatever else broke, what was delivered is charged, so the reply ends here.
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                activity?.SetTag("error.type", ex.GetType().Name);
+                activity?.AddException(ex);
+                return Record(activity, Partial(
+                    !deadline.IsCancellationRequested ? "error" : cancellationToken.IsCancellationRequested ? "cancelled" : "deadline"));
+            }
 
             return usage is null
                 ? Record(activity, Partial(finish is null ? "error" : FinishReason(finish)))
@@ -196,13 +223,18 @@ public sealed class ModelCall(ModelProvider provider, TimeSpan idleTimeout, Time
             await next.ContinueWith(static _ => { }, TaskScheduler.Default);
             throw;
         }
+        catch (Exception ex) when (ProviderAnswerException.IsUnreadable(ex))
+        {
+            throw new ProviderAnswerException(ex);
+        }
         finally
         {
             _providerTime.Stop();
         }
     }
 
-    private static async Task DisposeQuietlyAsync(IAsyncEnumerator<StreamingChatCompletionUpdate> updates, CancellationTokenSource streamCancel)
+    private static async Task DisposeQuietlyAsync(
+        IAsyncEnumerator<StreamingChatCompletionUpdate> updates, CancellationTokenSource streamCancel)
     {
         await streamCancel.CancelAsync();
         try

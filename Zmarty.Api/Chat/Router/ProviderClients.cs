@@ -30,7 +30,8 @@ public sealed class ProviderClients
     private readonly Dictionary<string, ModelProvider> _providers = new(StringComparer.OrdinalIgnoreCase);
 
     public ProviderClients(
-        IOptions<ChatOptions> options, IHttpClientFactory httpClients, IConfiguration configuration, ResiliencePipelineProvider<string> pipelines)
+        IOptions<ChatOptions> options, IHttpClientFactory httpClients, IConfiguration configuration,
+        ResiliencePipelineProvider<string> pipelines)
     {
         var emulators = EmulatorAddress.From(configuration);
         foreach (var (name, provider) in options.Value.Providers)
@@ -80,10 +81,11 @@ public sealed class ProviderClients
 }
 
 /// <summary>
-/// How a failed call is read. A provider fault (timeouts, 5xx, 429, and the provider's own set-up: a
-/// rotated key's 401/403, a retired model's 404) means another provider may answer: fall back, and count
-/// it toward this provider's circuit. A refused request (400, 413, 422: the request itself, say a context
-/// too long for this model) counts toward no circuit; another provider may still take it.
+/// How a failed call is read. A refused request (400, 413, 422: the request itself, say a context too long for this
+/// model) counts toward no circuit; another provider may still take it. Every other failure is a provider fault: fall
+/// back, and count it toward this provider's circuit. Some faults pass (timeouts, 408, 429, 5xx, a broken connection or
+/// stream, an open circuit); the rest are answers a retry will not mend (a rotated key's 401/403, a retired model's 404 or
+/// 410, an unpaid account's 402, any other status, an answer that cannot be read).
 /// </summary>
 public static class ProviderFailure
 {
@@ -91,10 +93,31 @@ public static class ProviderFailure
 
     public static bool IsProviderFault(Exception exception) => exception switch
     {
-        ClientResultException { Status: 0 or 401 or 403 or 404 or 408 or 429 or >= 500 } => true,
+        ClientResultException { Status: 400 or 413 or 422 } => false,
+        ClientResultException => true,
         HttpRequestException or IOException or TimeoutRejectedException or TimeoutException => true,
-        ProviderStreamException => true,
+        ProviderStreamException or ProviderAnswerException => true,
         _ => false,
+    };
+
+    /// <summary>Whether the same call may well succeed a little later; false for a fault a retry will not mend.</summary>
+    public static bool Passes(Exception exception) => exception switch
+    {
+        ClientResultException { Status: 0 or 408 or 429 or >= 500 } => true,
+        ClientResultException or ProviderAnswerException => false,
+        _ => IsProviderFault(exception) || exception is BrokenCircuitException,
+    };
+
+    /// <summary>What a provider fault was, in words for the client: "answered HTTP 402", "timed out".</summary>
+    public static string Describe(Exception exception) => exception switch
+    {
+        BrokenCircuitException => "is skipped while its circuit is open",
+        TimeoutRejectedException or TimeoutException => "timed out",
+        ClientResultException { Status: > 0 } client =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"answered HTTP {client.Status}"),
+        ProviderStreamException => "broke its stream before the first token",
+        ProviderAnswerException => "sent an answer that cannot be read",
+        _ => "could not be reached",
     };
 
     /// <summary>The provider's own words when it refused the request as such; null for any other failure.</summary>
@@ -117,6 +140,7 @@ public static class ProviderFailure
         ClientResultException { Status: 429 } => "rate_limited",
         ClientResultException { Status: > 0 } client => client.Status.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ProviderStreamException => "stream_broken",
+        ProviderAnswerException => "invalid_response",
         _ => exception.GetType().Name,
     };
 
@@ -148,3 +172,15 @@ public static class ProviderFailure
 
 /// <summary>A stream that ended or broke before it should have.</summary>
 public sealed class ProviderStreamException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// An answer the SDK could not read (JSON that is not, a string that escapes a lone surrogate, a missing member): the
+/// provider's fault, not ours.
+/// </summary>
+public sealed class ProviderAnswerException(Exception inner) : Exception("The provider's answer could not be read.", inner)
+{
+    /// <summary>What reading an answer throws, as opposed to a call cancelled or failed on the way.</summary>
+    public static bool IsUnreadable(Exception exception) =>
+        exception is System.Text.Json.JsonException or InvalidOperationException or FormatException or KeyNotFoundException
+            && exception is not ObjectDisposedException;
+}
