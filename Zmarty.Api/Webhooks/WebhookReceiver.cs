@@ -88,9 +88,22 @@ public sealed partial class WebhookReceiver
                 $"A delivery needs the {StandardWebhooks.IdHeader}, {StandardWebhooks.TimestampHeader} and {StandardWebhooks.SignatureHeader} headers.");
         }
 
+        byte[]? body;
         try
         {
-            var body = await ReadBodyAsync(request, budget);
+            body = await ReadBodyAsync(request, budget);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !aborted.IsCancellationRequested)
+        {
+            // The sender is proved by nothing yet: a refusal like any other (sampled, with no id), and a 408, the sender's
+            // slowness, not a 503. The connection closes, since Kestrel cannot drain a body whose read was cancelled.
+            request.HttpContext.Response.Headers.Connection = "close";
+            return Rejected(StatusCodes.Status408RequestTimeout, "Body too slow",
+                $"The body did not arrive within {_options.Budget.TotalMilliseconds:0} ms; nothing was read or written.");
+        }
+
+        try
+        {
             if (body is null)
             {
                 return Rejected(StatusCodes.Status400BadRequest, "Body too large", $"The body is over {_options.MaxBodyBytes} bytes.");
