@@ -11,7 +11,10 @@ internal enum FuzzExpectation
     /// <summary>Credentials that prove no user: 401, whatever else is wrong with the request.</summary>
     Unauthorized,
 
-    /// <summary>Providers fail on purpose: 503 (<c>all_providers_failed</c>) is the contract's answer, any other 5xx is not.</summary>
+    /// <summary>
+    /// Providers fail on purpose: 503 (<c>all_providers_failed</c>, a failure that may pass) or 502 (<c>provider_error</c>,
+    /// every provider refused in a way a retry will not change) is the contract's answer; any other 5xx is not.
+    /// </summary>
     ProvidersFailing,
 
     /// <summary>Refused (4xx): an unsigned or badly signed webhook, or a chat for a session that may not spend credits.</summary>
@@ -40,7 +43,8 @@ internal sealed record FuzzCase(
     /// <summary>Whether an answer with <paramref name="status"/> breaks this request's rule.</summary>
     public bool Violates(HttpStatusCode status) => (int)status switch
     {
-        >= 500 => Expectation != FuzzExpectation.ProvidersFailing || status != HttpStatusCode.ServiceUnavailable,
+        >= 500 => Expectation != FuzzExpectation.ProvidersFailing
+            || status is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway),
         _ when Expectation == FuzzExpectation.Unauthorized => status != HttpStatusCode.Unauthorized,
         < 400 => Expectation == FuzzExpectation.Refused,
         _ => false,
