@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using NpgsqlTypes;
@@ -33,9 +34,10 @@ public static class ConversationsApi
             .WithSummary("One conversation's messages, newest first (keyset pages).")
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         conversations.MapPatch("/{id:guid}", ChangeAsync)
+            .Accepts<ConversationChange>("application/json")
             .WithName("ChangeConversation")
             .WithSummary("Rename a conversation, or archive or unarchive it.")
-            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status415UnsupportedMediaType);
         conversations.MapDelete("/{id:guid}", DeleteAsync)
             .WithName("DeleteConversation")
             .WithSummary("Delete a conversation and its messages; the ledger keeps the charges.")
@@ -69,13 +71,25 @@ public static class ConversationsApi
         (select count(*) from public.conversation_messages m where m.conversation_id = c.id)
         """;
 
+    // Query values are read as text and parsed here, so a malformed one is a 400 naming it, not the binder's exception.
     private static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListAsync(
-        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, int? limit, string? before, bool? archived)
+        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, string? limit, string? before, string? archived)
     {
-        var size = limit ?? DefaultPageSize;
-        if (size is < 1 or > MaxPageSize)
+        if (Limit(limit, DefaultPageSize) is not { } size)
         {
-            return ApiErrors.BadRequest($"limit must be between 1 and {MaxPageSize}.");
+            return ApiErrors.BadRequest($"limit must be a whole number between 1 and {MaxPageSize}.");
+        }
+
+        bool? onlyArchived = archived switch
+        {
+            null => false,
+            "true" => true,
+            "false" => false,
+            _ => null,
+        };
+        if (onlyArchived is null)
+        {
+            return ApiErrors.BadRequest("archived must be true or false.");
         }
 
         (DateTimeOffset At, Guid Id)? cursor = null;
@@ -97,7 +111,7 @@ public static class ConversationsApi
             limit $5
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = http.User.UserId() });
-        command.Parameters.Add(new NpgsqlParameter { Value = archived ?? false });
+        command.Parameters.Add(new NpgsqlParameter { Value = onlyArchived.Value });
         command.Parameters.Add(new NpgsqlParameter
         {
             Value = (object?)cursor?.At ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz,
@@ -115,17 +129,22 @@ public static class ConversationsApi
     }
 
     private static async Task<Results<Ok<MessagePage>, ProblemHttpResult>> MessagesAsync(
-        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, Guid id, int? limit, long? before)
+        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, Guid id, string? limit, string? before)
     {
-        var size = limit ?? DefaultMessagePageSize;
-        if (size is < 1 or > MaxPageSize)
+        if (Limit(limit, DefaultMessagePageSize) is not { } size)
         {
-            return ApiErrors.BadRequest($"limit must be between 1 and {MaxPageSize}.");
+            return ApiErrors.BadRequest($"limit must be a whole number between 1 and {MaxPageSize}.");
         }
 
-        if (before is < 1)
+        long? after = null;
+        if (before is not null)
         {
-            return ApiErrors.BadRequest("before must be the next_before of a previous page.");
+            if (!long.TryParse(before, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) || parsed < 1)
+            {
+                return ApiErrors.BadRequest("before must be the next_before of a previous page.");
+            }
+
+            after = parsed;
         }
 
         var user = http.User.UserId();
@@ -148,7 +167,7 @@ public static class ConversationsApi
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = user });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)before ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)after ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = size });
         var items = new List<ConversationMessage>();
         await using var reader = await command.ExecuteReaderAsync(http.RequestAborted);
@@ -168,8 +187,14 @@ public static class ConversationsApi
     }
 
     private static async Task<Results<Ok<Conversation>, ProblemHttpResult>> ChangeAsync(
-        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, Guid id, ConversationChange body)
+        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, Guid id)
     {
+        var (body, refusal) = await ReadChangeAsync(http.Request);
+        if (body is null)
+        {
+            return refusal!;
+        }
+
         if (body.Title is null && body.Archived is null)
         {
             return ApiErrors.BadRequest("Send title (1 to 200 characters), archived (true or false), or both.");
@@ -214,6 +239,79 @@ public static class ConversationsApi
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = http.User.UserId() });
         return await command.ExecuteNonQueryAsync(http.RequestAborted) > 0 ? TypedResults.NoContent() : NotFound(id);
+    }
+
+    private static int? Limit(string? text, int fallback) =>
+        text is null ? fallback
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= MaxPageSize ? value
+        : null;
+
+    /// <summary>The body read strictly, so a wrong type is a 400 naming the member rather than the binder's exception.</summary>
+    private static async Task<(ConversationChange? Change, ProblemHttpResult? Refusal)> ReadChangeAsync(HttpRequest request)
+    {
+        if (!request.HasJsonContentType())
+        {
+            return (null, ApiErrors.Problem(StatusCodes.Status415UnsupportedMediaType, ApiErrors.InvalidRequest,
+                "Send the change as application/json."));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowDuplicateProperties = false },
+                request.HttpContext.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            return (null, ApiErrors.BadRequest("The body is not valid JSON; send {\"title\": \"…\"} and/or {\"archived\": true}."));
+        }
+        catch (InvalidOperationException)
+        {
+            // A member's name escapes a lone surrogate: the parser meets it comparing names.
+            return (null, ApiErrors.Problem(StatusCodes.Status400BadRequest, ApiErrors.InvalidText,
+                "The body is not valid Unicode: a member's name escapes a lone surrogate."));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, ApiErrors.BadRequest("The body must be a JSON object with title, archived, or both."));
+            }
+
+            string? title = null;
+            if (root.TryGetProperty("title", out var titleValue) && titleValue.ValueKind != JsonValueKind.Null)
+            {
+                if (titleValue.ValueKind != JsonValueKind.String)
+                {
+                    return (null, ApiErrors.BadRequest("title must be a string of 1 to 200 characters."));
+                }
+
+                try
+                {
+                    title = titleValue.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    return (null, ApiErrors.Problem(StatusCodes.Status400BadRequest, ApiErrors.InvalidText,
+                        "title is not valid Unicode: it escapes a lone surrogate."));
+                }
+            }
+
+            bool? archived = null;
+            if (root.TryGetProperty("archived", out var archivedValue) && archivedValue.ValueKind != JsonValueKind.Null)
+            {
+                if (archivedValue.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    return (null, ApiErrors.BadRequest("archived must be true or false."));
+                }
+
+                archived = archivedValue.GetBoolean();
+            }
+
+            return (new ConversationChange(title, archived), null);
+        }
     }
 
     private static Conversation Read(NpgsqlDataReader reader) => new(

@@ -1032,9 +1032,9 @@ export interface operations {
     ListConversations: {
         parameters: {
             query?: {
-                archived?: boolean;
+                archived?: string;
                 before?: string;
-                limit?: number;
+                limit?: string;
             };
             header?: never;
             path?: never;
@@ -1160,13 +1160,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     ConversationMessages: {
         parameters: {
             query?: {
-                before?: number;
-                limit?: number;
+                before?: string;
+                limit?: string;
             };
             header?: never;
             path: {
