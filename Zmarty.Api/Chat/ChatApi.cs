@@ -35,7 +35,7 @@ public static class ChatApi
             .WithMetadata(new ChatStreamDocument())
             .ProducesErrors(
                 StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status402PaymentRequired,
-                StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict, StatusCodes.Status410Gone,
+                StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status410Gone,
                 StatusCodes.Status413RequestEntityTooLarge, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests,
                 StatusCodes.Status502BadGateway, StatusCodes.Status503ServiceUnavailable);
         return app;
@@ -67,10 +67,12 @@ public static class ChatApi
             return;
         }
 
-        var stream = request.Stream ? new SseReplyStream(http.Response) : null;
+        // A new conversation's id is ours to pick, so the stream's start event can name it before A has the row.
+        var conversation = request.ConversationId ?? Guid.NewGuid();
+        var stream = request.Stream ? new SseReplyStream(http.Response, conversation) : null;
         var call = new ChatCall(
             http.User.UserId(), request, key, ChatIdempotency.Hash(body), RequestTiming.Of(http), stream,
-            rate => SetRateHeaders(http.Response, rate));
+            rate => SetRateHeaders(http.Response, rate), conversation);
         ChatOutcome outcome;
         try
         {
@@ -90,8 +92,8 @@ public static class ChatApi
                 // Charged for what was generated; there is nobody to tell.
                 break;
             case ChatOutcome.Answered { StreamStarted: false } answered when stream is not null:
-                // A replay: the stored reply, streamed as one piece.
-                await stream.StartAsync(answered.Response.Provider, aborted);
+                // A replay: the stored reply, streamed as one piece, in the conversation it was added to.
+                await stream.StartAsync(answered.Response.Provider, answered.Response.ConversationId, aborted);
                 await stream.TokenAsync(answered.Response.Text, aborted);
                 await stream.DoneAsync(answered.Response, aborted);
                 break;
@@ -151,19 +153,23 @@ public static class ChatApi
     }
 
     /// <summary>The request body as documented in OpenAPI (the endpoint reads it itself, to answer every mistake precisely).</summary>
-    public sealed record ChatRequestDocument(string Message, string? Mode, bool? Stream, ChatContextDocument? Context, string? Provider);
+    public sealed record ChatRequestDocument(
+        string Message, string? Mode, bool? Stream, ChatContextDocument? Context, string? Provider, Guid? ConversationId);
 
     public sealed record ChatContextDocument(bool? IncludeSignals, bool? IncludeWinRates, IReadOnlyList<string>? Symbols);
 
     /// <summary>Server-Sent Events in the contract's shape: <c>data: {json}</c> lines, flushed as they are written.</summary>
-    private sealed class SseReplyStream(HttpResponse response) : IReplyStream
+    private sealed class SseReplyStream(HttpResponse response, Guid conversation) : IReplyStream
     {
-        public async Task StartAsync(string provider, CancellationToken cancellationToken)
+        public Task StartAsync(string provider, CancellationToken cancellationToken) =>
+            StartAsync(provider, conversation, cancellationToken);
+
+        public async Task StartAsync(string provider, Guid conversationId, CancellationToken cancellationToken)
         {
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
-            await WriteAsync(new ChatStartEvent(provider), cancellationToken);
+            await WriteAsync(new ChatStartEvent(provider, conversationId), cancellationToken);
         }
 
         public Task TokenAsync(string content, CancellationToken cancellationToken) =>
@@ -175,7 +181,8 @@ public static class ChatApi
         public Task DoneAsync(ChatResponse reply, CancellationToken cancellationToken) =>
             WriteAsync(
                 new ChatDoneEvent(
-                    reply.Provider, reply.Usage, reply.CreditsCharged, reply.CreditsRemaining, reply.AudioUrl, reply.Metadata),
+                    reply.Provider, reply.Usage, reply.CreditsCharged, reply.CreditsRemaining, reply.AudioUrl, reply.Metadata,
+                    reply.ConversationId),
                 cancellationToken);
 
         private async Task WriteAsync(ChatStreamEvent payload, CancellationToken cancellationToken)

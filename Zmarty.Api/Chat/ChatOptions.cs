@@ -62,6 +62,17 @@ public sealed class RouterOptions
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(15);
 }
 
+/// <summary>What a tier's chats carry of their conversation (section <c>Chat:Tiers:&lt;tier&gt;</c>).</summary>
+public sealed class ChatTierOptions
+{
+    /// <summary>
+    /// The most tokens (o200k_base, 4 more a message) of earlier turns sent with a question; the oldest go first.
+    /// Every one of them is input the user pays for, and the hold holds them in full.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int HistoryTokens { get; set; }
+}
+
 /// <summary>The chat endpoint's settings (section <c>Chat</c>).</summary>
 public sealed class ChatOptions
 {
@@ -95,6 +106,27 @@ public sealed class ChatOptions
     /// delivered. Checked at start against <c>Credits:HoldLifetime</c>, which must outlast a whole reply.
     /// </summary>
     public TimeSpan MaxReplyDuration { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// History budgets by tier. Sized so a continued chat's worst case (the tier's max output tokens, the budget and
+    /// a few symbol lines) still fits the tier's fallback price cap at GPT's and Claude's rates (3 and 10 credits per
+    /// 1k): pro's 60 leaves about 5,600 input tokens, enterprise's 120 about 12,000. Free never falls back to them, so
+    /// its budget is what a free user can afford on the signup bonus: 2 extra credits a question at Grok's rate.
+    /// </summary>
+    public Dictionary<string, ChatTierOptions> Tiers { get; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["free"] = new() { HistoryTokens = 2_000 },
+        ["pro"] = new() { HistoryTokens = 4_000 },
+        ["enterprise"] = new() { HistoryTokens = 8_000 },
+    };
+
+    /// <summary>The history budget of <paramref name="tier"/>; an unknown tier gets the free tier's, as its limits do.</summary>
+    public int HistoryTokensFor(string tier) =>
+        (Tiers.TryGetValue(tier, out var known) ? known : Tiers.GetValueOrDefault("free"))?.HistoryTokens ?? 0;
+
+    /// <summary>How long a conversation nobody has added to is kept, with its messages (the ledger keeps its rows).</summary>
+    [Range(1, 36_500)]
+    public int ConversationRetentionDays { get; set; } = 365;
 
     /// <summary>The largest request body read; a bigger one is refused with 413 before it is parsed.</summary>
     [Range(1024, 16 * 1024 * 1024)]

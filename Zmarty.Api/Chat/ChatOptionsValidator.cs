@@ -26,6 +26,13 @@ public sealed class ChatOptionsValidator(IOptions<CreditsOptions> credits, IOpti
                 $"({environment.EnvironmentName})."));
         }
 
+        var badBudgets = options.Tiers.Where(t => t.Value.HistoryTokens is < 0 or > 1_000_000).Select(t => t.Key).ToList();
+        if (badBudgets.Count > 0)
+        {
+            return ValidateOptionsResult.Fail(badBudgets.Select(tier =>
+                $"{ChatOptions.SectionName}:Tiers:{tier}:HistoryTokens must be between 0 and 1000000."));
+        }
+
         if (options.MaxReplyDuration <= TimeSpan.Zero)
         {
             return ValidateOptionsResult.Fail($"{ChatOptions.SectionName}:{nameof(ChatOptions.MaxReplyDuration)} must be positive.");

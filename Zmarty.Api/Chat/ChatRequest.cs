@@ -13,7 +13,8 @@ public sealed record ChatRequest(
     bool IncludeSignals,
     bool IncludeWinRates,
     IReadOnlyList<string>? Symbols,
-    string? Provider);
+    string? Provider,
+    Guid? ConversationId = null);
 
 /// <summary>Why a chat body was refused: the contract's error code and a message naming what was wrong.</summary>
 public sealed record ChatBodyError(string Error, string Message);
@@ -154,7 +155,20 @@ public static class ChatRequestParser
             }
         }
 
-        return (new ChatRequest(message, mode == "voice", stream, includeSignals, includeWinRates, symbols, provider), null);
+        Guid? conversationId = null;
+        if (root.TryGetProperty("conversation_id", out var conversationValue) && conversationValue.ValueKind != JsonValueKind.Null)
+        {
+            if (conversationValue.ValueKind != JsonValueKind.String
+                || !Guid.TryParseExact(conversationValue.GetString(), "D", out var parsed))
+            {
+                return Invalid("conversation_id must be a conversation's id, a UUID such as \"0b6e7c2a-…\"; leave it out to start one.");
+            }
+
+            conversationId = parsed;
+        }
+
+        return (new ChatRequest(
+            message, mode == "voice", stream, includeSignals, includeWinRates, symbols, provider, conversationId), null);
     }
 
     /// <summary>A string member's text, or why it is refused: an escaped lone surrogate, or a U+0000.</summary>

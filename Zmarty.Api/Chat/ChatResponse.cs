@@ -1,6 +1,9 @@
 namespace Zmarty.Api.Chat;
 
-/// <summary>The JSON reply of <c>POST /chat</c> (docs/domain.md §6); serialised in snake_case.</summary>
+/// <summary>
+/// The JSON reply of <c>POST /chat</c> (docs/domain.md §6); serialised in snake_case. <c>conversation_id</c> is the
+/// conversation the turn was added to: the one asked for, or the one this question started.
+/// </summary>
 public sealed record ChatResponse(
     string Provider,
     string Text,
@@ -8,7 +11,8 @@ public sealed record ChatResponse(
     int CreditsCharged,
     long CreditsRemaining,
     string? AudioUrl,
-    ChatMetadata Metadata);
+    ChatMetadata Metadata,
+    Guid ConversationId);
 
 /// <summary><c>output_tokens</c> is what was billed as output; <c>reasoning_tokens</c>, how many of them the model reasoned.</summary>
 public sealed record ChatUsage(int InputTokens, int OutputTokens, int TotalTokens, int ReasoningTokens);

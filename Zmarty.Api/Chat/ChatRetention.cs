@@ -54,6 +54,7 @@ public sealed class ChatRetentionOptionsValidator(IOptions<VoiceOptions> voice) 
 public sealed partial class ChatRetention(
     [FromKeyedServices("chat")] NpgsqlDataSource chat,
     IOptions<ChatRetentionOptions> options,
+    IOptions<ChatOptions> chatOptions,
     TimeProvider time,
     ILogger<ChatRetention> logger) : BackgroundService
 {
@@ -91,7 +92,27 @@ public sealed partial class ChatRetention(
         {
             LogPruned(logger, deleted.GetValueOrDefault("public.chat_requests"), deleted.GetValueOrDefault("public.chat_audio"));
         }
+
+        await PruneConversationsAsync(cancellationToken);
     }
+
+    /// <summary>Conversations nobody added to for <see cref="ChatOptions.ConversationRetentionDays"/>; the ledger keeps its rows.</summary>
+    private async Task PruneConversationsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = chat.CreateCommand("select public.conversations_prune($1)");
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = TimeSpan.FromDays(chatOptions.Value.ConversationRetentionDays), NpgsqlDbType = NpgsqlDbType.Interval,
+        });
+        var conversations = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        if (conversations > 0)
+        {
+            LogConversationsPruned(logger, conversations);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Conversations} conversations and their messages from A")]
+    private static partial void LogConversationsPruned(ILogger logger, long conversations);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Requests} Idempotency-Key records and {Clips} voice replies from A")]
     private static partial void LogPruned(ILogger logger, long requests, long clips);

@@ -5,6 +5,7 @@ using OpenAI.Chat;
 using Polly.CircuitBreaker;
 using Zmarty.Api.Chat.Context;
 using Zmarty.Api.Chat.Router;
+using Zmarty.Api.Conversations;
 using Zmarty.Api.Credits;
 using Zmarty.Api.Errors;
 using Zmarty.Api.Limits;
@@ -13,10 +14,13 @@ using Zmarty.Api.Voice;
 
 namespace Zmarty.Api.Chat;
 
-/// <summary>One chat request as the endpoint hands it over.</summary>
+/// <summary>
+/// One chat request as the endpoint hands it over. <paramref name="Conversation"/>: the one asked for, or the id the
+/// endpoint picked for the conversation this question starts.
+/// </summary>
 public sealed record ChatCall(
     Guid User, ChatRequest Request, string? IdempotencyKey, string BodyHash, RequestTiming Timing, IReplyStream? Stream,
-    Action<RateDecision> OnRateDecided);
+    Action<RateDecision> OnRateDecided, Guid Conversation);
 
 /// <summary>An SSE <c>error</c> event: a stream that ended before the provider finished it.</summary>
 public sealed record StreamCut(string Error, string Message);
@@ -122,7 +126,10 @@ public sealed partial class ChatService(
                 {
                     case ChatStart.Held held:
                         profiles.Remember(call.User, held.Profile);
-                        return await RunHeldAsync(call, plan, held.Profile, requestBase, key, aborted);
+                        return await RunHeldAsync(call, plan, held, requestBase, key, aborted);
+                    case ChatStart.NoConversation:
+                        return Refuse(StatusCodes.Status404NotFound, ApiErrors.NotFound,
+                            $"You have no conversation with id {call.Request.ConversationId}; nothing was charged.");
                     case ChatStart.Changed changed when round < MaxRounds:
                         lease!.Refund();
                         (profile, fresh) = (changed.Profile, true);
@@ -186,10 +193,14 @@ public sealed partial class ChatService(
         var first = Candidates(request.Provider).First();
         var selected = Selected(profile, request).Count;
         var promptLines = request.IncludeSignals || request.IncludeWinRates ? selected : 0;
-        var inputUpperBound = TokenEstimate.UpperBound(SystemPrompt.MaxBytes(promptLines), request.Message);
+        // A continued conversation may bring its whole budget of history (A trims it to that, counting as we do), and the
+        // hold covers it before A has said how much there is; a new one brings none.
+        var historyTokens = request.ConversationId is null ? 0 : chatOptions.Value.HistoryTokensFor(profile.Tier);
+        var inputUpperBound = TokenEstimate.UpperBound(SystemPrompt.MaxBytes(promptLines), request.Message) + historyTokens;
         var worstCase = pricing.ForChat(first, inputUpperBound, limits.MaxTokens, request.Voice);
         return (new ChatPlan(limits, inputUpperBound,
-            new ChatHold(profile, request.Symbols, selected, first, worstCase, $"{requestBase}:{first}")), null);
+            new ChatHold(profile, request.Symbols, selected, first, worstCase, $"{requestBase}:{first}", request.ConversationId,
+                historyTokens)), null);
     }
 
     private static IReadOnlyList<WatchedSymbol> Selected(UserProfile profile, ChatRequest request) =>
@@ -215,12 +226,12 @@ public sealed partial class ChatService(
 
     /// <summary>Runs a held chat; a run that ends without a charge fails its key, so a retry with it runs again.</summary>
     private async Task<ChatOutcome> RunHeldAsync(
-        ChatCall call, ChatPlan plan, UserProfile profile, string requestBase, ChatKey? key, CancellationToken aborted)
+        ChatCall call, ChatPlan plan, ChatStart.Held held, string requestBase, ChatKey? key, CancellationToken aborted)
     {
         ChatOutcome outcome;
         try
         {
-            outcome = await RunAsync(call, plan, profile, requestBase, key, aborted);
+            outcome = await RunAsync(call, plan, held.Profile, held.History, requestBase, key, aborted);
         }
         catch (Exception)
         {
@@ -246,7 +257,8 @@ public sealed partial class ChatService(
         : _cleanup.RunAsync($"failing of Idempotency-Key run {key.RunId}", () => chatLedger.FailAsync(user, key));
 
     private async Task<ChatOutcome> RunAsync(
-        ChatCall call, ChatPlan plan, UserProfile profile, string requestBase, ChatKey? key, CancellationToken aborted)
+        ChatCall call, ChatPlan plan, UserProfile profile, IReadOnlyList<HistoryMessage> history, string requestBase, ChatKey? key,
+        CancellationToken aborted)
     {
         var request = call.Request;
         IReadOnlyList<SymbolSnapshot> snapshots;
@@ -262,8 +274,15 @@ public sealed partial class ChatService(
             throw;
         }
 
+        // The context block is always today's; the history is only what the user saw, never an earlier context block.
         var system = SystemPrompt.Build(snapshots, request.IncludeSignals, request.IncludeWinRates, time.GetUtcNow());
-        ChatMessage[] messages = [new SystemChatMessage(system), new UserChatMessage(request.Message)];
+        var turns = Turns(history);
+        ChatMessage[] messages =
+        [
+            new SystemChatMessage(system),
+            .. turns.Select(ChatMessage (m) => m.Role == "user" ? new UserChatMessage(m.Content) : new AssistantChatMessage(m.Content)),
+            new UserChatMessage(request.Message),
+        ];
         var maxTokens = plan.Limits.MaxTokens;
         var available = profile.Available + plan.Hold.Amount;
         var passedOver = new List<string>();
@@ -373,8 +392,15 @@ public sealed partial class ChatService(
         return Refuse(StatusCodes.Status503ServiceUnavailable, ApiErrors.AllProvidersFailed,
             $"No provider could answer ({why}); nothing was charged.", extra);
 
-        int EstimateInput() => TokenEstimate.Typical([system, request.Message]);
+        // Only when the provider never reported usage: every message as sent, counted by the tokenizer.
+        int EstimateInput() => 3 + ConversationText.PerMessage * messages.Length
+            + ConversationText.Tokens(system) + turns.Sum(m => ConversationText.Tokens(m.Content))
+            + ConversationText.Tokens(request.Message);
     }
+
+    /// <summary>The history as a model expects it: starting with a question (a trim may have cut one off its answer).</summary>
+    private static IReadOnlyList<HistoryMessage> Turns(IReadOnlyList<HistoryMessage> history) =>
+        [.. history.SkipWhile(m => m.Role != "user")];
 
     /// <summary>
     /// Frees a hold whose attempt produced nothing; while A is unreachable, in the background (<see cref="ChatCleanup"/>),
@@ -410,9 +436,14 @@ public sealed partial class ChatService(
 
         var cost = pricing.ForChat(provider, reply.InputTokens, reply.OutputTokens, voice: audioId is not null);
         // The key keeps this reply, with the charge's figures filled in by A; its timings stop before the charge.
-        var kept = Response(call.Timing, provider, requestId, reply, audioUrl, passedOver, charged: 0, remaining: 0);
-        var settled = await SettleWithRetriesAsync(requestId, cost, provider, key, reply, passedOver, audioId, kept);
-        var response = Response(call.Timing, provider, requestId, reply, audioUrl, passedOver, settled.Amount, settled.Available);
+        var kept = Response(call, provider, requestId, reply, audioUrl, passedOver, charged: 0, remaining: 0);
+        var question = ConversationText.Storable(call.Request.Message);
+        var answer = ConversationText.Storable(reply.Text);
+        var turn = new ConversationTurn(
+            call.Conversation, ConversationText.Title(question), question, ConversationText.Tokens(question), answer,
+            ConversationText.Tokens(answer), Partial: !finished);
+        var settled = await SettleWithRetriesAsync(requestId, cost, provider, key, reply, passedOver, audioId, kept, turn);
+        var response = Response(call, provider, requestId, reply, audioUrl, passedOver, settled.Amount, settled.Available);
         var cut = reply.FinishReason switch
         {
             "error" => new StreamCut("provider_stream_broken",
@@ -426,8 +457,13 @@ public sealed partial class ChatService(
     }
 
     private ChatResponse Response(
+        ChatCall call, string provider, string requestId, ModelReply reply, string? audioUrl, List<string> passedOver,
+        int charged, long remaining) => Response(call.Timing, provider, requestId, reply, audioUrl, passedOver, charged, remaining,
+        call.Conversation);
+
+    private ChatResponse Response(
         RequestTiming timing, string provider, string requestId, ModelReply reply, string? audioUrl, List<string> passedOver,
-        int charged, long remaining) => new(
+        int charged, long remaining, Guid conversation) => new(
         provider,
         reply.Text,
         new ChatUsage(reply.InputTokens, reply.OutputTokens, reply.InputTokens + reply.OutputTokens, reply.ReasoningTokens),
@@ -444,7 +480,8 @@ public sealed partial class ChatService(
             reply.FinishReason,
             passedOver,
             UsageEstimated: !reply.UsageReported,
-            Replayed: false));
+            Replayed: false),
+        conversation);
 
     /// <summary>
     /// Settles even when the client has gone (what was generated is charged once; the request id makes a
@@ -454,7 +491,7 @@ public sealed partial class ChatService(
     /// </summary>
     private async Task<CreditResult> SettleWithRetriesAsync(
         string requestId, int cost, string provider, ChatKey? key, ModelReply reply, List<string> passedOver, Guid? audioId,
-        ChatResponse kept)
+        ChatResponse kept, ConversationTurn turn)
     {
         var units = new { input_tokens = reply.InputTokens, output_tokens = reply.OutputTokens, reasoning_tokens = reply.ReasoningTokens };
         var metadata = new
@@ -469,7 +506,7 @@ public sealed partial class ChatService(
         try
         {
             return await TransientRetry.RunAsync(
-                () => chatLedger.SettleAsync(requestId, cost, provider, units, metadata, key, kept),
+                () => chatLedger.SettleAsync(requestId, cost, provider, units, metadata, key, kept, turn),
                 credits.Value.SettleRetryWindow, time, (attempt, ex) => LogSettleRetry(logger, requestId, attempt, ex.Message));
         }
         catch (Exception ex) when (TransientRetry.IsTransient(ex))

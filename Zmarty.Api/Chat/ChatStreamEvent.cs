@@ -13,8 +13,8 @@ namespace Zmarty.Api.Chat;
 [JsonDerivedType(typeof(ChatDoneEvent), "done")]
 public abstract record ChatStreamEvent;
 
-/// <summary>The first event, once the provider's first token is in hand.</summary>
-public sealed record ChatStartEvent(string Provider) : ChatStreamEvent;
+/// <summary>The first event, once the provider's first token is in hand; with the conversation the turn goes to.</summary>
+public sealed record ChatStartEvent(string Provider, Guid ConversationId) : ChatStreamEvent;
 
 /// <summary>A piece of the reply, in order.</summary>
 public sealed record ChatTokenEvent(string Content) : ChatStreamEvent;
@@ -24,5 +24,6 @@ public sealed record ChatErrorEvent(string Error, string Message) : ChatStreamEv
 
 /// <summary>The last event: what the JSON reply has, but the text, which the tokens carried.</summary>
 public sealed record ChatDoneEvent(
-    string Provider, ChatUsage Usage, int CreditsCharged, long CreditsRemaining, string? AudioUrl, ChatMetadata Metadata)
+    string Provider, ChatUsage Usage, int CreditsCharged, long CreditsRemaining, string? AudioUrl, ChatMetadata Metadata,
+    Guid ConversationId)
     : ChatStreamEvent;

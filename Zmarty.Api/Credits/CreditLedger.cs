@@ -57,10 +57,12 @@ public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource ch
     /// </summary>
     public Task<CreditResult> SettleChatAsync(
         string requestId, int amount, string provider, object units, object metadata, string? key, string? runId, string? replyJson,
-        CancellationToken cancellationToken) =>
-        RunAsync("settle", requestId, amount, $"select {Columns} from public.chat_settle($1, $2, $3, $4, $5, $6, $7, $8)",
+        Chat.ConversationTurn? turn, CancellationToken cancellationToken) =>
+        RunAsync("settle", requestId, amount,
+            $"select {Columns} from public.chat_settle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             cancellationToken, requestId, amount, provider, Json(units), Json(metadata), key, runId,
-            replyJson is null ? null : new JsonbValue(replyJson));
+            replyJson is null ? null : new JsonbValue(replyJson),
+            turn?.Conversation, turn?.Title, turn?.Question, turn?.QuestionTokens, turn?.Answer, turn?.AnswerTokens, turn?.Partial);
 
     public Task<CreditResult> ReleaseAsync(string requestId, CancellationToken cancellationToken) =>
         RunAsync("release", requestId, null, $"select {Columns} from public.credits_release($1)", cancellationToken, requestId);

@@ -7,6 +7,7 @@ using Zmarty.Api.Browser;
 using Zmarty.Api.Chat;
 using Zmarty.Api.Chat.Context;
 using Zmarty.Api.Chat.Router;
+using Zmarty.Api.Conversations;
 using Zmarty.Api.Credits;
 using Zmarty.Api.Errors;
 using Zmarty.Api.Health;
@@ -115,6 +116,7 @@ internal static class Extensions
 
         app.MapChatApi();
         app.MapUsersApi();
+        app.MapConversationsApi();
         app.MapAudioApi();
         return app;
     }

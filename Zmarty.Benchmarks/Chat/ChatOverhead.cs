@@ -1,3 +1,5 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -23,6 +25,16 @@ namespace Zmarty.Benchmarks.Chat;
 public static class ChatOverhead
 {
     private const int Users = 400;
+
+    /// <summary>
+    /// --history: each user's chats continue a conversation seeded with 10 turns, and enterprise's budget is set to what
+    /// 10 such turns take (8 + 50 tokens, + 4 a message), so every chat carries about 10 turns while the benchmark adds more.
+    /// </summary>
+    private const int HistoryTurns = 10;
+
+    private const int SeededQuestionTokens = 8;
+    private const int SeededAnswerTokens = 50;
+    private const int HistoryBudget = HistoryTurns * (SeededQuestionTokens + 4 + SeededAnswerTokens + 4);
     private static readonly int[] s_rates = [100, 250, 500, 750, 1000];
     private static readonly TimeSpan s_step = TimeSpan.FromSeconds(10);
 
@@ -34,7 +46,8 @@ public static class ChatOverhead
         var withDashboard = args.Contains("--dashboard");
         // --keys: every request carries a new Idempotency-Key, as the TypeScript client sends one.
         var withKeys = args.Contains("--keys");
-        args = [.. args.Where(a => a is not ("--dashboard" or "--keys"))];
+        var withHistory = args.Contains("--history");
+        args = [.. args.Where(a => a is not ("--dashboard" or "--keys" or "--history"))];
         var rates = args.Length > 1 ? args[1].Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray() : s_rates;
         Console.WriteLine(
             $"Starting the whole system ({Environment.ProcessorCount} cores visible); load average {DatabaseBenchmarks.LoadAverage()}");
@@ -44,14 +57,23 @@ public static class ChatOverhead
         var builder = await TestSystem.CreateBuilderAsync(withDashboard);
         builder.RemoveResource("worker");
         builder.RemoveResource("admin");
+        if (withHistory)
+        {
+            builder.GetResource<ProjectResource>("api")
+                .WithEnvironment("Chat__Tiers__enterprise__HistoryTokens", HistoryBudget.ToString(CultureInfo.InvariantCulture));
+        }
+
         await using var app = await TestSystem.StartAsync(builder);
         Console.WriteLine(withDashboard
             ? "Telemetry: exported to the dashboard over OTLP/gRPC."
             : "Telemetry: not exported (no dashboard).");
         Console.WriteLine(withKeys ? "Idempotency-Key: a new one on every request." : "Idempotency-Key: none.");
+        Console.WriteLine(withHistory
+            ? $"History: each chat continues a conversation of {HistoryTurns} turns (budget {HistoryBudget} tokens)."
+            : "History: none (each chat starts a conversation).");
         await using var chat = NpgsqlDataSource.Create(app.GetConnectionString("chat"));
         await using var trading = NpgsqlDataSource.Create(app.GetConnectionString("trading"));
-        var tokens = await CreateUsersAsync(app, chat, trading);
+        var users = await CreateUsersAsync(app, chat, trading, withHistory);
         var api = Process.GetProcessById(app.ServiceProcessId("api"));
         var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         using var http = new HttpClient(handler)
@@ -71,12 +93,12 @@ public static class ChatOverhead
             // Until the code the steps run is compiled at its final tier and the pools have grown (after 10 s, the first
             // step's p99 was still several times the next one's at the same rate, with twice the Api's CPU), and again
             // for the second mode, which would otherwise start in the wake of the first mode's saturated step.
-            await RunStepAsync(http, tokens, 100, TimeSpan.FromSeconds(5), stream, withKeys);
-            await RunStepAsync(http, tokens, rates[0], TimeSpan.FromSeconds(15), stream, withKeys);
+            await RunStepAsync(http, users, 100, TimeSpan.FromSeconds(5), stream, withKeys);
+            await RunStepAsync(http, users, rates[0], TimeSpan.FromSeconds(15), stream, withKeys);
             foreach (var rate in rates)
             {
                 var apiCpu = api.TotalProcessorTime;
-                var step = await RunStepAsync(http, tokens, rate, s_step, stream, withKeys);
+                var step = await RunStepAsync(http, users, rate, s_step, stream, withKeys);
                 api.Refresh();
                 var apiShare = (api.TotalProcessorTime - apiCpu).TotalSeconds / step.Wall.TotalSeconds;
                 var wrong = await WrongChargesAsync(chat, step.Charges);
@@ -112,7 +134,7 @@ public static class ChatOverhead
 
     /// <summary>Open loop: request i is sent at i / rate seconds whether or not earlier ones have answered.</summary>
     private static async Task<StepResult> RunStepAsync(
-        HttpClient http, string[] tokens, int rate, TimeSpan duration, bool stream, bool withKeys)
+        HttpClient http, BenchUser[] tokens, int rate, TimeSpan duration, bool stream, bool withKeys)
     {
         var overhead = new ConcurrentBag<double>();
         var latency = new ConcurrentBag<double>();
@@ -163,14 +185,17 @@ public static class ChatOverhead
         return new StepResult(wall, ok, errors, [.. charges], [.. overhead], [.. latency], generatorCpu);
     }
 
+    /// <summary>A benchmark user's token, and the conversation its chats continue (null: each starts one).</summary>
+    private sealed record BenchUser(string Token, Guid? Conversation);
+
     private static async Task<(HttpStatusCode Status, double OverheadMs, string RequestId, int Credits)> ChatAsync(
-        HttpClient http, string token, bool stream, bool withKey)
+        HttpClient http, BenchUser user, bool stream, bool withKey)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/chat")
         {
-            Content = JsonContent.Create(new { message = "How does BTC look right now?", stream }),
+            Content = JsonContent.Create(new { message = "How does BTC look right now?", stream, conversation_id = user.Conversation }),
         };
-        request.Headers.Authorization = new("Bearer", token);
+        request.Headers.Authorization = new("Bearer", user.Token);
         if (withKey)
         {
             request.Headers.Add("Idempotency-Key", $"bench-{Guid.NewGuid():N}");
@@ -192,7 +217,8 @@ public static class ChatOverhead
     }
 
     /// <summary>Enterprise users with a large balance, three watched symbols each, and signals and win rates for them in B.</summary>
-    private static async Task<string[]> CreateUsersAsync(TestSystem app, NpgsqlDataSource chat, NpgsqlDataSource trading)
+    private static async Task<BenchUser[]> CreateUsersAsync(
+        TestSystem app, NpgsqlDataSource chat, NpgsqlDataSource trading, bool withHistory)
     {
         await ExecuteAsync(chat,
             "insert into auth.users (id, email) select gen_random_uuid(), 'chatbench' || i || '@example.com' from generate_series(1, $1) i",
@@ -210,16 +236,36 @@ public static class ChatOverhead
             insert into public.win_rate (symbol, timeframe, lookback_days, win_rate, sample_size)
             select s, '1h', 30, 0.55, 40 from unnest(array['BTC/USDT', 'ETH/USDT', 'SOL/USDT']) s
             """);
-        var tokens = new List<string>();
-        await using var command = chat.CreateCommand("select id, email from auth.users order by email");
+        if (withHistory)
+        {
+            // As chat_settle writes them: a question and its answer per turn, with their token counts.
+            await ExecuteAsync(chat, "insert into public.conversations (user_id, title) select id, 'Bench' from auth.users");
+            await ExecuteAsync(chat, """
+                insert into public.conversation_messages (
+                  conversation_id, user_id, role, content, content_tokens, provider, request_id)
+                select c.id, c.user_id, m.role, m.content, m.tokens, m.provider, 'bench-history:' || c.id || ':' || t
+                from public.conversations c, generate_series(1, $1) t,
+                     (values ('user', 'How does BTC look right now?', $2, null),
+                             ('assistant', repeat('BTC holds its range; ', 12), $3, 'grok')) m (role, content, tokens, provider)
+                order by c.id, t, m.role desc
+                """, HistoryTurns, SeededQuestionTokens, SeededAnswerTokens);
+        }
+
+        var users = new List<BenchUser>();
+        await using var command = chat.CreateCommand("""
+            select u.id, u.email, (select c.id from public.conversations c where c.user_id = u.id)
+            from auth.users u order by u.email
+            """);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            tokens.Add(DevTokens.CreateAccessToken(
-                app.GetParameterValue("jwt-secret"), reader.GetGuid(0), reader.GetString(1), DateTimeOffset.UtcNow, TimeSpan.FromHours(4)));
+            users.Add(new BenchUser(
+                DevTokens.CreateAccessToken(
+                    app.GetParameterValue("jwt-secret"), reader.GetGuid(0), reader.GetString(1), DateTimeOffset.UtcNow, TimeSpan.FromHours(4)),
+                reader.IsDBNull(2) ? null : reader.GetGuid(2)));
         }
 
-        return [.. tokens];
+        return [.. users];
     }
 
     /// <summary>Answered requests whose ledger charge is not exactly the credits their response reported.</summary>

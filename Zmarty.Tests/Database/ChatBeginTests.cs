@@ -20,7 +20,8 @@ public sealed class ChatBeginTests(DatabaseFixture db)
     {
         await using var command = Sql.Command(db.Chat, """
             select outcome, tier, available, symbols, response::text
-            from public.chat_begin($1, $2::text[], $3, 1024, 10, $4, $5, $6, '{"kind":"chat"}', $7, $8, $9, interval '15 minutes')
+            from public.chat_begin(
+              $1, $2::text[], $3, 1024, 10, $4, $5, $6, '{"kind":"chat"}', $7, $8, $9, interval '15 minutes', null, 0)
             """, user, symbols, tier, selected, amount, requestId, key, hash, run ?? requestId);
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
@@ -111,7 +112,8 @@ public sealed class ChatBeginTests(DatabaseFixture db)
         Assert.Equal("held", (await BeginAsync(user, 20, $"{run}:grok", key: "k", run: run)).Outcome);
 
         await Sql.ExecuteAsync(db.Chat, """
-            select public.chat_settle($1, 7, 'grok', '{"input_tokens":1}', '{}', 'k', $2, null)
+            select public.chat_settle($1, 7, 'grok', '{"input_tokens":1}', '{}', 'k', $2, null,
+                                      null, null, null, null, null, null, null)
             """, $"{run}:grok", run);
 
         var again = await BeginAsync(user, 20, $"chat:{user:N}:k:run-2:grok", key: "k", run: $"chat:{user:N}:k:run-2");
@@ -126,6 +128,7 @@ public sealed class ChatBeginTests(DatabaseFixture db)
     }
 
     private Task<int> SettleAsync(string requestId, int amount, string key, string run) => Sql.ExecuteAsync(db.Chat, """
-        select public.chat_settle($1, $2, 'grok', '{"input_tokens":1}', '{}', $3, $4, '{"text":"hello","credits_charged":0}')
+        select public.chat_settle($1, $2, 'grok', '{"input_tokens":1}', '{}', $3, $4, '{"text":"hello","credits_charged":0}',
+                                  null, null, null, null, null, null, null)
         """, requestId, amount, key, run);
 }

@@ -99,6 +99,8 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
         "authenticated table public.credits_ledger SELECT",
         "authenticated table public.credit_holds SELECT",
         "authenticated view public.credit_balance SELECT",
+        "authenticated table public.conversations SELECT, DELETE",
+        "authenticated table public.conversation_messages SELECT, DELETE",
     ];
 
     /// <summary>What every role holds through PUBLIC in any PostgreSQL database.</summary>
@@ -118,10 +120,15 @@ public sealed class PrivilegeInventoryTests(DatabaseFixture db)
         "zmarty_api function public.chat_begin(p_user_id uuid, p_symbols text[], p_expected_tier text, " +
             "p_expected_max_tokens integer, p_expected_requests_per_minute integer, p_expected_selected integer, " +
             "p_hold_amount integer, p_hold_request_id text, p_hold_metadata jsonb, p_idempotency_key text, " +
-            "p_request_hash text, p_run_id text, p_pending_expiry interval)",
+            "p_request_hash text, p_run_id text, p_pending_expiry interval, p_conversation_id uuid, p_history_tokens integer)",
         "zmarty_api function public.chat_prune(p_requests_older_than interval, p_audio_older_than interval)",
         "zmarty_api function public.chat_settle(p_request_id text, p_amount integer, p_provider text, p_units jsonb, " +
-            "p_metadata jsonb, p_idempotency_key text, p_run_id text, p_response jsonb)",
+            "p_metadata jsonb, p_idempotency_key text, p_run_id text, p_response jsonb, p_conversation_id uuid, p_title text, " +
+            "p_question text, p_question_tokens integer, p_answer text, p_answer_tokens integer, p_partial boolean)",
+        "zmarty_api function public.conversations_prune(p_older_than interval)",
+        "zmarty_api table public.conversations SELECT, INSERT, DELETE",
+        "zmarty_api column public.conversations UPDATE (title, updated_at, archived)",
+        "zmarty_api table public.conversation_messages SELECT, INSERT, DELETE",
         "zmarty_api function public.credits_hold(p_user_id uuid, p_amount integer, p_request_id text, p_metadata jsonb)",
         "zmarty_api function public.credits_release(p_request_id text)",
         "zmarty_api function public.credits_release_expired(p_older_than interval)",

@@ -96,6 +96,51 @@ public sealed class RlsTests(DatabaseFixture db)
                 "insert into public.credits_ledger (user_id, delta, provider) values ($1, 1000, 'topup')", x));
     }
 
+    /// <summary>A conversation of one question and its answer for <paramref name="user"/>, written as chat_settle writes it.</summary>
+    private async Task<Guid> ConversationAsync(Guid user)
+    {
+        var id = Guid.NewGuid();
+        await Sql.ExecuteAsync(db.Chat, "insert into public.conversations (id, user_id, title) values ($1, $2, 'BTC')", id, user);
+        await Sql.ExecuteAsync(db.Chat, """
+            insert into public.conversation_messages (conversation_id, user_id, role, content, content_tokens, request_id)
+            values ($1, $2, 'user', 'How does BTC look?', 6, $3), ($1, $2, 'assistant', 'Fine.', 2, $3)
+            """, id, user, $"rls-conversation-{id}");
+        return id;
+    }
+
+    [Fact]
+    public async Task A_user_reads_and_deletes_only_their_own_conversations_and_writes_none()
+    {
+        var x = await db.CreateUserAsync();
+        var y = await db.CreateUserAsync();
+        var mine = await ConversationAsync(x);
+        var theirs = await ConversationAsync(y);
+        await Sql.AsRoleAsync(db.Chat, "authenticated", x, async connection =>
+        {
+            Assert.Equal([mine], await Sql.ColumnAsync<Guid>(connection, "select id from public.conversations"));
+            Assert.Equal([x, x], await Sql.ColumnAsync<Guid>(connection, "select user_id from public.conversation_messages"));
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(connection,
+                "select count(*) from public.conversation_messages where conversation_id = $1", theirs));
+            Assert.Equal(0, await Sql.ExecuteAsync(connection, "delete from public.conversation_messages where user_id = $1", y));
+            Assert.Equal(0, await Sql.ExecuteAsync(connection, "delete from public.conversations where id = $1", theirs));
+            await Sql.FailsAsync(connection, InsufficientPrivilege,
+                "insert into public.conversations (user_id, title) values ($1, 'mine')", x);
+            await Sql.FailsAsync(connection, InsufficientPrivilege,
+                "insert into public.conversation_messages (conversation_id, user_id, role, content, content_tokens, request_id) " +
+                "values ($1, $2, 'assistant', 'forged', 1, 'forged')", mine, x);
+            await Sql.FailsAsync(connection, InsufficientPrivilege, "update public.conversations set title = 'renamed'");
+            await Sql.FailsAsync(connection, InsufficientPrivilege, "update public.conversation_messages set content = 'forged'");
+            Assert.Equal(1, await Sql.ExecuteAsync(connection, "delete from public.conversations where id = $1", mine));
+        });
+        await Sql.AsRoleAsync(db.Chat, "anon", null, async connection =>
+        {
+            await Sql.FailsAsync(connection, InsufficientPrivilege, "select id from public.conversations");
+            await Sql.FailsAsync(connection, InsufficientPrivilege, "select id from public.conversation_messages");
+        });
+        Assert.Equal(2L, await Sql.ScalarAsync<long>(db.Chat,
+            "select count(*) from public.conversation_messages where conversation_id = $1", theirs));
+    }
+
     [Fact]
     public async Task The_service_role_writes_the_ledger_through_the_credit_functions()
     {

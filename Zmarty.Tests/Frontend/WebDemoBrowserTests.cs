@@ -68,6 +68,7 @@ public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
         await page.ClickAsync("#send");
         await Expect(page.GetByTestId("charge")).ToContainTextAsync("credits charged", s_patientContains);
         var charged = Number(Charged().Match(await page.GetByTestId("charge").InnerTextAsync()).Groups[1].Value);
+        var firstInput = Number(InputTokens().Match(await page.GetByTestId("charge").InnerTextAsync()).Groups[1].Value);
         Assert.True(charged > 0);
         Assert.NotEmpty(await page.Locator("#transcript .turn.assistant").First.InnerTextAsync());
         await Expect(page.GetByTestId("balance")).ToHaveTextAsync((before - charged).ToString(CultureInfo.InvariantCulture), s_patient);
@@ -82,6 +83,20 @@ public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
         var playing = await page.EvalOnSelectorAsync<string>("#player", "p => p.currentSrc");
         Assert.StartsWith(api + "/audio/", playing, StringComparison.Ordinal);
         await page.UncheckAsync("#voice");
+
+        // Both questions went to one conversation; a new one empties the transcript, and the list takes the user back to
+        // the first, whose turns return; the next answer is sent them, so its input tokens grow.
+        await page.ClickAsync("#new-conversation");
+        await Expect(page.Locator("#transcript .turn")).ToHaveCountAsync(0);
+        var listed = page.GetByTestId("conversation-list").GetByRole(AriaRole.Button, new() { Name = "How does BTC look? (4)" });
+        await listed.ClickAsync(new() { Timeout = 20_000 });
+        await Expect(page.GetByTestId("conversation-title")).ToHaveTextAsync("How does BTC look?", s_patient);
+        await Expect(page.Locator("#transcript .turn.user").First).ToHaveTextAsync("How does BTC look?", s_patient);
+        await page.FillAsync("#message", "and on the 4h?");
+        await page.ClickAsync("#send");
+        await Expect(page.GetByTestId("conversation-list")).ToContainTextAsync("How does BTC look? (6)", s_patientContains);
+        var continuedInput = Number(InputTokens().Match(await page.GetByTestId("charge").InnerTextAsync()).Groups[1].Value);
+        Assert.True(continuedInput > firstInput, $"{continuedInput} input tokens after {firstInput}");
 
         // Watches the seeded symbol, pauses and resumes it, reads its signal and win rate (a credit), then removes it.
         await page.FillAsync("#symbol", symbol);
@@ -176,6 +191,9 @@ public sealed partial class WebDemoBrowserTests(ChatSystemFixture system)
     }
 
     private static int Number(string text) => int.Parse(text.Trim(), CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"(\d+) input tokens")]
+    private static partial Regex InputTokens();
 
     [GeneratedRegex(@"(\d+) credits charged")]
     private static partial Regex Charged();

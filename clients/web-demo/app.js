@@ -6,6 +6,8 @@ const $ = (id) => document.getElementById(id);
 let client;
 let nextBefore = null;
 let running;
+// The conversation the next question continues; null starts a new one, whose id the stream's start event names.
+let conversation = null;
 
 // The page signs in wherever the Api field says, with the user's token. A link's ?api= could name anyone's server, so it
 // only fills the field once the user has seen its address and accepted it.
@@ -64,9 +66,37 @@ $("sign-in-form").addEventListener("submit", async (event) => {
     $("account").hidden = false;
     $("voice").disabled = !profile.limits.voice;
     $("app").hidden = false;
-    await Promise.all([refreshCredits(), refreshSymbols()]);
+    await Promise.all([refreshCredits(), refreshSymbols(), refreshConversations()]);
   });
 });
+
+$("new-conversation").addEventListener("click", () => {
+  conversation = null;
+  $("conversation-title").textContent = "(new conversation)";
+  $("transcript").replaceChildren();
+});
+
+async function refreshConversations() {
+  const page = await client.conversations({ limit: 20 });
+  $("conversation-list").replaceChildren(...page.items.map((c) => {
+    const item = document.createElement("li");
+    const open = document.createElement("button");
+    open.type = "button";
+    open.textContent = `${c.title} (${c.message_count})`;
+    open.addEventListener("click", () => guarded(() => openConversation(c)));
+    item.append(open);
+    return item;
+  }));
+}
+
+/** Shows a conversation's turns (the newest 50) and makes it the one the next question continues. */
+async function openConversation(c) {
+  const page = await client.conversationMessages(c.id, { limit: 50 });
+  conversation = c.id;
+  $("conversation-title").textContent = c.title;
+  $("transcript").replaceChildren();
+  for (const m of page.items.reverse()) addTurn(m.role, m.content);
+}
 
 $("chat-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -79,14 +109,17 @@ $("chat-form").addEventListener("submit", async (event) => {
   $("stop").disabled = false;
   running = new AbortController();
   await guarded(async () => {
-    const request = { message, mode: $("voice").checked ? "voice" : "text" };
+    const request = { message, mode: $("voice").checked ? "voice" : "text", conversation_id: conversation };
     const stream = client.streamChat(request, { signal: running.signal });
     for await (const chatEvent of stream) {
+      if (chatEvent.type === "start") conversation = chatEvent.conversation_id;
       if (chatEvent.type === "token") reply.textContent += chatEvent.content;
       if (chatEvent.type === "error") addTurn("error", chatEvent.message);
       if (chatEvent.type === "done") {
+        // Input tokens grow as a conversation goes on: the earlier turns are sent with each question.
         $("charge").textContent =
-          `${chatEvent.provider} answered; ${chatEvent.credits_charged} credits charged, ${chatEvent.credits_remaining} left.`;
+          `${chatEvent.provider} answered; ${chatEvent.usage.input_tokens} input tokens (the conversation so far included); ` +
+          `${chatEvent.credits_charged} credits charged, ${chatEvent.credits_remaining} left.`;
         $("available").textContent = String(chatEvent.credits_remaining);
         if (chatEvent.audio_url) {
           $("player").hidden = false;
@@ -94,7 +127,7 @@ $("chat-form").addEventListener("submit", async (event) => {
         }
       }
     }
-    await refreshCredits();
+    await Promise.all([refreshCredits(), refreshConversations()]);
   }, reply);
   $("send").disabled = false;
   $("stop").disabled = true;

@@ -13,6 +13,11 @@ export type LedgerPage = Schemas["LedgerPage"];
 export type WatchedSymbol = Schemas["Symbol"];
 export type NewSymbol = Schemas["NewSymbol"];
 export type SignalsReply = Schemas["SignalsReply"];
+export type Conversation = Schemas["Conversation"];
+export type ConversationPage = Schemas["ConversationPage"];
+export type ConversationMessage = Schemas["ConversationMessage"];
+export type MessagePage = Schemas["MessagePage"];
+export type ConversationChange = Schemas["ConversationChange"];
 
 export interface ZmartyClientOptions {
   /** The Api's address, such as `https://api.zmarty.app`. */
@@ -130,6 +135,42 @@ export class ZmartyClient {
   /** The latest signal, win rate and risk of each active watched symbol: a data request, 1 credit per symbol. */
   signals(options?: SendOptions): Promise<SignalsReply> {
     return this.#json("GET", "/me/signals", undefined, options);
+  }
+
+  /**
+   * The caller's conversations, most recently continued first (`archived: true` lists the archived ones); pass the
+   * page's `next_before` as `before` for the next one. Continue one with `chat({ message, conversation_id })`.
+   */
+  conversations(
+    page: { limit?: number; before?: string | null; archived?: boolean } = {}, options?: SendOptions,
+  ): Promise<ConversationPage> {
+    const query = new URLSearchParams();
+    if (page.limit !== undefined) query.set("limit", String(page.limit));
+    if (page.before != null) query.set("before", page.before);
+    if (page.archived !== undefined) query.set("archived", String(page.archived));
+    const suffix = query.size > 0 ? `?${query}` : "";
+    return this.#json("GET", `/me/conversations${suffix}`, undefined, options);
+  }
+
+  /** A conversation's messages, newest first; pass the page's `next_before` as `before` for older ones. */
+  conversationMessages(
+    id: string, page: { limit?: number; before?: number | null } = {}, options?: SendOptions,
+  ): Promise<MessagePage> {
+    const query = new URLSearchParams();
+    if (page.limit !== undefined) query.set("limit", String(page.limit));
+    if (page.before != null) query.set("before", String(page.before));
+    const suffix = query.size > 0 ? `?${query}` : "";
+    return this.#json("GET", `/me/conversations/${encodeURIComponent(id)}/messages${suffix}`, undefined, options);
+  }
+
+  /** Rename a conversation, or archive (`archived: true`) or unarchive it. */
+  changeConversation(id: string, change: ConversationChange, options?: SendOptions): Promise<Conversation> {
+    return this.#json("PATCH", `/me/conversations/${encodeURIComponent(id)}`, change, options);
+  }
+
+  /** Delete a conversation and its messages; the ledger keeps its charges. */
+  async deleteConversation(id: string, options?: SendOptions): Promise<void> {
+    await this.#send("DELETE", `/me/conversations/${encodeURIComponent(id)}`, undefined, options);
   }
 
   /**

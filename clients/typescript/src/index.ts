@@ -1,7 +1,8 @@
 export { ZmartyClient } from "./client.js";
 export type {
-  ChatDone, ChatEvent, ChatOptions, ChatReply, ChatRequest, CreditBalance, LedgerPage, NewSymbol, Profile, SendOptions,
-  SignalsReply, WatchedSymbol, ZmartyClientOptions,
+  ChatDone, ChatEvent, ChatOptions, ChatReply, ChatRequest, Conversation, ConversationChange, ConversationMessage,
+  ConversationPage, CreditBalance, LedgerPage, MessagePage, NewSymbol, Profile, SendOptions, SignalsReply, WatchedSymbol,
+  ZmartyClientOptions,
 } from "./client.js";
 export { ZmartyError } from "./errors.js";
 export type { ErrorBody, ErrorCode } from "./errors.js";

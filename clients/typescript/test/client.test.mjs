@@ -202,3 +202,31 @@ function required(name) {
   if (!value) throw new Error(`${name} is not set: run these through Zmarty.Tests (TypeScriptClientTests) or set it by hand.`);
   return value;
 }
+
+test("a conversation is continued, listed with its turns, renamed, and deleted", async () => {
+  const first = await pro.chat({ message: "How does BTC look?" });
+  const events = [];
+  for await (const event of pro.streamChat({ message: "and on the 4h?", conversation_id: first.conversation_id })) {
+    events.push(event);
+  }
+  assert.equal(events[0].type, "start");
+  assert.equal(events[0].conversation_id, first.conversation_id);
+
+  const listed = (await pro.conversations({ limit: 50 })).items.find((c) => c.id === first.conversation_id);
+  assert.equal(listed.title, "How does BTC look?");
+  assert.equal(listed.message_count, 4);
+  const messages = (await pro.conversationMessages(first.conversation_id)).items.reverse();
+  assert.deepEqual(messages.map((m) => m.role), ["user", "assistant", "user", "assistant"]);
+  assert.equal(messages[1].content, first.text);
+  assert.equal(messages[2].content, "and on the 4h?");
+
+  const renamed = await pro.changeConversation(first.conversation_id, { title: "BTC, 1h and 4h", archived: true });
+  assert.equal(renamed.title, "BTC, 1h and 4h");
+  assert.equal(renamed.archived, true);
+  await pro.deleteConversation(first.conversation_id);
+  await assert.rejects(pro.conversationMessages(first.conversation_id), (error) => {
+    assert.ok(error instanceof ZmartyError);
+    assert.equal(error.status, 404);
+    return true;
+  });
+});

@@ -107,6 +107,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's conversations, most recently continued first (keyset pages), with their message counts. */
+        get: operations["ListConversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a conversation and its messages; the ledger keeps the charges. */
+        delete: operations["DeleteConversation"];
+        options?: never;
+        head?: never;
+        /** Rename a conversation, or archive or unarchive it. */
+        patch: operations["ChangeConversation"];
+        trace?: never;
+    };
+    "/me/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One conversation's messages, newest first (keyset pages). */
+        get: operations["ConversationMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/credits": {
         parameters: {
             query?: never;
@@ -565,6 +617,8 @@ export interface components {
         };
         ChatRequestDocument: {
             context: null | components["schemas"]["ChatContextDocument"];
+            /** Format: uuid */
+            conversation_id?: null | string;
             message: string;
             mode?: null | string;
             provider?: null | string;
@@ -572,6 +626,8 @@ export interface components {
         };
         ChatResponse: {
             audio_url?: null | string;
+            /** Format: uuid */
+            conversation_id: string;
             /** Format: int32 */
             credits_charged: number;
             /** Format: int64 */
@@ -582,6 +638,8 @@ export interface components {
             usage: components["schemas"]["ChatUsage"];
         };
         ChatStreamEvent: {
+            /** Format: uuid */
+            conversation_id: string;
             provider: string;
             /** @enum {string} */
             type: "start";
@@ -596,6 +654,8 @@ export interface components {
             type: "error";
         } | {
             audio_url?: null | string;
+            /** Format: uuid */
+            conversation_id: string;
             /** Format: int32 */
             credits_charged: number;
             /** Format: int64 */
@@ -639,6 +699,44 @@ export interface components {
             reasoning_tokens: number;
             /** Format: int32 */
             total_tokens: number;
+        };
+        Conversation: {
+            archived: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: int64 */
+            message_count: number;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ConversationChange: {
+            archived?: null | boolean;
+            title?: null | string;
+        };
+        ConversationMessage: {
+            content: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int32 */
+            credits?: null | number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            input_tokens?: null | number;
+            model?: null | string;
+            /** Format: int32 */
+            output_tokens?: null | number;
+            partial: boolean;
+            provider?: null | string;
+            request_id: string;
+            role: string;
+        };
+        ConversationPage: {
+            items: components["schemas"]["Conversation"][];
+            next_before?: null | string;
         };
         CreditBalance: {
             /** Format: int64 */
@@ -688,6 +786,11 @@ export interface components {
         };
         LedgerPage: {
             items: components["schemas"]["LedgerEntry"][];
+            /** Format: int64 */
+            next_before?: null | number;
+        };
+        MessagePage: {
+            items: components["schemas"]["ConversationMessage"][];
             /** Format: int64 */
             next_before?: null | number;
         };
@@ -834,6 +937,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -914,6 +1026,200 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    ListConversations: {
+        parameters: {
+            query?: {
+                archived?: string;
+                before?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    DeleteConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ChangeConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationChange"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ConversationMessages: {
+        parameters: {
+            query?: {
+                before?: string;
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
