@@ -76,11 +76,31 @@ public static class SupabaseAuth
             return;
         }
 
-        var handler = new JsonWebTokenHandler();
         var raw = header["Bearer ".Length..].Trim();
-        if (handler.CanReadToken(raw) && handler.ReadJsonWebToken(raw) is { Kid: { Length: > 0 } kid, Alg: not SecurityAlgorithms.HmacSha256 })
+        if (KidToFetch(raw) is { } kid)
         {
             await jwks.EnsureKeyAsync(kid, context.HttpContext.RequestAborted);
+        }
+    }
+
+    /// <summary>
+    /// The key id of an asymmetrically signed token, or null. <see cref="JsonWebTokenHandler.CanReadToken"/> looks only
+    /// at the token's shape (three dotted parts), so a junk token reaches the read, which throws; that is a token
+    /// validation will refuse (401), never a server error.
+    /// </summary>
+    internal static string? KidToFetch(string raw)
+    {
+        var handler = new JsonWebTokenHandler();
+        try
+        {
+            return handler.CanReadToken(raw)
+                && handler.ReadJsonWebToken(raw) is { Kid: { Length: > 0 } kid, Alg: not SecurityAlgorithms.HmacSha256 }
+                ? kid
+                : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
         }
     }
 

@@ -73,6 +73,13 @@ public sealed class AuthTests(ChatSystemFixture system)
     public async Task A_token_from_zmarty_token_is_accepted() =>
         Assert.Equal(HttpStatusCode.OK, (await CreditsAsync((await system.CreateUserAsync()).Token)).StatusCode);
 
+    [Theory]
+    [InlineData("junk.junk.junk")]
+    [InlineData("eyJhbGciOiJFUzI1NiJ9.junk.junk")]
+    [InlineData("...")]
+    public async Task A_token_of_three_dotted_junk_parts_is_refused_as_invalid_not_a_server_error(string token) =>
+        await AssertInvalidTokenAsync(await CreditsAsync(token), "");
+
     [Fact]
     public async Task No_token_is_refused() => await AssertInvalidTokenAsync(await CreditsAsync(null), "required");
 
