@@ -57,6 +57,9 @@ internal static class Extensions
         builder.AddSupabaseAuth();
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiErrors.AddContractMembers);
         builder.Services.AddExceptionHandler<TransientDatabaseErrors>();
+        // A value the framework cannot bind is the caller's mistake: a 400 that names it, in every environment.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<BadRequests>();
         builder.Services.AddOpenApi(openApi => openApi
             .AddSchemaTransformer<OmittedNulls>()
             .AddOperationTransformer<ChatStreamDocument.Transformer>());

@@ -33,9 +33,11 @@ public static partial class UsersApi
             .ProducesErrors(StatusCodes.Status400BadRequest);
         me.MapGet("/symbols", GetSymbolsAsync).WithSummary("The symbols the caller watches, paused ones included.");
         me.MapPost("/symbols", AddSymbolAsync).WithSummary("Watch a symbol (the tier's limit applies).")
+            .Accepts<NewSymbol>("application/json")
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
         me.MapPatch("/symbols/{id:long}", ChangeSymbolAsync)
             .WithSummary("Pause or resume a watched symbol (resuming, the tier's limit applies).")
+            .Accepts<SymbolChange>("application/json")
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
         me.MapDelete("/symbols/{id:long}", RemoveSymbolAsync).WithSummary("Stop watching a symbol.")
             .ProducesErrors(StatusCodes.Status404NotFound);
@@ -166,10 +168,30 @@ public static partial class UsersApi
     }
 
     private static async Task<Results<Created<Symbol>, ProblemHttpResult>> AddSymbolAsync(
-        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, NewSymbol body)
+        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat)
     {
-        var symbol = body.Symbol?.Trim().ToUpperInvariant() ?? "";
-        var timeframe = body.Timeframe ?? "1h";
+        var (body, invalid) = await JsonBody.ReadObjectAsync(http.Request, http.RequestAborted);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        var symbolField = JsonBody.Field(body, "symbol");
+        var timeframeField = JsonBody.Field(body, "timeframe");
+        var strategy = JsonBody.Field(body, "strategy");
+        if (symbolField is { ValueKind: not JsonValueKind.String } wrongSymbol)
+        {
+            return ApiErrors.BadRequest($"symbol must be a string like BTC/USDT, not {JsonBody.Kind(wrongSymbol)}.");
+        }
+
+        if (timeframeField is { ValueKind: not JsonValueKind.String } wrongTimeframe)
+        {
+            return ApiErrors.BadRequest(
+                $"timeframe must be a string, one of {string.Join(", ", s_timeframes)}, not {JsonBody.Kind(wrongTimeframe)}.");
+        }
+
+        var symbol = symbolField?.GetString()?.Trim().ToUpperInvariant() ?? "";
+        var timeframe = timeframeField?.GetString() ?? "1h";
         if (!SymbolPattern().IsMatch(symbol))
         {
             return ApiErrors.BadRequest("symbol must look like BTC/USDT (letters and digits, one slash).");
@@ -180,9 +202,9 @@ public static partial class UsersApi
             return ApiErrors.BadRequest($"timeframe must be one of {string.Join(", ", s_timeframes)}.");
         }
 
-        if (body.Strategy is { ValueKind: not JsonValueKind.Object })
+        if (strategy is { ValueKind: not JsonValueKind.Object } wrongStrategy)
         {
-            return ApiErrors.BadRequest("strategy must be a JSON object.");
+            return ApiErrors.BadRequest($"strategy must be a JSON object, not {JsonBody.Kind(wrongStrategy)}.");
         }
 
         await using var command = chat.CreateCommand("""
@@ -193,7 +215,10 @@ public static partial class UsersApi
         command.Parameters.Add(new NpgsqlParameter { Value = http.User.UserId() });
         command.Parameters.Add(new NpgsqlParameter { Value = symbol });
         command.Parameters.Add(new NpgsqlParameter { Value = timeframe });
-        command.Parameters.Add(new NpgsqlParameter { Value = body.Strategy?.GetRawText() ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = strategy?.GetRawText() ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text,
+        });
         try
         {
             await using var reader = await command.ExecuteReaderAsync(http.RequestAborted);
@@ -205,19 +230,33 @@ public static partial class UsersApi
         {
             return ApiErrors.Problem(StatusCodes.Status409Conflict, ApiErrors.Conflict, $"You already watch {symbol} on {timeframe}.");
         }
-        catch (PostgresException ex) when (DatabaseErrors.Problem(ex) is { } problem)
+        catch (PostgresException ex) when (DatabaseErrors.Problem(ex, field: "strategy") is { } problem)
         {
+            // Only the strategy reaches the statement unchecked: a value PostgreSQL cannot store (\u0000, a lone surrogate) is its.
             return problem;
         }
     }
 
     private static async Task<Results<Ok<Symbol>, ProblemHttpResult>> ChangeSymbolAsync(
-        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, long id, SymbolChange body)
+        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, long id)
     {
-        if (body.Active is not { } active)
+        var (body, invalid) = await JsonBody.ReadObjectAsync(http.Request, http.RequestAborted);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        if (JsonBody.Field(body, "active") is not { } activeField)
         {
             return ApiErrors.BadRequest("active (true to resume, false to pause) is required.");
         }
+
+        if (activeField.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return ApiErrors.BadRequest($"active must be true (resume) or false (pause), not {JsonBody.Kind(activeField)}.");
+        }
+
+        var active = activeField.GetBoolean();
 
         // The outbox trigger carries the change to B like any other; resuming is checked against the tier's limit.
         await using var command = chat.CreateCommand("""
