@@ -20,6 +20,7 @@ public static class ApiErrors
     public const string Forbidden = "forbidden";
     public const string SymbolLimitReached = "symbol_limit_reached";
     public const string ServiceUnavailable = "service_unavailable";
+    public const string AnonymousNotAllowed = "anonymous_not_allowed";
 
     public static ProblemHttpResult Problem(int status, string error, string message, IDictionary<string, object?>? extra = null)
     {
@@ -81,6 +82,7 @@ public static class ApiErrors
         Forbidden => "Forbidden",
         SymbolLimitReached => "Symbol limit reached",
         ServiceUnavailable => "Service unavailable",
+        AnonymousNotAllowed => "Anonymous session not allowed",
         _ => "Server error",
     };
 }

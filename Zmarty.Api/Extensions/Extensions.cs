@@ -116,7 +116,8 @@ internal static class Extensions
             app.MapScalarApiReference();
         }
 
-        app.MapChatApi();
+        // A chat costs credits: anonymous sessions are refused before it starts (PaidAccess).
+        app.MapGroup("").RequireAuthorization(PaidAccess.Policy).MapChatApi();
         app.MapUsersApi();
         app.MapAudioApi();
         return app;

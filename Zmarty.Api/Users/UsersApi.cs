@@ -33,16 +33,19 @@ public static partial class UsersApi
             .ProducesErrors(StatusCodes.Status400BadRequest);
         me.MapGet("/symbols", GetSymbolsAsync).WithSummary("The symbols the caller watches, paused ones included.");
         me.MapPost("/symbols", AddSymbolAsync).WithSummary("Watch a symbol (the tier's limit applies).")
+            .RequireAuthorization(PaidAccess.Policy)
             .Accepts<NewSymbol>("application/json")
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
         me.MapPatch("/symbols/{id:long}", ChangeSymbolAsync)
             .WithSummary("Pause or resume a watched symbol (resuming, the tier's limit applies).")
+            .RequireAuthorization(PaidAccess.Policy)
             .Accepts<SymbolChange>("application/json")
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
         me.MapDelete("/symbols/{id:long}", RemoveSymbolAsync).WithSummary("Stop watching a symbol.")
             .ProducesErrors(StatusCodes.Status404NotFound);
         me.MapGet("/signals", GetSignalsAsync).WithSummary("Latest signal, win rate and risk per watched symbol; 1 credit per symbol.")
-            .ProducesErrors(StatusCodes.Status402PaymentRequired);
+            .RequireAuthorization(PaidAccess.Policy)
+            .ProducesErrors(StatusCodes.Status402PaymentRequired, StatusCodes.Status403Forbidden);
         return app;
     }
 
