@@ -210,11 +210,12 @@ public static partial class UsersApi
             return ApiErrors.BadRequest($"strategy must be a JSON object, not {JsonBody.Kind(wrongStrategy)}.");
         }
 
-        await using var command = chat.CreateCommand("""
+        await using var connection = await chat.OpenConnectionAsync(http.RequestAborted);
+        await using var command = new NpgsqlCommand("""
             insert into public.user_symbols (user_id, symbol, timeframe, strategy)
             values ($1, $2, $3, coalesce($4::jsonb, '{}'))
             returning id, symbol, timeframe, strategy::text, active, created_at
-            """);
+            """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = http.User.UserId() });
         command.Parameters.Add(new NpgsqlParameter { Value = symbol });
         command.Parameters.Add(new NpgsqlParameter { Value = timeframe });
@@ -236,6 +237,14 @@ public static partial class UsersApi
         catch (PostgresException ex) when (DatabaseErrors.Problem(ex, field: "strategy") is { } problem)
         {
             // Only the strategy reaches the statement unchecked: a value PostgreSQL cannot store (\u0000, a lone surrogate) is its.
+            if (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
+            {
+                // jsonb refuses it while the statement is bound. When that binding was the one that auto-prepared the statement,
+                // Npgsql 10.0.3 keeps a prepared statement that no longer matches the server's, and the connection's next use of
+                // it fails ("unexpected backend message DataRow", npgsql/npgsql#6391): forget them all before it goes back.
+                connection.UnprepareAll();
+            }
+
             return problem;
         }
     }

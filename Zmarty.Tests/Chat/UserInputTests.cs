@@ -55,7 +55,9 @@ public sealed class UserInputTests(ChatSystemFixture system) : ChatSystemTest
         var user = await system.CreateUserAsync("pro");
         using var api = system.CreateApiClient(user.Token);
         using var added = await api.PostAsync("/me/symbols", Json("""{"symbol":"BTC/USDT"}"""));
-        var id = JsonDocument.Parse(await added.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt64();
+        var created = await added.Content.ReadAsStringAsync();
+        Assert.True(added.StatusCode == HttpStatusCode.Created, created);
+        var id = JsonDocument.Parse(created).RootElement.GetProperty("id").GetInt64();
         const string Version = "select version from public.user_symbols where id = $1 and active";
         var version = await system.ScalarAsync<long>(system.Chat, Version, id);
 
@@ -92,6 +94,23 @@ public sealed class UserInputTests(ChatSystemFixture system) : ChatSystemTest
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var strategy = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("strategy");
         Assert.Equal(401, strategy.GetProperty("size").GetRawText().Length);
+    }
+
+    [Fact]
+    public async Task A_value_the_database_refuses_leaves_the_connection_fit_for_the_next_request()
+    {
+        var user = await system.CreateUserAsync("enterprise");
+        using var api = system.CreateApiClient(user.Token);
+
+        // Sequential requests reuse one pooled connection: a refusal while the statement is being prepared must not spoil it.
+        for (var i = 0; i < 4; i++)
+        {
+            using var good = await api.PostAsync("/me/symbols", Json($$$"""{"symbol":"GOOD{{{i}}}/USDT"}"""));
+            using var bad = await api.PostAsync("/me/symbols", Json($$$"""{"symbol":"BAD{{{i}}}/USDT","strategy":{"note":"a\u0000b"}}"""));
+
+            Assert.Equal(HttpStatusCode.Created, good.StatusCode);
+            await AssertBadRequestAsync(bad, "strategy");
+        }
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
