@@ -25,7 +25,8 @@ public static partial class UsersApi
 
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
-        var me = app.MapGroup("/me").RequireAuthorization().WithTags("User data").ProducesErrors(StatusCodes.Status401Unauthorized);
+        var me = app.MapGroup("/me").RequireAuthorization().LimitedPerUser().WithTags("User data")
+            .ProducesErrors(StatusCodes.Status401Unauthorized);
         me.MapGet("/profile", GetProfileAsync).WithSummary("The caller's profile: tier, its limits and features.")
             .ProducesErrors(StatusCodes.Status403Forbidden);
         me.MapGet("/credits", GetBalanceAsync).WithSummary("The caller's balance, held and available credits.");
@@ -34,14 +35,16 @@ public static partial class UsersApi
         me.MapGet("/symbols", GetSymbolsAsync).WithSummary("The symbols the caller watches, paused ones included.");
         me.MapPost("/symbols", AddSymbolAsync).WithSummary("Watch a symbol (the tier's limit applies).")
             .RequireAuthorization(PaidAccess.Policy)
+            .LimitedSymbolChanges()
             .Accepts<NewSymbol>("application/json")
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
         me.MapPatch("/symbols/{id:long}", ChangeSymbolAsync)
             .WithSummary("Pause or resume a watched symbol (resuming, the tier's limit applies).")
             .RequireAuthorization(PaidAccess.Policy)
+            .LimitedSymbolChanges()
             .Accepts<SymbolChange>("application/json")
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
-        me.MapDelete("/symbols/{id:long}", RemoveSymbolAsync).WithSummary("Stop watching a symbol.")
+        me.MapDelete("/symbols/{id:long}", RemoveSymbolAsync).WithSummary("Stop watching a symbol.").LimitedSymbolChanges()
             .ProducesErrors(StatusCodes.Status404NotFound);
         me.MapGet("/signals", GetSignalsAsync).WithSummary("Latest signal, win rate and risk per watched symbol; 1 credit per symbol.")
             .RequireAuthorization(PaidAccess.Policy)
