@@ -23,6 +23,8 @@ public static class DatabaseErrors
         ["ZS403"] = (StatusCodes.Status403Forbidden, ApiErrors.SymbolLimitReached),
         // The contract answers a user without a profile with 403, as POST /chat does.
         ["ZS404"] = (StatusCodes.Status403Forbidden, ApiErrors.Forbidden),
+        // A's own limit on a user's symbol changes (every writer, PostgREST included).
+        ["ZS429"] = (StatusCodes.Status429TooManyRequests, ApiErrors.RateLimitExceeded),
         [PostgresErrorCodes.UniqueViolation] = (StatusCodes.Status409Conflict, ApiErrors.Conflict),
     };
 

@@ -300,9 +300,16 @@ public static partial class UsersApi
         await using var command = chat.CreateCommand("delete from public.user_symbols where id = $1 and user_id = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = http.User.UserId() });
-        return await command.ExecuteNonQueryAsync(http.RequestAborted) == 1
-            ? TypedResults.NoContent()
-            : ApiErrors.Problem(StatusCodes.Status404NotFound, ApiErrors.NotFound, $"You watch no symbol with id {id}.");
+        try
+        {
+            return await command.ExecuteNonQueryAsync(http.RequestAborted) == 1
+                ? TypedResults.NoContent()
+                : ApiErrors.Problem(StatusCodes.Status404NotFound, ApiErrors.NotFound, $"You watch no symbol with id {id}.");
+        }
+        catch (PostgresException ex) when (DatabaseErrors.Problem(ex) is { } problem)
+        {
+            return problem;
+        }
     }
 
     private static async Task<Results<Ok<SignalsReply>, ProblemHttpResult>> GetSignalsAsync(
