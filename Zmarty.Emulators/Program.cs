@@ -1,4 +1,5 @@
 using Zmarty.Emulators.Control;
+using Zmarty.Emulators.Hosting;
 using Zmarty.Emulators.Llm;
 using Zmarty.Emulators.Market;
 using Zmarty.Emulators.SupabaseAuth;
@@ -8,7 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 // The emulators hand out every user's prompts and install signing keys on request: a development
 // tool only, answering loopback host names only (appsettings.json: AllowedHosts), so a web page
-// cannot reach them by DNS rebinding.
+// cannot reach them by DNS rebinding, and listening on loopback only unless told where (ListenAddresses).
 if (!builder.Environment.IsDevelopment())
 {
     Console.Error.WriteLine(
@@ -16,6 +17,14 @@ if (!builder.Environment.IsDevelopment())
     return 1;
 }
 
+var (urls, addressError) = ListenAddresses.Resolve(builder.Configuration);
+if (addressError is not null)
+{
+    Console.Error.WriteLine(addressError);
+    return 1;
+}
+
+builder.WebHost.UseUrls([.. urls]);
 builder.AddServiceDefaults();
 builder.Services.AddSingleton<EmulatorState>();
 builder.Services.AddSingleton<JwksState>();

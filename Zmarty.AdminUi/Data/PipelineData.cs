@@ -50,6 +50,12 @@ public sealed record ProviderBudgetRow(string Provider, long Calls, long Budget,
 /// <summary>One of the owner's risk grids the Worker refused, and why (<c>ops.risk_grid_status</c>).</summary>
 public sealed record RefusedGrid(string Symbol, string Status, string Reason, DateTimeOffset CheckedAt);
 
+/// <summary>
+/// A pair Cryptometer answered "no data" for (<c>ops.provider_no_data</c>): B enqueues no ingestion of it before
+/// <paramref name="RetryAfter"/>, which doubles with each miss, so it cannot keep spending the shared key's calls.
+/// </summary>
+public sealed record NoDataPair(string Symbol, string Timeframe, int Misses, DateTimeOffset RetryAfter, DateTimeOffset LastMissAt);
+
 public sealed record PipelineSnapshot(
     long ActiveWatchers,
     long ActivePairs,
@@ -61,7 +67,11 @@ public sealed record PipelineSnapshot(
     IReadOnlyList<ProviderCredits> CreditsToday,
     IReadOnlyList<ProviderBudgetRow> ProviderBudgets,
     IReadOnlyList<RefusedGrid> RefusedGrids,
-    DateTimeOffset ReadAt);
+    DateTimeOffset ReadAt)
+{
+    /// <summary>The pairs backing off after "no data", those asked again soonest first.</summary>
+    public IReadOnlyList<NoDataPair> NoDataPairs { get; init; } = [];
+}
 
 /// <summary>
 /// The state of the pipeline: watchers and stale data, signals, win rates and the providers' call budgets from B;
@@ -127,6 +137,14 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
             r => new RefusedGrid(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3)),
             cancellationToken, RowsShown);
 
+        var noData = await ReadListAsync(b, """
+            select symbol, timeframe, misses, retry_after, last_miss_at from ops.provider_no_data
+            order by retry_after, symbol, timeframe limit $1
+            """,
+            r => new NoDataPair(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetFieldValue<DateTimeOffset>(3),
+                r.GetFieldValue<DateTimeOffset>(4)),
+            cancellationToken, RowsShown);
+
         await using var a = await chat.OpenConnectionAsync(cancellationToken);
         var outbox = (await ReadListAsync(a, """
             select
@@ -155,7 +173,10 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
             cancellationToken);
 
         return new PipelineSnapshot(
-            activeWatchers, activePairs, stale, signals, winRates, outbox, relayCrashes, credits, budgets, refusedGrids, time.GetUtcNow());
+            activeWatchers, activePairs, stale, signals, winRates, outbox, relayCrashes, credits, budgets, refusedGrids, time.GetUtcNow())
+        {
+            NoDataPairs = noData,
+        };
     }
 
     private static async Task<(long Watchers, long Pairs)> ReadWatchersAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

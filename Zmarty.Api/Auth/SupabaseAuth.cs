@@ -33,6 +33,7 @@ public static class SupabaseAuth
             .Configure<IOptions<SupabaseAuthOptions>, IServiceProvider>((bearer, supabase, services) =>
                 Configure(bearer, supabase.Value, supabase.Value.JwksUrl is null ? null : services.GetRequiredService<SupabaseJwks>()));
         builder.Services.AddAuthorization();
+        builder.Services.AddPaidAccess();
         return builder;
     }
 

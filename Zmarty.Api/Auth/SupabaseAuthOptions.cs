@@ -29,6 +29,12 @@ public sealed class SupabaseAuthOptions : IValidatableObject
     /// <summary>How long one JWKS fetch may take; a request waits on one only for a key it has never seen.</summary>
     public TimeSpan JwksFetchTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether anonymous sign-ins (<c>is_anonymous: true</c>) may use what costs money: <c>POST /chat</c>, symbol writes,
+    /// <c>GET /me/signals</c>. Off: they get 403 <c>anonymous_not_allowed</c> there and may only read their own data.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
+
     /// <summary>Tolerance on <c>exp</c> and <c>nbf</c> for clocks that disagree a little.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 

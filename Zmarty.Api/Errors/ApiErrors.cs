@@ -23,6 +23,7 @@ public static class ApiErrors
     public const string InvalidText = "invalid_text";
     public const string ReplyNotKept = "reply_not_kept";
     public const string ProviderError = "provider_error";
+    public const string AnonymousNotAllowed = "anonymous_not_allowed";
 
     public static ProblemHttpResult Problem(int status, string error, string message, IDictionary<string, object?>? extra = null)
     {
@@ -87,6 +88,7 @@ public static class ApiErrors
         InvalidText => "Invalid text",
         ReplyNotKept => "Reply not kept",
         ProviderError => "Provider error",
+        AnonymousNotAllowed => "Anonymous session not allowed",
         _ => "Server error",
     };
 }

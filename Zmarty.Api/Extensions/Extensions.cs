@@ -29,6 +29,16 @@ internal static class Extensions
     /// </summary>
     internal const int MaxPoolSize = 16;
 
+    /// <summary>
+    /// The keyed data source of A reserved for a chat's money calls (hold, charge, release: <c>CreditLedger</c> and
+    /// <c>ChatLedger</c>), its own share of the instance's connections to A, so that reads (<c>/me/*</c>, contexts)
+    /// holding every other connection can never make a charge wait for one. Same connection string and role.
+    /// </summary>
+    internal const string SettleDataSource = "chat-settle";
+
+    /// <summary>The share reserved for <see cref="SettleDataSource"/>, unless <c>Database:SettlePoolSize</c> says.</summary>
+    internal static int SettlePoolSize(int total) => Math.Max(1, total / 4);
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         foreach (var name in new[] { "chat", "trading" })
@@ -49,7 +59,7 @@ internal static class Extensions
         }
 
         // The Api reads users, symbols and credits from A and trading data from B.
-        builder.AddSupabaseDataSource("chat", MaxPoolSize);
+        builder.AddChatDataSources();
         builder.AddSupabaseDataSource("trading", MaxPoolSize);
 
         // A bad price stops the start, naming its key, instead of failing the first chat request.
@@ -58,6 +68,9 @@ internal static class Extensions
         builder.AddSupabaseAuth();
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiErrors.AddContractMembers);
         builder.Services.AddExceptionHandler<TransientDatabaseErrors>();
+        // A value the framework cannot bind is the caller's mistake: a 400 that names it, in every environment.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<BadRequests>();
         builder.Services.AddOpenApi(openApi => openApi
             .AddSchemaTransformer<OmittedNulls>()
             .AddOperationTransformer<ChatStreamDocument.Transformer>());
@@ -87,6 +100,7 @@ internal static class Extensions
         builder.Services.AddSingleton<CreditLedger>();
         builder.Services.AddSingleton<UserContextStore>();
         builder.Services.AddSingleton<UserLimiter>();
+        builder.Services.AddUserDataLimits();
         builder.Services.AddSingleton<ChatLedger>();
         builder.Services.AddSingleton<KnownProfiles>();
         builder.Services.AddSingleton<ChatService>();
@@ -99,6 +113,44 @@ internal static class Extensions
         builder.Services.AddValidatedOptions<ChatRetentionOptions, ChatRetentionOptionsValidator>(ChatRetentionOptions.SectionName);
         builder.Services.AddHostedService<ChatRetention>();
         builder.AddHealthz();
+    }
+
+    /// <summary>
+    /// A's two data sources: <c>chat</c> and <see cref="SettleDataSource"/>, which split the instance's connections to A
+    /// (<c>Database:MaxPoolSize</c>, the connection string's <c>Maximum Pool Size</c>, else <see cref="MaxPoolSize"/>), so
+    /// a deployment's connection count (docs/deploy.md, "Connections") is what it was with one.
+    /// </summary>
+    internal static void AddChatDataSources(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("chat");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            // AddSupabaseDataSource stops the start with the message that names the variable.
+            builder.AddSupabaseDataSource("chat", MaxPoolSize);
+            return;
+        }
+
+        var named = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var configured = builder.Configuration[SupabaseDataSources.MaxPoolSizeKey];
+        var total = named.ContainsKey("Maximum Pool Size") || named.ContainsKey("Max Pool Size") || named.ContainsKey("MaxPoolSize")
+            ? new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize
+            : int.TryParse(configured, System.Globalization.CultureInfo.InvariantCulture, out var size) ? size : MaxPoolSize;
+        var settle = builder.Configuration.GetValue<int?>("Database:SettlePoolSize") ?? SettlePoolSize(total);
+        if (total < 2 || settle < 1 || settle >= total)
+        {
+            throw new InvalidOperationException(
+                $"A's pool of {total} connections cannot reserve {settle} for settling charges (Database__SettlePoolSize): "
+                + "the pool needs at least 2, and the reserve from 1 to one less than the pool.");
+        }
+
+        builder.Configuration["ConnectionStrings:chat"] =
+            new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = total - settle }.ConnectionString;
+        builder.Configuration[$"ConnectionStrings:{SettleDataSource}"] =
+            new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = settle }.ConnectionString;
+        // chat's health check covers the server; the reserve's own would take one of its few connections every probe.
+        builder.Configuration[$"Aspire:Npgsql:{SettleDataSource}:DisableHealthChecks"] = "true";
+        builder.AddSupabaseDataSource("chat");
+        builder.AddSupabaseDataSource(SettleDataSource);
     }
 
     public static WebApplication MapApplicationEndpoints(this WebApplication app)
@@ -114,7 +166,8 @@ internal static class Extensions
             app.MapScalarApiReference();
         }
 
-        app.MapChatApi();
+        // A chat costs credits: anonymous sessions are refused before it starts (PaidAccess).
+        app.MapGroup("").RequireAuthorization(PaidAccess.Policy).MapChatApi();
         app.MapUsersApi();
         app.MapConversationsApi();
         app.MapAudioApi();

@@ -2,14 +2,19 @@ using System.Collections.Concurrent;
 
 namespace Zmarty.Api.Limits;
 
-/// <summary>The outcome of asking for a chat slot, with what the X-RateLimit-* headers report.</summary>
-public sealed record RateDecision(bool Allowed, int Limit, int Remaining, DateTimeOffset ResetAt, string? Refusal, RateLease? Lease)
+/// <summary>
+/// The outcome of asking for a slot, with what the X-RateLimit-* headers report; <paramref name="Concurrency"/> when it was
+/// refused for requests in flight rather than for the minute's count.
+/// </summary>
+public sealed record RateDecision(
+    bool Allowed, int Limit, int Remaining, DateTimeOffset ResetAt, string? Refusal, RateLease? Lease, bool Concurrency = false)
 {
     public int RetryAfterSeconds(DateTimeOffset now) => Math.Max(1, (int)Math.Ceiling((ResetAt - now).TotalSeconds));
 }
 
 /// <summary>
-/// Per-user request rate (fixed one-minute windows) and concurrency, in this Api instance's memory.
+/// Per-user request rate (fixed one-minute windows) and concurrency, in this Api instance's memory: one instance for
+/// chats, others for <c>/me/*</c> (<see cref="UserDataLimits"/>).
 /// A refused request counts toward nothing; a lease frees its concurrency slot when disposed. Users
 /// idle since an earlier window are forgotten by a sweep that runs at most once a window, and only
 /// past <see cref="SweepAbove"/> users, so its cost is spread over a minute of requests.
@@ -49,7 +54,7 @@ public sealed class UserLimiter(TimeProvider time)
             if (state.InFlight >= limits.Concurrent)
             {
                 return new(false, limits.RequestsPerMinute, limits.RequestsPerMinute - state.Count, now.AddSeconds(1),
-                    $"At most {limits.Concurrent} chats at once on this tier.", null);
+                    $"At most {limits.Concurrent} chats at once on this tier.", null, Concurrency: true);
             }
 
             state.Count++;

@@ -25,7 +25,8 @@ public static partial class UsersApi
 
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
-        var me = app.MapGroup("/me").RequireAuthorization().WithTags("User data").ProducesErrors(StatusCodes.Status401Unauthorized);
+        var me = app.MapGroup("/me").RequireAuthorization().LimitedPerUser().WithTags("User data")
+            .ProducesErrors(StatusCodes.Status401Unauthorized);
         me.MapGet("/profile", GetProfileAsync).WithSummary("The caller's profile: tier, its limits and features.")
             .ProducesErrors(StatusCodes.Status403Forbidden);
         me.MapGet("/credits", GetBalanceAsync).WithSummary("The caller's balance, held and available credits.");
@@ -33,14 +34,21 @@ public static partial class UsersApi
             .ProducesErrors(StatusCodes.Status400BadRequest);
         me.MapGet("/symbols", GetSymbolsAsync).WithSummary("The symbols the caller watches, paused ones included.");
         me.MapPost("/symbols", AddSymbolAsync).WithSummary("Watch a symbol (the tier's limit applies).")
+            .RequireAuthorization(PaidAccess.Policy)
+            .LimitedSymbolChanges()
+            .Accepts<NewSymbol>("application/json")
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
         me.MapPatch("/symbols/{id:long}", ChangeSymbolAsync)
             .WithSummary("Pause or resume a watched symbol (resuming, the tier's limit applies).")
+            .RequireAuthorization(PaidAccess.Policy)
+            .LimitedSymbolChanges()
+            .Accepts<SymbolChange>("application/json")
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
-        me.MapDelete("/symbols/{id:long}", RemoveSymbolAsync).WithSummary("Stop watching a symbol.")
+        me.MapDelete("/symbols/{id:long}", RemoveSymbolAsync).WithSummary("Stop watching a symbol.").LimitedSymbolChanges()
             .ProducesErrors(StatusCodes.Status404NotFound);
         me.MapGet("/signals", GetSignalsAsync).WithSummary("Latest signal, win rate and risk per watched symbol; 1 credit per symbol.")
-            .ProducesErrors(StatusCodes.Status402PaymentRequired);
+            .RequireAuthorization(PaidAccess.Policy)
+            .ProducesErrors(StatusCodes.Status402PaymentRequired, StatusCodes.Status403Forbidden);
         return app;
     }
 
@@ -166,10 +174,30 @@ public static partial class UsersApi
     }
 
     private static async Task<Results<Created<Symbol>, ProblemHttpResult>> AddSymbolAsync(
-        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, NewSymbol body)
+        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat)
     {
-        var symbol = body.Symbol?.Trim().ToUpperInvariant() ?? "";
-        var timeframe = body.Timeframe ?? "1h";
+        var (body, invalid) = await JsonBody.ReadObjectAsync(http.Request, http.RequestAborted);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        var symbolField = JsonBody.Field(body, "symbol");
+        var timeframeField = JsonBody.Field(body, "timeframe");
+        var strategy = JsonBody.Field(body, "strategy");
+        if (symbolField is { ValueKind: not JsonValueKind.String } wrongSymbol)
+        {
+            return ApiErrors.BadRequest($"symbol must be a string like BTC/USDT, not {JsonBody.Kind(wrongSymbol)}.");
+        }
+
+        if (timeframeField is { ValueKind: not JsonValueKind.String } wrongTimeframe)
+        {
+            return ApiErrors.BadRequest(
+                $"timeframe must be a string, one of {string.Join(", ", s_timeframes)}, not {JsonBody.Kind(wrongTimeframe)}.");
+        }
+
+        var symbol = symbolField?.GetString()?.Trim().ToUpperInvariant() ?? "";
+        var timeframe = timeframeField?.GetString() ?? "1h";
         if (!SymbolPattern().IsMatch(symbol))
         {
             return ApiErrors.BadRequest("symbol must look like BTC/USDT (letters and digits, one slash).");
@@ -180,20 +208,24 @@ public static partial class UsersApi
             return ApiErrors.BadRequest($"timeframe must be one of {string.Join(", ", s_timeframes)}.");
         }
 
-        if (body.Strategy is { ValueKind: not JsonValueKind.Object })
+        if (strategy is { ValueKind: not JsonValueKind.Object } wrongStrategy)
         {
-            return ApiErrors.BadRequest("strategy must be a JSON object.");
+            return ApiErrors.BadRequest($"strategy must be a JSON object, not {JsonBody.Kind(wrongStrategy)}.");
         }
 
-        await using var command = chat.CreateCommand("""
+        await using var connection = await chat.OpenConnectionAsync(http.RequestAborted);
+        await using var command = new NpgsqlCommand("""
             insert into public.user_symbols (user_id, symbol, timeframe, strategy)
             values ($1, $2, $3, coalesce($4::jsonb, '{}'))
             returning id, symbol, timeframe, strategy::text, active, created_at
-            """);
+            """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = http.User.UserId() });
         command.Parameters.Add(new NpgsqlParameter { Value = symbol });
         command.Parameters.Add(new NpgsqlParameter { Value = timeframe });
-        command.Parameters.Add(new NpgsqlParameter { Value = body.Strategy?.GetRawText() ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = strategy?.GetRawText() ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text,
+        });
         try
         {
             await using var reader = await command.ExecuteReaderAsync(http.RequestAborted);
@@ -205,19 +237,41 @@ public static partial class UsersApi
         {
             return ApiErrors.Problem(StatusCodes.Status409Conflict, ApiErrors.Conflict, $"You already watch {symbol} on {timeframe}.");
         }
-        catch (PostgresException ex) when (DatabaseErrors.Problem(ex) is { } problem)
+        catch (PostgresException ex) when (DatabaseErrors.Problem(ex, field: "strategy") is { } problem)
         {
+            // Only the strategy reaches the statement unchecked: a value PostgreSQL cannot store (\u0000, a lone surrogate) is its.
+            if (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
+            {
+                // jsonb refuses it while the statement is bound. When that binding was the one that auto-prepared the statement,
+                // Npgsql 10.0.3 keeps a prepared statement that no longer matches the server's, and the connection's next use of
+                // it fails ("unexpected backend message DataRow", npgsql/npgsql#6391): forget them all before it goes back.
+                connection.UnprepareAll();
+            }
+
             return problem;
         }
     }
 
     private static async Task<Results<Ok<Symbol>, ProblemHttpResult>> ChangeSymbolAsync(
-        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, long id, SymbolChange body)
+        HttpContext http, [FromKeyedServices("chat")] NpgsqlDataSource chat, long id)
     {
-        if (body.Active is not { } active)
+        var (body, invalid) = await JsonBody.ReadObjectAsync(http.Request, http.RequestAborted);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        if (JsonBody.Field(body, "active") is not { } activeField)
         {
             return ApiErrors.BadRequest("active (true to resume, false to pause) is required.");
         }
+
+        if (activeField.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return ApiErrors.BadRequest($"active must be true (resume) or false (pause), not {JsonBody.Kind(activeField)}.");
+        }
+
+        var active = activeField.GetBoolean();
 
         // The outbox trigger carries the change to B like any other; resuming is checked against the tier's limit.
         await using var command = chat.CreateCommand("""
@@ -246,9 +300,16 @@ public static partial class UsersApi
         await using var command = chat.CreateCommand("delete from public.user_symbols where id = $1 and user_id = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = http.User.UserId() });
-        return await command.ExecuteNonQueryAsync(http.RequestAborted) == 1
-            ? TypedResults.NoContent()
-            : ApiErrors.Problem(StatusCodes.Status404NotFound, ApiErrors.NotFound, $"You watch no symbol with id {id}.");
+        try
+        {
+            return await command.ExecuteNonQueryAsync(http.RequestAborted) == 1
+                ? TypedResults.NoContent()
+                : ApiErrors.Problem(StatusCodes.Status404NotFound, ApiErrors.NotFound, $"You watch no symbol with id {id}.");
+        }
+        catch (PostgresException ex) when (DatabaseErrors.Problem(ex) is { } problem)
+        {
+            return problem;
+        }
     }
 
     private static async Task<Results<Ok<SignalsReply>, ProblemHttpResult>> GetSignalsAsync(

@@ -24,13 +24,12 @@ public sealed record ApplyResult(bool Applied, bool IngestionEnqueued);
 /// </summary>
 public sealed class WatcherStore([FromKeyedServices("trading")] NpgsqlDataSource trading, Microsoft.Extensions.Options.IOptions<WebhookOptions> options)
 {
-    public const string IngestQueue = "ingest_indicators";
-
     // One statement per key written. previous: the row before this statement (a CTE sees the
-    // statement's snapshot, not its own write). The ingestion job is sent only when the write
-    // activated the watcher and the pair has neither recent indicators nor a job already waiting
-    // (as the cron job skips it).
-    private const string WriteSql = $"""
+    // statement's snapshot, not its own write). An ingestion job is asked for only when the write
+    // activated the watcher; B's ops.enqueue_pair_ingestion sends it only when the pair has no recent
+    // indicators, no job waiting, no ingestion begun within the freshness window, and is not backing
+    // off after Cryptometer's "no data": pausing and resuming a pair cannot buy a call each time.
+    private const string WriteSql = """
         with previous as (
           select active from public.watchers where user_id = $1 and symbol = $2 and timeframe = $3
         ),
@@ -51,15 +50,7 @@ public sealed class WatcherStore([FromKeyedServices("trading")] NpgsqlDataSource
           select coalesce((select active from written), false) and not coalesce((select active from previous), false) as yes
         )
         select exists (select 1 from written),
-               (select pgmq.send('{IngestQueue}', jsonb_build_object('symbol', $2::text, 'timeframe', $3::text, 'user_id', $1::uuid))
-                from activated
-                where activated.yes
-                  and not exists (
-                    select 1 from public.indicators i
-                    where i.symbol = $2 and i.timeframe = $3 and i.at >= now() - $9::interval)
-                  and not exists (
-                    select 1 from pgmq.q_{IngestQueue} q
-                    where q.message ->> 'symbol' = $2 and q.message ->> 'timeframe' = $3))
+               (select ops.enqueue_pair_ingestion($2, $3, $1, $9::interval) from activated where activated.yes)
         """;
 
     private readonly TimeSpan _freshness = options.Value.IngestFreshness;

@@ -38,8 +38,13 @@ public static class DevTokens
         return (Guid)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>
+    /// A token for <paramref name="userId"/>; <paramref name="anonymous"/> makes it an anonymous sign-in's (Supabase's
+    /// <c>is_anonymous: true</c>, still role <c>authenticated</c>), as the tests that refuse such sessions need.
+    /// </summary>
     public static string CreateAccessToken(
-        string jwtSecret, Guid userId, string email, DateTimeOffset now, TimeSpan lifetime, string issuer = LocalIssuer)
+        string jwtSecret, Guid userId, string email, DateTimeOffset now, TimeSpan lifetime, string issuer = LocalIssuer,
+        bool anonymous = false)
     {
         var header = new { alg = "HS256", typ = "JWT" };
         var claims = new Dictionary<string, object?>
@@ -54,8 +59,9 @@ public static class DevTokens
             ["role"] = "authenticated",
             ["aal"] = "aal1",
             ["session_id"] = Guid.NewGuid().ToString(),
-            ["is_anonymous"] = false,
-            ["app_metadata"] = new { provider = "email", providers = new[] { "email" } },
+            ["is_anonymous"] = anonymous,
+            ["app_metadata"] = anonymous ? new { provider = "anonymous", providers = new[] { "anonymous" } }
+                : new { provider = "email", providers = new[] { "email" } },
             ["user_metadata"] = new { },
         };
 

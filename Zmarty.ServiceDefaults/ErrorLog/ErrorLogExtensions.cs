@@ -28,7 +28,7 @@ public static class ErrorLogExtensions
             .BindConfiguration(ErrorLogOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<ErrorLogSink>();
+        builder.Services.AddSingleton(sp => new ErrorLogSink(sp.GetRequiredService<IOptions<ErrorLogOptions>>(), TimeProvider.System));
         var service = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : builder.Environment.ApplicationName;
         builder.Services.AddSingleton<ILoggerProvider>(sp => new ErrorLogLoggerProvider(
             sp.GetRequiredService<ErrorLogSink>(), service, TimeProvider.System));

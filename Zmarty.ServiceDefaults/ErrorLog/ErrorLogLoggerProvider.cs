@@ -6,7 +6,8 @@ namespace Zmarty.ServiceDefaults.ErrorLog;
 
 /// <summary>
 /// A logger provider that hands every warning, error and critical entry to the <see cref="ErrorLogSink"/>,
-/// with the current trace id, the category and the message template's values as properties.
+/// with the current trace id, the category and the message template's values as properties, unless the sink's
+/// cap on that category and template says no (then the entry is not even built).
 /// </summary>
 [ProviderAlias("ErrorLog")]
 public sealed class ErrorLogLoggerProvider(ErrorLogSink sink, string service, TimeProvider time) : ILoggerProvider
@@ -37,14 +38,27 @@ public sealed class ErrorLogLoggerProvider(ErrorLogSink sink, string service, Ti
                 return;
             }
 
+            var values = state as IEnumerable<KeyValuePair<string, object?>>;
+            var template = values?.FirstOrDefault(v => v.Key == "{OriginalFormat}").Value as string;
+            var admission = sink.Admit(service, category, template, logLevel);
+            if (!admission.Write)
+            {
+                return;
+            }
+
             var properties = new Dictionary<string, string?>(StringComparer.Ordinal) { ["category"] = category };
+            if (admission.Sample > 0)
+            {
+                properties["error_log_sample"] = admission.Sample.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             if (eventId.Id != 0 || eventId.Name is not null)
             {
                 properties["event_id"] = eventId.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 properties["event_name"] = eventId.Name;
             }
 
-            if (state is IEnumerable<KeyValuePair<string, object?>> values)
+            if (values is not null)
             {
                 foreach (var (key, value) in values)
                 {

@@ -22,4 +22,19 @@ public sealed class ErrorLogOptions
     /// <summary>How long one insert may take before its batch is given up as dropped.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Rows one kind of entry (category and message template) may write per <see cref="RateWindow"/>; past it, entries are
+    /// sampled and counted into one summary row (<see cref="ErrorLogRateCap"/>).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int RowsPerWindow { get; set; } = 5;
+
+    /// <summary>The window of <see cref="RowsPerWindow"/>, from a kind's first entry.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RateWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Past the cap, every this-many-th entry of the kind is still written, as a sample; 0: none.</summary>
+    [Range(0, 1_000_000)]
+    public int SampleEvery { get; set; } = 100;
 }

@@ -39,6 +39,7 @@ public sealed partial class ErrorLogWriter(
         }
 
         var batch = new List<ErrorLogEntry>(_options.BatchSize);
+        var summaries = ReleaseSummariesAsync(stoppingToken);
         try
         {
             while (await sink.Reader.WaitToReadAsync(stoppingToken))
@@ -50,13 +51,34 @@ public sealed partial class ErrorLogWriter(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: what is queued gets one last write, bounded by the write timeout.
+            // Shutting down: what is queued, and what the cap suppressed so far, gets one last write, bounded by the write timeout.
+            await summaries;
+            sink.ReleaseSummaries(all: true);
             while (sink.Reader.TryRead(out var entry))
             {
                 batch.Add(entry);
             }
 
             await WriteAsync(trading, batch, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Every flush interval, queues the cap's summary rows of windows that ended, so a flood's count is written when
+    /// its window ends even if nothing is logged after it.
+    /// </summary>
+    private async Task ReleaseSummariesAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.FlushInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                sink.ReleaseSummaries();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

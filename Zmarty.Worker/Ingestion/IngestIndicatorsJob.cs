@@ -15,10 +15,18 @@ namespace Zmarty.Worker.Ingestion;
 /// candles first, so a pair without candles spends no more calls), the market-wide trend when this cycle has none yet,
 /// and the liquidation clusters from King Fisher; computes the 21 indicators and the risk metric; and writes candles,
 /// indicators (source internal and cryptometer), market_readings, liq_clusters and risk_metric, then enqueues
-/// compute_signals, all in the transaction that acknowledges the message.
+/// compute_signals, all in the transaction that acknowledges the message. A pair whose candles Cryptometer has none of
+/// is recorded in B (<c>ops.provider_no_data</c>), which then leaves it alone for a while, so a pair that never has data
+/// cannot keep spending the shared key's calls; its first candles clear the record.
 /// </summary>
 public sealed class IngestIndicatorsJob(
-    CryptometerClient cryptometer, MarketTrendCache marketTrend, KingFisherClient kingFisher, RiskGridCache riskGrids, TimeProvider time)
+    CryptometerClient cryptometer,
+    MarketTrendCache marketTrend,
+    KingFisherClient kingFisher,
+    RiskGridCache riskGrids,
+    [FromKeyedServices("trading")] NpgsqlDataSource trading,
+    TimeProvider time,
+    ILogger<IngestIndicatorsJob> logger)
     : IQueueJob
 {
     public const string QueueName = "ingest_indicators";
@@ -32,14 +40,24 @@ public sealed class IngestIndicatorsJob(
     {
         var interval = Timeframes.Interval(key.Timeframe);
         var symbol = MarketSymbol.Parse(key.Symbol);
-        var fetched = await cryptometer.GetCandlesAsync(symbol, key.Timeframe, cancellationToken);
-
-        // The bar still open is not a candle yet: its close would change with every fetch.
-        var now = time.GetUtcNow();
-        var bars = fetched.Where(b => b.Time + interval <= now).ToArray();
-        if (bars.Length == 0)
+        Bar[] bars;
+        DateTimeOffset now;
+        try
         {
-            throw new ProviderException(ProviderFailure.NoData, "ohlcv", $"no closed {key.Timeframe} candle for {key.Symbol}");
+            var fetched = await cryptometer.GetCandlesAsync(symbol, key.Timeframe, cancellationToken);
+
+            // The bar still open is not a candle yet: its close would change with every fetch.
+            now = time.GetUtcNow();
+            bars = [.. fetched.Where(b => b.Time + interval <= now)];
+            if (bars.Length == 0)
+            {
+                throw new ProviderException(ProviderFailure.NoData, "ohlcv", $"no closed {key.Timeframe} candle for {key.Symbol}");
+            }
+        }
+        catch (ProviderException ex) when (ex.Failure == ProviderFailure.NoData)
+        {
+            await RecordNoDataAsync(key, cancellationToken);
+            throw;
         }
 
         var last = bars[^1];
@@ -82,8 +100,29 @@ public sealed class IngestIndicatorsJob(
                 insert into ops.risk_grid_status (symbol, status, reason, checked_at) values ($1, $2, $3, now())
                 on conflict (symbol) do update set status = excluded.status, reason = excluded.reason, checked_at = excluded.checked_at
                 """, ct, grid.Symbol, grid.Status, (object?)grid.Refusal ?? DBNull.Value);
+            await UpsertAsync(connection, transaction, "select ops.clear_provider_no_data($1, $2)", ct, key.Symbol, key.Timeframe);
             await PgmqQueue.SendAsync(connection, transaction, "compute_signals", new { symbol = key.Symbol, timeframe = key.Timeframe }, QueueTracing.CurrentHeaders(), ct);
         };
+    }
+
+    /// <summary>
+    /// Counts the pair's miss in B, which sets when it may be asked for again. The message is archived as before; a miss
+    /// that cannot be recorded (B unreachable) only loses the backoff, so it is logged and the rejection stands.
+    /// </summary>
+    private async Task RecordNoDataAsync(JobKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = trading.CreateCommand("select ops.record_provider_no_data($1, $2)");
+            command.Parameters.Add(new NpgsqlParameter { Value = key.Symbol });
+            command.Parameters.Add(new NpgsqlParameter { Value = key.Timeframe });
+            var retryAfter = (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
+            IngestionLog.NoDataBackoff(logger, key.Symbol, key.Timeframe, new DateTimeOffset(retryAfter, TimeSpan.Zero));
+        }
+        catch (NpgsqlException ex)
+        {
+            IngestionLog.NoDataNotRecorded(logger, key.Symbol, key.Timeframe, ex.Message);
+        }
     }
 
     /// <summary>

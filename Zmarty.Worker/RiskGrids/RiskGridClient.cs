@@ -8,6 +8,8 @@ namespace Zmarty.Worker.RiskGrids;
 /// <summary>
 /// Reads the owner's risk tables through PostgREST, every symbol at once and page by page until an empty page
 /// (Supabase answers at most 1,000 rows per request): the grid rows per symbol, and the days per band per symbol.
+/// At most <see cref="RiskGridOptions.MaxPages"/> pages a table: a server that ignores <c>offset</c> answers the same
+/// page forever, and a read that never ends would hold every ingestion waiting on the grids.
 /// </summary>
 public sealed class RiskGridClient(HttpClient http, IOptions<KingFisherOptions> source, IOptions<RiskGridOptions> options)
 {
@@ -60,8 +62,14 @@ public sealed class RiskGridClient(HttpClient http, IOptions<KingFisherOptions> 
     private async Task<List<JsonElement>> RowsAsync(string table, string columns, string order, CancellationToken cancellationToken)
     {
         var rows = new List<JsonElement>();
-        while (true)
+        for (var pages = 0; ; pages++)
         {
+            if (pages == _options.MaxPages)
+            {
+                throw new ProviderException(ProviderFailure.Malformed, table, $"more than {_options.MaxPages} pages of "
+                    + $"{_options.PageSize} rows (RiskGrid:MaxPages); the server may be ignoring offset");
+            }
+
             using var document = await OwnerSupabase.GetRowsAsync(http, source.Value.ApiKey, table,
                 $"select={columns}&order={order}&limit={_options.PageSize}&offset={rows.Count}", cancellationToken);
             if (document.RootElement.ValueKind != JsonValueKind.Array)

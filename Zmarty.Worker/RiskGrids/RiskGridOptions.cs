@@ -41,6 +41,11 @@ public sealed class RiskGridOptions
     /// <summary>Rows asked for per request: Supabase's PostgREST answers at most 1,000 by default.</summary>
     public int PageSize { get; set; } = 1000;
 
+    /// <summary>
+    /// Pages read of one table before the read is given up as failed: 100 pages of 1,000 rows hold 2,400 grids of 41 levels.
+    /// </summary>
+    public int MaxPages { get; set; } = 100;
+
     public string TableSymbol(MarketSymbol symbol) => OwnerSupabase.Symbol(SymbolFormat, symbol);
 }
 
@@ -61,9 +66,9 @@ public sealed class RiskGridOptionsValidator : IValidateOptions<RiskGridOptions>
             failures.Add($"RiskGrid:BandColumns must name {Zmarty.Trading.Risk.TimeInBands.Bands} columns, band 0-0.1 first.");
         }
 
-        if (options.RefreshHours <= 0 || options.PlausibilityFactor <= 1 || options.PageSize <= 0)
+        if (options.RefreshHours <= 0 || options.PlausibilityFactor <= 1 || options.PageSize <= 0 || options.MaxPages <= 0)
         {
-            failures.Add("RiskGrid: RefreshHours and PageSize must be above 0, PlausibilityFactor above 1.");
+            failures.Add("RiskGrid: RefreshHours, PageSize and MaxPages must be above 0, PlausibilityFactor above 1.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
