@@ -6,6 +6,7 @@ using NpgsqlTypes;
 using Zmarty.Api.Auth;
 using Zmarty.Api.Credits;
 using Zmarty.Api.Errors;
+using Zmarty.Api.Limits;
 
 namespace Zmarty.Api.Conversations;
 
@@ -23,7 +24,7 @@ public static class ConversationsApi
 
     public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
     {
-        var conversations = app.MapGroup("/me/conversations").RequireAuthorization().WithTags("Conversations")
+        var conversations = app.MapGroup("/me/conversations").RequireAuthorization().LimitedPerUser().WithTags("Conversations")
             .ProducesErrors(StatusCodes.Status401Unauthorized);
         conversations.MapGet("", ListAsync)
             .WithName("ListConversations")

@@ -35,9 +35,10 @@ public sealed class CreditException(
 
 /// <summary>
 /// A's credit functions (hold, settle, release, release_expired): atomic per user and idempotent per
-/// request id in the database. Each call is one round trip and one span on the request's trace.
+/// request id in the database. Each call is one round trip and one span on the request's trace. They run on A's
+/// reserved share of connections (<c>chat-settle</c>), so reads holding every other connection never delay a charge.
 /// </summary>
-public sealed class CreditLedger([FromKeyedServices("chat")] NpgsqlDataSource chat)
+public sealed class CreditLedger([FromKeyedServices(Extensions.Extensions.SettleDataSource)] NpgsqlDataSource chat)
 {
     /// <summary>The columns of <c>public.credit_result</c>, in the order <see cref="ReadResult"/> reads them.</summary>
     private const string Columns = "ledger_id, request_id, user_id, status, amount, balance, held, available, replayed";
