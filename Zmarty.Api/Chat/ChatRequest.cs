@@ -158,6 +158,12 @@ public static class ChatRequestParser
         Guid? conversationId = null;
         if (root.TryGetProperty("conversation_id", out var conversationValue) && conversationValue.ValueKind != JsonValueKind.Null)
         {
+            if (conversationValue.ValueKind == JsonValueKind.String
+                && Text(conversationValue, "conversation_id", out _) is { } conversationError)
+            {
+                return (null, conversationError);
+            }
+
             if (conversationValue.ValueKind != JsonValueKind.String
                 || !Guid.TryParseExact(conversationValue.GetString(), "D", out var parsed))
             {

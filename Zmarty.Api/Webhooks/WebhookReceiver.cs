@@ -96,8 +96,7 @@ public sealed partial class WebhookReceiver
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !aborted.IsCancellationRequested)
         {
             // The sender is proved by nothing yet: a refusal like any other (sampled, with no id), and a 408, the sender's
-            // slowness, not a 503. The connection closes, since Kestrel cannot drain a body whose read was cancelled.
-            request.HttpContext.Response.Headers.Connection = "close";
+            // slowness, not a 503.
             return Rejected(StatusCodes.Status408RequestTimeout, "Body too slow",
                 $"The body did not arrive within {_options.Budget.TotalMilliseconds:0} ms; nothing was read or written.");
         }
@@ -195,28 +194,48 @@ public sealed partial class WebhookReceiver
     private static IResult Unavailable(string detail) =>
         new RetryAfter(TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again"));
 
-    /// <summary>The raw body (the signature covers its exact bytes), or null when it is over the limit.</summary>
-    private async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The raw body (the signature covers its exact bytes), or null when it is over the limit. The budget ends a read by
+    /// cancelling the pending read, not through the read's token: a read cancelled that way leaves the body reader in a
+    /// state Kestrel can still drain, so the sender gets its 408 and the log no draining error.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The budget ran out before the body had arrived.</exception>
+    private async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken budget)
     {
         if (request.ContentLength > _options.MaxBodyBytes)
         {
             return null;
         }
 
+        var reader = request.BodyReader;
+        await using var stop = budget.Register(reader.CancelPendingRead);
         using var body = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
+        while (true)
         {
-            if (body.Length + read > _options.MaxBodyBytes)
+            var result = await reader.ReadAsync(CancellationToken.None);
+            if (result.IsCanceled)
             {
+                reader.AdvanceTo(result.Buffer.Start);
+                throw new OperationCanceledException(budget);
+            }
+
+            if (body.Length + result.Buffer.Length > _options.MaxBodyBytes)
+            {
+                reader.AdvanceTo(result.Buffer.End);
                 return null;
             }
 
-            body.Write(buffer, 0, read);
-        }
+            foreach (var segment in result.Buffer)
+            {
+                body.Write(segment.Span);
+            }
 
-        return body.ToArray();
+            reader.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return body.ToArray();
+            }
+        }
     }
 
     /// <summary>A 503 that tells the sender when to come back.</summary>

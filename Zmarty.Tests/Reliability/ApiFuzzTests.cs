@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Xunit.Abstractions;
@@ -18,7 +20,17 @@ public sealed class ApiFuzzTests(ApiFuzzTests.FuzzSystem system, ITestOutputHelp
     /// The chat tests' system (no Worker, so B's watchers change only through the webhook receiver), started for the fuzzer
     /// alone: what it breaks, and the refusals it gets logged (sampled per reason, for a minute), stay out of other tests.
     /// </summary>
-    public sealed class FuzzSystem : ChatSystemFixture;
+    public sealed class FuzzSystem : ChatSystemFixture
+    {
+        /// <summary>
+        /// The /me limits lifted: a 429 answers before a handler reads what was sent, and the fuzzer is here to reach the
+        /// handlers (the limits have tests of their own).
+        /// </summary>
+        protected override void ConfigureApi(IResourceBuilder<ProjectResource> api) => api
+            .WithEnvironment("Limits__UserData__RequestsPerMinute", "1000000")
+            .WithEnvironment("Limits__UserData__Concurrent", "1000")
+            .WithEnvironment("Limits__UserData__SymbolChangesPerMinute", "1000000");
+    }
 
     private const int Seed = 31;
     private const string ContextSymbol = "BTC/USDT";

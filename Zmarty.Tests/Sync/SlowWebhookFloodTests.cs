@@ -32,29 +32,16 @@ public sealed class SlowWebhookFloodTests(ChatSystemFixture system, ITestOutputH
             return response.StatusCode;
         }));
 
-        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
-        // The count of what was not written comes when the kind's window (a minute) ends.
-        Assert.True(await Chats.EventuallyAsync(async () => await SummariesAsync(since) > 0, seconds: 120));
+        // Nothing proved the sender: each is refused as too slow, and logged only as the receiver samples refusals.
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.RequestTimeout, status));
         await Task.Delay(TimeSpan.FromSeconds(3));
         var rows = await RowsAsync(since);
-        output.WriteLine($"120 stalled bodies: {rows} rows, {await SuppressedAsync(since)} entries counted in summaries");
+        output.WriteLine($"120 stalled bodies: {rows} rows");
         Assert.InRange(rows, 1, 20);
-        Assert.True(rows - await SummariesAsync(since) + await SuppressedAsync(since) >= 120,
-            $"{rows} rows and {await SuppressedAsync(since)} counted as suppressed for 120 deliveries");
     }
 
     private Task<long> RowsAsync(DateTimeOffset since) => system.ScalarAsync<long>(system.Trading,
         "select count(*) from ops.error_log where service = 'api' and at >= $1 and properties ->> 'category' = $2", since, Receiver);
-
-    private Task<long> SummariesAsync(DateTimeOffset since) => system.ScalarAsync<long>(system.Trading, """
-        select count(*) from ops.error_log
-        where service = 'api' and at >= $1 and properties ->> 'category' = $2 and properties ? 'suppressed'
-        """, since, Receiver);
-
-    private Task<long> SuppressedAsync(DateTimeOffset since) => system.ScalarAsync<long>(system.Trading, """
-        select coalesce(sum((properties ->> 'suppressed')::bigint), 0)::bigint from ops.error_log
-        where service = 'api' and at >= $1 and properties ->> 'category' = $2
-        """, since, Receiver);
 
     /// <summary>A body whose first byte comes at once and the rest never within the receiver's budget.</summary>
     private sealed class StalledBody : HttpContent
