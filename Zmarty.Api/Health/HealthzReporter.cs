@@ -70,8 +70,8 @@ public sealed class HealthzReporter(
 
         var databasesUp = a.Result.Status == ComponentHealth.Ok && b.Result.Status == ComponentHealth.Ok;
         var status = !databasesUp ? "unhealthy"
-            : providers.Results.Values.Concat(grids.Result.Values).Concat(sources.Result.Values).Any(p => p.Status == ComponentHealth.Failed)
-                ? "degraded"
+            : providers.Results.Values.Concat(grids.Result.Values).Concat(sources.Result.Values)
+                .Any(p => p.Status == ComponentHealth.Failed) ? "degraded"
             : "healthy";
         var report = new HealthzReport(
             status,

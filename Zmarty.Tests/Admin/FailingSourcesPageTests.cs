@@ -24,7 +24,8 @@ public sealed class FailingSourcesPageTests(DatabaseFixture db)
             {
                 var bar = page.Find("[data-testid='failing-source']").TextContent;
                 Assert.Contains("risk_time_bands", bar, StringComparison.Ordinal);
-                Assert.Contains("without a time-in-band coefficient (risk, band, zone and base score are kept)", bar, StringComparison.Ordinal);
+                Assert.Contains(
+                    "without a time-in-band coefficient (risk, band, zone and base score are kept)", bar, StringComparison.Ordinal);
                 Assert.Contains("relation does not exist", bar, StringComparison.Ordinal);
             }, TimeSpan.FromSeconds(30));
         }

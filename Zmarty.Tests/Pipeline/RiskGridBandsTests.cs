@@ -31,7 +31,8 @@ public sealed class RiskGridBandsTests(ChatSystemFixture system) : ChatSystemTes
         try
         {
             using var cache = new RiskGridCache(
-                new RiskGridClient(_http, Options.Create(new KingFisherOptions { ApiKey = "owner-key" }), Options.Create(new RiskGridOptions())),
+                new RiskGridClient(
+                    _http, Options.Create(new KingFisherOptions { ApiKey = "owner-key" }), Options.Create(new RiskGridOptions())),
                 Options.Create(new RiskGridOptions()), new FakeTimeProvider(DateTimeOffset.UtcNow), NullLogger<RiskGridCache>.Instance);
 
             var btc = await cache.ForAsync(MarketSymbol.Parse("BTC/USDT"), 1, 1e9, CancellationToken.None);

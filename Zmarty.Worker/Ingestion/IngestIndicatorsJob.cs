@@ -96,7 +96,10 @@ public sealed class IngestIndicatorsJob(
                     insert into public.liq_clusters (symbol, at, clusters) values ($1, $2, $3)
                     on conflict (symbol, at) do update set clusters = excluded.clusters
                     """, ct, key.Symbol, last.Time,
-                    Json(clusters.Select(c => new { price = c.Price, volume = c.Volume, side = c.Side == LiquidationSide.Long ? "long" : "short" })));
+                    Json(clusters.Select(c => new
+                    {
+                        price = c.Price, volume = c.Volume, side = c.Side == LiquidationSide.Long ? "long" : "short",
+                    })));
             }
 
             await RecordSourceAsync(connection, transaction, "kingfisher_clusters", clustersFailure, ct);
