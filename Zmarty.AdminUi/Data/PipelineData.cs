@@ -56,6 +56,21 @@ public sealed record RefusedGrid(string Symbol, string Status, string Reason, Da
 /// </summary>
 public sealed record NoDataPair(string Symbol, string Timeframe, int Misses, DateTimeOffset RetryAfter, DateTimeOffset LastMissAt);
 
+/// <summary>
+/// A secondary source of the ingestions that failed when the Worker last asked it (<c>ops.source_status</c>): the
+/// ingestions go on without it, and <paramref name="Reason"/> says what they lack meanwhile.
+/// </summary>
+public sealed record FailingSource(string Source, string Reason, DateTimeOffset CheckedAt)
+{
+    /// <summary>What the ingestions store without while it fails.</summary>
+    public string Consequence => Source switch
+    {
+        "risk_time_bands" => "risks are given without a time-in-band coefficient (risk, band, zone and base score are kept)",
+        "kingfisher_clusters" => "no liquidation clusters are stored (candles, indicators and risk are kept)",
+        _ => "left out of the ingestions",
+    };
+}
+
 public sealed record PipelineSnapshot(
     long ActiveWatchers,
     long ActivePairs,
@@ -71,6 +86,9 @@ public sealed record PipelineSnapshot(
 {
     /// <summary>The pairs backing off after "no data", those asked again soonest first.</summary>
     public IReadOnlyList<NoDataPair> NoDataPairs { get; init; } = [];
+
+    /// <summary>The secondary sources failing when the Worker last asked them.</summary>
+    public IReadOnlyList<FailingSource> FailingSources { get; init; } = [];
 }
 
 /// <summary>
@@ -144,6 +162,10 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
             r => new NoDataPair(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetFieldValue<DateTimeOffset>(3),
                 r.GetFieldValue<DateTimeOffset>(4)),
             cancellationToken, RowsShown);
+        var failingSources = await ReadListAsync(b,
+            "select source, reason, checked_at from ops.source_status where status = 'failing' order by source",
+            r => new FailingSource(r.GetString(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2)),
+            cancellationToken);
 
         await using var a = await chat.OpenConnectionAsync(cancellationToken);
         var outbox = (await ReadListAsync(a, """
@@ -176,6 +198,7 @@ public sealed class PipelineData(NpgsqlDataSource trading, NpgsqlDataSource chat
             activeWatchers, activePairs, stale, signals, winRates, outbox, relayCrashes, credits, budgets, refusedGrids, time.GetUtcNow())
         {
             NoDataPairs = noData,
+            FailingSources = failingSources,
         };
     }
 

@@ -13,7 +13,9 @@ public sealed record QueueHealth(long Depth, long Processing);
 
 /// <summary>
 /// The body of <c>GET /healthz</c> (docs/domain.md §6), with <c>risk_grids</c>: the Worker's verdict on each of the
-/// owner's risk grids it has used, <c>error</c> naming why a grid is refused.
+/// owner's risk grids it has used, <c>error</c> naming why a grid is refused; and <c>sources</c>: the secondary sources
+/// of an ingestion (King Fisher's clusters, the owner's days per band) as the Worker last found them, <c>error</c>
+/// naming what is left out while one fails.
 /// </summary>
 public sealed record HealthzReport(
     string Status,
@@ -22,7 +24,8 @@ public sealed record HealthzReport(
     string Version,
     IReadOnlyDictionary<string, ComponentHealth> Services,
     IReadOnlyDictionary<string, QueueHealth> Queues,
-    IReadOnlyDictionary<string, ComponentHealth> RiskGrids);
+    IReadOnlyDictionary<string, ComponentHealth> RiskGrids,
+    IReadOnlyDictionary<string, ComponentHealth> Sources);
 
 public static class HealthzApi
 {

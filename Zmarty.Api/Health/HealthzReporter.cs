@@ -55,7 +55,8 @@ public sealed class HealthzReporter(
         var b = PingAsync(trading, timeout);
         var queues = ReadQueuesAsync(trading, timeout);
         var grids = ReadRiskGridsAsync(trading, timeout);
-        await Task.WhenAll(a, b, queues, grids);
+        var sources = ReadSourcesAsync(trading, timeout);
+        await Task.WhenAll(a, b, queues, grids, sources);
 
         var services = new Dictionary<string, ComponentHealth>(StringComparer.Ordinal)
         {
@@ -69,7 +70,8 @@ public sealed class HealthzReporter(
 
         var databasesUp = a.Result.Status == ComponentHealth.Ok && b.Result.Status == ComponentHealth.Ok;
         var status = !databasesUp ? "unhealthy"
-            : providers.Results.Values.Concat(grids.Result.Values).Any(p => p.Status == ComponentHealth.Failed) ? "degraded"
+            : providers.Results.Values.Concat(grids.Result.Values).Concat(sources.Result.Values)
+                .Any(p => p.Status == ComponentHealth.Failed) ? "degraded"
             : "healthy";
         var report = new HealthzReport(
             status,
@@ -78,7 +80,8 @@ public sealed class HealthzReporter(
             s_version,
             services,
             queues.Result,
-            grids.Result);
+            grids.Result,
+            sources.Result);
         return new Computed(report, databasesUp, time.GetTimestamp());
     }
 
@@ -162,6 +165,40 @@ public sealed class HealthzReporter(
 
         return grids;
     }
+
+    /// <summary>
+    /// The secondary sources' state as the Worker last recorded it (<c>ops.source_status</c>): <c>error</c> with what is
+    /// left out while one fails; none when B cannot be read.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, ComponentHealth>> ReadSourcesAsync(NpgsqlDataSource trading, TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        var sources = new SortedDictionary<string, ComponentHealth>(StringComparer.Ordinal);
+        try
+        {
+            await using var command = trading.CreateCommand("select source, reason from ops.source_status");
+            await using var reader = await command.ExecuteReaderAsync(limit.Token);
+            while (await reader.ReadAsync(limit.Token))
+            {
+                sources[reader.GetString(0)] = reader.IsDBNull(1)
+                    ? new ComponentHealth(ComponentHealth.Ok, null)
+                    : new ComponentHealth(ComponentHealth.Failed, null, $"{Consequence(reader.GetString(0))}: {reader.GetString(1)}");
+            }
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException)
+        {
+            sources.Clear();
+        }
+
+        return sources;
+    }
+
+    private static string Consequence(string source) => source switch
+    {
+        "risk_time_bands" => "risks are given without a time-in-band coefficient",
+        "kingfisher_clusters" => "ingestions store no liquidation clusters",
+        _ => "left out",
+    };
 
     private sealed record Computed(HealthzReport Report, bool DatabasesUp, long At);
 }

@@ -71,7 +71,8 @@ public static class UserDataLimits
     /// <summary>Every request of the group counts against the user's <c>/me/*</c> rate and concurrency.</summary>
     public static TBuilder LimitedPerUser<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(Filter(Requests, o => new TierLimits { RequestsPerMinute = o.RequestsPerMinute, Concurrent = o.Concurrent },
+        builder.AddEndpointFilter(Filter(Requests,
+            o => new TierLimits { RequestsPerMinute = o.RequestsPerMinute, Concurrent = o.Concurrent },
             (o, concurrency) => concurrency
                 ? $"At most {o.Concurrent} requests to /me at once."
                 : $"At most {o.RequestsPerMinute} requests to /me a minute."))
@@ -97,7 +98,8 @@ public static class UserDataLimits
             SetHeaders(http.Response, decision, now);
             if (!decision.Allowed)
             {
-                return ApiErrors.Problem(StatusCodes.Status429TooManyRequests, ApiErrors.RateLimitExceeded, refusal(options, decision.Concurrency),
+                return ApiErrors.Problem(
+                    StatusCodes.Status429TooManyRequests, ApiErrors.RateLimitExceeded, refusal(options, decision.Concurrency),
                     new Dictionary<string, object?> { ["limit"] = decision.Limit, ["retry_after"] = decision.RetryAfterSeconds(now) });
             }
 

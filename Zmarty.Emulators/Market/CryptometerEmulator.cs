@@ -161,6 +161,14 @@ internal static class CryptometerEmulator
                 return (403, Results.Json(new { success = "false", error = "Forbidden" }, statusCode: 403));
             case FaultMode.Refuse:
                 return (200, Results.Json(new { success = "false", error = fault.Message }));
+            case FaultMode.MissingTable:
+                return (404, Results.Json(new
+                {
+                    code = "42P01",
+                    details = (string?)null,
+                    hint = (string?)null,
+                    message = $"relation \"public.{fault.Endpoint}\" does not exist",
+                }, statusCode: 404));
             case FaultMode.Slow:
                 await Task.Delay(fault.DelayMilliseconds, cancellationToken);
                 return null;

@@ -32,13 +32,15 @@ internal static class KingFisherEmulator
         // The emulators' /kingfisher/ stands for the owner's Supabase project: his clusters and his risk tables.
         routes.MapGet("/kingfisher/rest/v1/kf_clusters", (HttpRequest request) =>
             Answer(request.HttpContext, faults, Symbol(request),
-                () => Postgrest.Answer(request, "kf_clusters", s_columns, Rows(walk, Symbol(request), time.GetUtcNow()))));
+                () => Postgrest.Answer(request, "kf_clusters", s_columns, Rows(walk, Symbol(request), time.GetUtcNow())), "kf_clusters"));
         routes.MapGet($"/kingfisher/rest/v1/{OwnerRiskTables.GridTable}", (HttpRequest request) =>
             Answer(request.HttpContext, faults, null,
-                () => Postgrest.Answer(request, OwnerRiskTables.GridTable, OwnerRiskTables.GridColumns, risk.GridRows())));
+                () => Postgrest.Answer(request, OwnerRiskTables.GridTable, OwnerRiskTables.GridColumns, risk.GridRows()),
+                OwnerRiskTables.GridTable));
         routes.MapGet($"/kingfisher/rest/v1/{OwnerRiskTables.BandsTable}", (HttpRequest request) =>
             Answer(request.HttpContext, faults, null,
-                () => Postgrest.Answer(request, OwnerRiskTables.BandsTable, OwnerRiskTables.BandColumns, risk.BandRows())));
+                () => Postgrest.Answer(request, OwnerRiskTables.BandsTable, OwnerRiskTables.BandColumns, risk.BandRows()),
+                OwnerRiskTables.BandsTable));
 
         var api = routes.MapGroup("/kingfisher/api");
         api.MapPost("/auth/login", (Credentials login) =>
@@ -61,10 +63,14 @@ internal static class KingFisherEmulator
         });
     }
 
+    /// <summary>
+    /// The answer, or the fault set for <paramref name="table"/> by its name (one of the owner's tables alone), else for
+    /// King Fisher as a whole.
+    /// </summary>
     private static async Task<IResult> Answer(
-        HttpContext http, MarketFaults faults, string? symbol, Func<(int Status, IResult Result)> answer)
+        HttpContext http, MarketFaults faults, string? symbol, Func<(int Status, IResult Result)> answer, string? table = null)
     {
-        var fault = faults.Take(Endpoint, symbol);
+        var fault = (table is null ? null : faults.Take(table, symbol)) ?? faults.Take(Endpoint, symbol);
         var result = await CryptometerEmulator.FaultOrNull(fault, http.RequestAborted) ?? answer();
         faults.Record(Endpoint, symbol, result.Status);
         return result.Result;

@@ -24,10 +24,17 @@ public enum FaultMode
 
     /// <summary>Cryptometer's refusal: HTTP 200 with <c>{"success":"false","error":</c><see cref="Fault.Message"/><c>}</c>.</summary>
     Refuse,
+
+    /// <summary>
+    /// PostgREST's answer for a table the project does not have: HTTP 404 with PostgreSQL's code 42P01, as the owner's
+    /// Supabase answers when he drops or renames one. For the owner's tables, whose faults are keyed by table name.
+    /// </summary>
+    MissingTable,
 }
 
 /// <summary>
-/// A fault on one endpoint (<c>ohlcv</c>, <c>ls-ratio</c>, ..., <c>kingfisher</c>), optionally for one symbol only,
+/// A fault on one endpoint (<c>ohlcv</c>, <c>ls-ratio</c>, ..., <c>kingfisher</c>, or one of the owner's tables by name:
+/// <c>kf_clusters</c>, <c>cryptoverse_risk_grid</c>, <c>cryptoverse_risk_time_bands_v2</c>), optionally for one symbol only,
 /// for the next <see cref="Times"/> calls (null: until cleared).
 /// </summary>
 public sealed record Fault(

@@ -22,7 +22,8 @@ public sealed class NoDataPairsPageTests(DatabaseFixture db)
 
         page.WaitForAssertion(() =>
         {
-            var row = page.FindAll("[data-testid='no-data-pairs'] [role='row']").Single(r => r.TextContent.Contains(symbol, StringComparison.Ordinal));
+            var row = page.FindAll("[data-testid='no-data-pairs'] [role='row']")
+                .Single(r => r.TextContent.Contains(symbol, StringComparison.Ordinal));
             Assert.Contains("4h", row.TextContent, StringComparison.Ordinal);
             Assert.Contains("3", row.TextContent, StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(30));

@@ -9,7 +9,8 @@ public sealed class AnonymousSignupTests(DatabaseFixture db)
     {
         var user = Guid.NewGuid();
         await Sql.ExecuteAsync(db.Chat, """
-            insert into auth.users (id, aud, role, raw_app_meta_data, is_anonymous) values ($1, 'authenticated', 'authenticated', '{}', true)
+            insert into auth.users (id, aud, role, raw_app_meta_data, is_anonymous)
+            values ($1, 'authenticated', 'authenticated', '{}', true)
             """, user);
 
         Assert.Equal(1L, await Sql.ScalarAsync<long>(db.Chat, "select count(*) from public.user_profiles where id = $1", user));

@@ -43,11 +43,13 @@ public sealed class IngestionDedupTests(DatabaseFixture db)
                 "select extract(epoch from ops.record_provider_no_data($1, '1h') - now())::float8 / 3600", symbol));
         }
 
-        await Sql.ExecuteAsync(db.Trading, "insert into public.watchers (user_id, symbol, timeframe) values (gen_random_uuid(), $1, '1h')", symbol);
+        await Sql.ExecuteAsync(
+            db.Trading, "insert into public.watchers (user_id, symbol, timeframe) values (gen_random_uuid(), $1, '1h')", symbol);
         var byReceiver = await Sql.ScalarAsync<long>(db.Trading, Enqueue, symbol, "1h");
         await Sql.ExecuteAsync(db.Trading, "select ops.enqueue_ingestion()");
         var byCron = await WaitingAsync(symbol);
-        await Sql.ExecuteAsync(db.Trading, "update ops.provider_no_data set retry_after = now() - interval '1 second' where symbol = $1", symbol);
+        await Sql.ExecuteAsync(
+            db.Trading, "update ops.provider_no_data set retry_after = now() - interval '1 second' where symbol = $1", symbol);
         await Sql.ExecuteAsync(db.Trading, "select ops.enqueue_ingestion()");
         var byCronAfter = await WaitingAsync(symbol);
         var cleared = await Sql.ScalarAsync<bool>(db.Trading, "select ops.clear_provider_no_data($1, '1h')", symbol);

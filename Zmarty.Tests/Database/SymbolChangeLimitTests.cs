@@ -61,7 +61,8 @@ public sealed class SymbolChangeLimitTests(DatabaseFixture db)
         var user = await db.CreateUserAsync("enterprise");
         await Sql.ExecuteAsync(db.Chat, "insert into public.user_symbols (user_id, symbol) values ($1, 'BTC/USDT')", user);
         await Sql.ExecuteAsync(db.Chat,
-            "insert into public.user_symbol_change_windows (user_id, window_start, changes) values ($1, now() - interval '61 minutes', 150)",
+            "insert into public.user_symbol_change_windows (user_id, window_start, changes) "
+            + "values ($1, now() - interval '61 minutes', 150)",
             user);
         await using var request = await Sql.BeginAsRoleAsync(db.Chat, "authenticated", user);
 

@@ -33,7 +33,8 @@ public sealed class SymbolChurnTests(ITestOutputHelper output)
         await using var chat = NpgsqlDataSource.Create(system.App.GetConnectionString("chat"));
         var email = $"{Guid.NewGuid():N}@example.com";
         var user = await DevTokens.EnsureUserAsync(system.App.GetConnectionString("chat"), email);
-        var token = DevTokens.CreateAccessToken(system.App.GetParameterValue("jwt-secret"), user, email, DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+        var token = DevTokens.CreateAccessToken(
+            system.App.GetParameterValue("jwt-secret"), user, email, DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
         using var api = system.App.CreateHttpClient("api");
         api.DefaultRequestHeaders.Authorization = new("Bearer", token);
 

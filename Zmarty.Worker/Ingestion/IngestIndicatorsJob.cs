@@ -17,7 +17,9 @@ namespace Zmarty.Worker.Ingestion;
 /// indicators (source internal and cryptometer), market_readings, liq_clusters and risk_metric, then enqueues
 /// compute_signals, all in the transaction that acknowledges the message. A pair whose candles Cryptometer has none of
 /// is recorded in B (<c>ops.provider_no_data</c>), which then leaves it alone for a while, so a pair that never has data
-/// cannot keep spending the shared key's calls; its first candles clear the record.
+/// cannot keep spending the shared key's calls; its first candles clear the record. Only the candles are required: King
+/// Fisher's clusters and the owner's days per band are secondary, and when one cannot be read the job goes on without it
+/// and records that in <c>ops.source_status</c>.
 /// </summary>
 public sealed class IngestIndicatorsJob(
     CryptometerClient cryptometer,
@@ -63,7 +65,7 @@ public sealed class IngestIndicatorsJob(
         var last = bars[^1];
         var market = await cryptometer.GetPairReadingsAsync(symbol, key.Timeframe, cancellationToken);
         var (trend, trendFetched) = await marketTrend.GetAsync(cryptometer, cancellationToken);
-        var clusters = await kingFisher.GetClustersAsync(symbol, last.Close, cancellationToken);
+        var (clusters, clustersFailure) = await ClustersAsync(symbol, last.Close, cancellationToken);
         var snapshot = IndicatorSeries.Compute(bars).Latest()!;
         var closes = bars.Select(b => b.Close).ToArray();
         var statistics = RiskStatistics.Measure(closes, interval, RiskWindow);
@@ -88,10 +90,20 @@ public sealed class IngestIndicatorsJob(
                 }));
             }
 
-            await UpsertAsync(connection, transaction, """
-                insert into public.liq_clusters (symbol, at, clusters) values ($1, $2, $3)
-                on conflict (symbol, at) do update set clusters = excluded.clusters
-                """, ct, key.Symbol, last.Time, Json(clusters.Select(c => new { price = c.Price, volume = c.Volume, side = c.Side == LiquidationSide.Long ? "long" : "short" })));
+            if (clusters is not null)
+            {
+                await UpsertAsync(connection, transaction, """
+                    insert into public.liq_clusters (symbol, at, clusters) values ($1, $2, $3)
+                    on conflict (symbol, at) do update set clusters = excluded.clusters
+                    """, ct, key.Symbol, last.Time,
+                    Json(clusters.Select(c => new
+                    {
+                        price = c.Price, volume = c.Volume, side = c.Side == LiquidationSide.Long ? "long" : "short",
+                    })));
+            }
+
+            await RecordSourceAsync(connection, transaction, "kingfisher_clusters", clustersFailure, ct);
+            await RecordSourceAsync(connection, transaction, "risk_time_bands", grid.BandsFailure, ct);
             await UpsertAsync(connection, transaction, """
                 insert into public.risk_metric (symbol, at, metrics) values ($1, $2, $3)
                 on conflict (symbol, at) do update set metrics = excluded.metrics
@@ -104,6 +116,32 @@ public sealed class IngestIndicatorsJob(
             await PgmqQueue.SendAsync(connection, transaction, "compute_signals", new { symbol = key.Symbol, timeframe = key.Timeframe }, QueueTracing.CurrentHeaders(), ct);
         };
     }
+
+    /// <summary>
+    /// The newest clusters of the pair, or none and why: King Fisher is secondary, so its failure (the owner's table gone,
+    /// the vendor's login refused, a timeout) costs the pair its clusters, never its candles.
+    /// </summary>
+    private async Task<(IReadOnlyList<LiquidationCluster>? Clusters, string? Failure)> ClustersAsync(
+        MarketSymbol symbol, double price, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await kingFisher.GetClustersAsync(symbol, price, cancellationToken), null);
+        }
+        catch (Exception ex) when (ex is ProviderException or HttpRequestException or Polly.Timeout.TimeoutRejectedException
+                                   && !cancellationToken.IsCancellationRequested)
+        {
+            IngestionLog.ClustersLeftOut(logger, symbol.Pair, ex.Message);
+            return (null, $"{symbol.Pair}: {ex.Message}");
+        }
+    }
+
+    private static Task RecordSourceAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string source, string? failure, CancellationToken cancellationToken) =>
+        UpsertAsync(connection, transaction, """
+            insert into ops.source_status (source, status, reason, checked_at) values ($1, $2, $3, now())
+            on conflict (source) do update set status = excluded.status, reason = excluded.reason, checked_at = excluded.checked_at
+            """, cancellationToken, source, failure is null ? "ok" : "failing", (object?)failure ?? DBNull.Value);
 
     /// <summary>
     /// Counts the pair's miss in B, which sets when it may be asked for again. The message is archived as before; a miss
@@ -139,6 +177,7 @@ public sealed class IngestIndicatorsJob(
         band = owner?.BandLabel,
         zone = owner?.Zone.ToString().ToLowerInvariant(),
         coefficient = owner?.Coefficient,
+        coefficient_unavailable = owner is { Coefficient: null } ? grid.BandsFailure : null,
         base_score = owner?.BaseScore,
         score = owner?.Score,
         signal = owner?.Signal.ToString().ToUpperInvariant(),

@@ -8,7 +8,12 @@ namespace Zmarty.Worker.RiskGrids;
 /// <param name="Grid">The grid to read risk from: the newest valid one, else the last valid one, else none.</param>
 /// <param name="Refusal">Why the newest grid is not used (null when it is).</param>
 /// <param name="Missing">The owner's table has no grid for the symbol at all: an absence, not a fault.</param>
-public sealed record GridVerdict(string Symbol, RiskGrid? Grid, TimeInBands? Bands, string? Refusal, bool Missing = false)
+/// <param name="BandsFailure">
+/// Why the days per band could not be read (null when they were): the grid is used all the same, with the bands read
+/// before if any, else without a time-in-band coefficient.
+/// </param>
+public sealed record GridVerdict(
+    string Symbol, RiskGrid? Grid, TimeInBands? Bands, string? Refusal, bool Missing = false, string? BandsFailure = null)
 {
     public string Status => Refusal is null ? "ok"
         : Missing ? "missing"
@@ -19,7 +24,8 @@ public sealed record GridVerdict(string Symbol, RiskGrid? Grid, TimeInBands? Ban
 /// <summary>
 /// The owner's risk grids, read for every symbol at once every <see cref="RiskGridOptions.RefreshHours"/> and checked
 /// (<see cref="RiskGridCheck"/>): a grid that fails keeps the symbol on its last valid grid, or on none. A read that
-/// fails keeps what was read before.
+/// fails keeps what was read before. The days per band are read on their own: they only weigh the score (the
+/// coefficient), so when they cannot be read the grids, and every risk, band, zone and base score, stay in use.
 /// </summary>
 public sealed partial class RiskGridCache(
     RiskGridClient client, IOptions<RiskGridOptions> options, TimeProvider time, ILogger<RiskGridCache> logger) : IDisposable
@@ -30,6 +36,7 @@ public sealed partial class RiskGridCache(
     private IReadOnlyDictionary<string, TimeInBands> _bands = new Dictionary<string, TimeInBands>();
     private DateTimeOffset? _readAt;
     private string? _readFailure;
+    private string? _bandsFailure;
 
     /// <summary>The verdict on <paramref name="symbol"/>'s grid, its plausibility judged against the recent low and high.</summary>
     public async Task<GridVerdict> ForAsync(MarketSymbol symbol, double recentLow, double recentHigh, CancellationToken cancellationToken)
@@ -42,8 +49,8 @@ public sealed partial class RiskGridCache(
             if (!_grids.TryGetValue(name, out var grids))
             {
                 return _readFailure is null
-                    ? new GridVerdict(name, null, bands, $"no grid for {name} in {options.Value.GridTable}", Missing: true)
-                    : new GridVerdict(name, null, bands, $"the grids could not be read: {_readFailure}");
+                    ? new GridVerdict(name, null, bands, $"no grid for {name} in {options.Value.GridTable}", Missing: true, _bandsFailure)
+                    : new GridVerdict(name, null, bands, $"the grids could not be read: {_readFailure}", BandsFailure: _bandsFailure);
             }
 
             var refusal = grids.Refusal;
@@ -56,7 +63,7 @@ public sealed partial class RiskGridCache(
                 }
             }
 
-            return new GridVerdict(name, grids.Accepted, bands, refusal);
+            return new GridVerdict(name, grids.Accepted, bands, refusal, BandsFailure: _bandsFailure);
         }
     }
 
@@ -77,16 +84,32 @@ public sealed partial class RiskGridCache(
 
             try
             {
-                var rows = await client.GetGridRowsAsync(cancellationToken);
-                var bands = await client.GetTimeInBandsAsync(cancellationToken);
-                Accept(rows, bands);
+                Accept(await client.GetGridRowsAsync(cancellationToken));
                 _readFailure = null;
             }
-            catch (Exception ex) when (ex is ProviderException or HttpRequestException or Polly.Timeout.TimeoutRejectedException
-                                       && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (IsReadFailure(ex, cancellationToken))
             {
                 _readFailure = ex.Message;
                 LogReadFailed(logger, ex.Message);
+            }
+
+            try
+            {
+                var bands = await client.GetTimeInBandsAsync(cancellationToken);
+                lock (_gate)
+                {
+                    _bands = bands;
+                    _bandsFailure = null;
+                }
+            }
+            catch (Exception ex) when (IsReadFailure(ex, cancellationToken))
+            {
+                lock (_gate)
+                {
+                    _bandsFailure = ex.Message;
+                }
+
+                LogBandsReadFailed(logger, options.Value.BandsTable, ex.Message);
             }
 
             _readAt = time.GetUtcNow();
@@ -97,7 +120,11 @@ public sealed partial class RiskGridCache(
         }
     }
 
-    private void Accept(Dictionary<string, List<RiskGridPoint>> rows, Dictionary<string, TimeInBands> bands)
+    private static bool IsReadFailure(Exception exception, CancellationToken cancellationToken) =>
+        exception is ProviderException or HttpRequestException or Polly.Timeout.TimeoutRejectedException
+        && !cancellationToken.IsCancellationRequested;
+
+    private void Accept(Dictionary<string, List<RiskGridPoint>> rows)
     {
         var structured = rows.ToDictionary(r => r.Key, r => RiskGridCheck.Structure(r.Value), StringComparer.Ordinal);
         var duplicates = RiskGridCheck.Duplicates(structured
@@ -126,8 +153,6 @@ public sealed partial class RiskGridCache(
                     LogRefused(logger, symbol, why);
                 }
             }
-
-            _bands = bands;
         }
     }
 
@@ -139,6 +164,11 @@ public sealed partial class RiskGridCache(
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "The owner's risk grids could not be read; the grids read before stay in use: {reason}")]
     private static partial void LogReadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "The owner's days per band ({table}) could not be read; risks are given without a time-in-band coefficient "
+            + "(or with the days read before): {reason}")]
+    private static partial void LogBandsReadFailed(ILogger logger, string table, string reason);
 
     /// <summary>One symbol's grids: the newest that passed the structural checks, and the last that passed them all.</summary>
     private sealed class SymbolGrids

@@ -7,6 +7,7 @@ export type ErrorCode =
   | "insufficient_credits"
   | "forbidden"
   | "symbol_limit_reached"
+  | "anonymous_not_allowed"
   | "not_found"
   | "conflict"
   | "message_too_long"
