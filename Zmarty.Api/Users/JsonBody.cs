@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Zmarty.Api.Errors;
 
@@ -41,6 +42,13 @@ internal static class JsonBody
             buffer.Write(chunk, 0, read);
         }
 
+        // JSON's parser leaves a string's bytes to whoever reads it, and reading invalid ones throws.
+        if (!Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+        {
+            return (default, ApiErrors.Problem(StatusCodes.Status400BadRequest, ApiErrors.InvalidText,
+                "The body is not UTF-8 (an invalid or overlong byte sequence, or a surrogate written as bytes)."));
+        }
+
         JsonElement body;
         try
         {
@@ -60,6 +68,27 @@ internal static class JsonBody
     /// <summary>The property, or null when it is absent or JSON null.</summary>
     public static JsonElement? Field(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+    /// <summary>
+    /// A string field's text, or the problem that refuses it: an escaped lone surrogate (valid JSON, but no text) or a
+    /// U+0000, which A cannot store.
+    /// </summary>
+    public static ProblemHttpResult? Text(JsonElement value, string name, out string text)
+    {
+        text = "";
+        try
+        {
+            text = value.GetString() ?? "";
+        }
+        catch (InvalidOperationException)
+        {
+            return ApiErrors.Problem(StatusCodes.Status400BadRequest, ApiErrors.InvalidText, $"{name} holds a lone surrogate: not text.");
+        }
+
+        return text.Contains('\0', StringComparison.Ordinal)
+            ? ApiErrors.Problem(StatusCodes.Status400BadRequest, ApiErrors.InvalidText, $"{name} holds U+0000, which cannot be stored.")
+            : null;
+    }
 
     /// <summary>How a value reads in a message: "a number", "an array", ...</summary>
     public static string Kind(JsonElement value) => value.ValueKind switch

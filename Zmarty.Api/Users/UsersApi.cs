@@ -196,8 +196,19 @@ public static partial class UsersApi
                 $"timeframe must be a string, one of {string.Join(", ", s_timeframes)}, not {JsonBody.Kind(wrongTimeframe)}.");
         }
 
-        var symbol = symbolField?.GetString()?.Trim().ToUpperInvariant() ?? "";
-        var timeframe = timeframeField?.GetString() ?? "1h";
+        var symbolText = "";
+        var timeframe = "1h";
+        if ((symbolField is { } symbolValue ? JsonBody.Text(symbolValue, "symbol", out symbolText) : null) is { } badSymbol)
+        {
+            return badSymbol;
+        }
+
+        if ((timeframeField is { } timeframeValue ? JsonBody.Text(timeframeValue, "timeframe", out timeframe) : null) is { } badTimeframe)
+        {
+            return badTimeframe;
+        }
+
+        var symbol = symbolText.Trim().ToUpperInvariant();
         if (!SymbolPattern().IsMatch(symbol))
         {
             return ApiErrors.BadRequest("symbol must look like BTC/USDT (letters and digits, one slash).");
