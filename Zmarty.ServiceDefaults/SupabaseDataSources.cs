@@ -34,8 +34,7 @@ public static class SupabaseDataSources
         }
 
         var gssNamed = Names(connectionString, "Gss Encryption Mode", "GssEncryptionMode");
-        var poolSize = Names(connectionString, "Maximum Pool Size", "Max Pool Size", "MaxPoolSize") ? null
-            : MaxPoolSize(builder.Configuration) ?? defaultMaxPoolSize;
+        var poolSize = NamesPoolSize(connectionString) ? null : MaxPoolSize(builder.Configuration) ?? defaultMaxPoolSize;
         builder.AddKeyedNpgsqlDataSource(name, configureDataSourceBuilder: dataSource =>
         {
             if (poolSize is { } size)
@@ -66,6 +65,18 @@ public static class SupabaseDataSources
     /// work's trace (QueueTracing in the Worker).
     /// </summary>
     public static bool IsPartOfWork() => Activity.Current is not null;
+
+    /// <summary>
+    /// The pool a data source of <paramref name="connectionString"/> gets: the size the string names, else
+    /// <see cref="MaxPoolSizeKey"/>, else <paramref name="defaultMaxPoolSize"/> (null: Npgsql's own).
+    /// </summary>
+    public static int? PoolSize(IConfiguration configuration, string connectionString, int? defaultMaxPoolSize) =>
+        NamesPoolSize(connectionString)
+            ? new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize
+            : MaxPoolSize(configuration) ?? defaultMaxPoolSize;
+
+    private static bool NamesPoolSize(string connectionString) =>
+        Names(connectionString, "Maximum Pool Size", "Max Pool Size", "MaxPoolSize");
 
     /// <summary>The configured pool size; blank is unset (a platform passes an unanswered variable empty).</summary>
     private static int? MaxPoolSize(IConfiguration configuration) => configuration[MaxPoolSizeKey] switch

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Scalar.AspNetCore;
@@ -130,11 +129,7 @@ internal static class Extensions
             return;
         }
 
-        var named = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        var configured = builder.Configuration[SupabaseDataSources.MaxPoolSizeKey];
-        var total = named.ContainsKey("Maximum Pool Size") || named.ContainsKey("Max Pool Size") || named.ContainsKey("MaxPoolSize")
-            ? new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize
-            : int.TryParse(configured, System.Globalization.CultureInfo.InvariantCulture, out var size) ? size : MaxPoolSize;
+        var total = SupabaseDataSources.PoolSize(builder.Configuration, connectionString, MaxPoolSize) ?? MaxPoolSize;
         var settle = builder.Configuration.GetValue<int?>("Database:SettlePoolSize") ?? SettlePoolSize(total);
         if (total < 2 || settle < 1 || settle >= total)
         {
