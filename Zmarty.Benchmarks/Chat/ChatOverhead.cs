@@ -261,7 +261,8 @@ public static class ChatOverhead
         {
             users.Add(new BenchUser(
                 DevTokens.CreateAccessToken(
-                    app.GetParameterValue("jwt-secret"), reader.GetGuid(0), reader.GetString(1), DateTimeOffset.UtcNow, TimeSpan.FromHours(4)),
+                    app.GetParameterValue("jwt-secret"), reader.GetGuid(0), reader.GetString(1), DateTimeOffset.UtcNow,
+                    TimeSpan.FromHours(4)),
                 reader.IsDBNull(2) ? null : reader.GetGuid(2)));
         }
 

@@ -20,7 +20,8 @@ public sealed class PipelinePageTests(DatabaseFixture db)
         foreach (var statement in new[]
         {
             "insert into public.watchers (user_id, symbol, timeframe) values (gen_random_uuid(), $1, '1h'), (gen_random_uuid(), $2, '4h')",
-            "insert into public.indicators (symbol, timeframe, at, source) values ($1, '1h', now(), 'internal'), ($2, '4h', now() - interval '1 day', 'internal')",
+            "insert into public.indicators (symbol, timeframe, at, source) "
+                + "values ($1, '1h', now(), 'internal'), ($2, '4h', now() - interval '1 day', 'internal')",
             "insert into public.signals (symbol, timeframe, at, direction, score, confidence) values ($1, '1h', now() + interval '1 day', 'long', 0.83, 0.7)",
             "insert into public.win_rate (symbol, timeframe, lookback_days, win_rate, sample_size, computed_at) values ($1, '1h', 30, 0.625, 16, now() + interval '1 day')",
         })
@@ -31,7 +32,8 @@ public sealed class PipelinePageTests(DatabaseFixture db)
         await Sql.ExecuteAsync(db.Trading,
             "insert into public.watchers (user_id, symbol, timeframe) values (gen_random_uuid(), $1, '1h')", upToDate);
         await Sql.ExecuteAsync(db.Trading,
-            "insert into public.indicators (symbol, timeframe, at, source) values ($1, '1h', ops.last_closed_bar('1h'), 'internal')", upToDate);
+            "insert into public.indicators (symbol, timeframe, at, source) values ($1, '1h', ops.last_closed_bar('1h'), 'internal')",
+            upToDate);
 
         var user = await db.CreateUserAsync();
         var request = $"admin-{tag}";

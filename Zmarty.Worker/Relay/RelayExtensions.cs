@@ -17,7 +17,8 @@ internal static class RelayExtensions
             .Validate(
                 o => new[]
                     {
-                        o.PollInterval, o.DeliveryTimeout, o.FirstRetryDelay, o.MaxRetryDelay, o.Retention, o.PruneInterval, o.MetricsInterval,
+                        o.PollInterval, o.DeliveryTimeout, o.FirstRetryDelay, o.MaxRetryDelay, o.Retention, o.PruneInterval,
+                        o.MetricsInterval,
                     }.All(t => t > TimeSpan.Zero),
                 "Relay intervals, delays, timeouts and the retention must be positive.")
             .Validate(
