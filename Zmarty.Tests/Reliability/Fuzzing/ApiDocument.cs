@@ -58,7 +58,7 @@ internal static class ApiDocument
 
     /// <summary>
     /// A body of the schema's shape: every property the schema names, nested objects filled in the same way. Strings are
-    /// placeholders, so an operation that checks its values needs an example of its own; this fills what the example lacks.
+    /// stand-in text, so an operation that checks its values needs an example of its own; this fills what the example lacks.
     /// </summary>
     public static JsonObject DefaultBody(JsonObject schema)
     {
